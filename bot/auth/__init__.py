@@ -1,0 +1,1 @@
+"""Who the customer is, how strongly they are authenticated, and step-up one-time codes."""

@@ -1,0 +1,22 @@
+"""The caller as the engine sees it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class AuthLevel(StrEnum):
+    ANONYMOUS = "anonymous"
+    IDENTIFIED = "identified"
+    STRONG = "strong"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    customer_id: str | None
+    auth_level: AuthLevel = AuthLevel.ANONYMOUS
+
+    @classmethod
+    def anonymous(cls) -> Identity:
+        return cls(None, AuthLevel.ANONYMOUS)

@@ -1,0 +1,1 @@
+"""Natural-language understanding: Rasa-format training data in, intents and entities out."""

@@ -1,0 +1,52 @@
+"""What a parse returns; the dialogue and the REST contract read these shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+@dataclass(frozen=True, slots=True)
+class IntentScore:
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """An extracted entity. `value` is normalised and JSON-able:
+
+    amount -> "50.00" (decimal string); currency -> ISO code "GBP";
+    account -> "current" | "savings" | "credit_card" | "ending:4821";
+    payee -> the name as written (or its synonym's canonical value);
+    date -> "2026-11-17"; date_range -> {"start": "2026-11-01", "end": "2026-11-15"};
+    merchant -> canonical merchant name; number -> int (e.g. "last 5 transactions").
+    """
+
+    entity: str
+    value: Any
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entity": self.entity, "value": self.value, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class Parse:
+    text: str
+    intent: IntentScore
+    ranking: tuple[IntentScore, ...] = ()
+    entities: tuple[Entity, ...] = ()
+
+    def entity(self, name: str) -> Entity | None:
+        return next((e for e in self.entities if e.entity == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "intent": {"name": self.intent.name, "confidence": round(self.intent.confidence, 4)},
+            "entities": [e.to_dict() for e in self.entities],
+        }
