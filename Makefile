@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install model run test lint format bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+model: install  ## train the NLU model if the data or config changed
+	$(BIN)/python -m bot train
+
+run: model  ## serve on 127.0.0.1:$${PORT:-8000} with local SecantusDB and the sandbox bank
+	scripts/run-local.sh
+
+test: install  ## start what the tests need and run them
+	scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: model  ## print NLU and end-to-end figures
+	$(BIN)/python bench/nlu.py
+	$(BIN)/python bench/load.py
+
+clean:
+	rm -rf models var .pytest_cache

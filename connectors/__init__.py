@@ -1,0 +1,1 @@
+"""One module per channel; each turns its wire format into InboundMessage and back."""

@@ -1,0 +1,36 @@
+"""What the REST and WebSocket chat channels share: who is calling, input checks, reply shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.auth.identity import Identity
+from bot.auth.tokens import TokenError, TokenVerifier
+from bot.turn import TurnOutcome
+from connectors.errors import ApiError
+
+
+def identify(verifier: TokenVerifier, authorization: str | None) -> Identity:
+    """No header: an anonymous session. A header that is not a valid bearer token: 401."""
+    if not authorization:
+        return Identity.anonymous()
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise TokenError("invalid_token")
+    return verifier.verify(token.strip())
+
+
+def check_text(text: str, payload: str | None, max_chars: int) -> None:
+    if len(text) > max_chars:
+        raise ApiError(400, "message_too_long", f"Messages can be at most {max_chars} characters.")
+    if not text.strip() and not payload:
+        raise ApiError(400, "empty_message", "Send some text or a button payload.")
+
+
+def outcome_json(outcome: TurnOutcome) -> dict[str, Any]:
+    return {
+        "conversation_id": outcome.conversation_id,
+        "messages": [m.to_dict() for m in outcome.messages],
+        "nlu": outcome.parse.to_dict(),
+        "state": outcome.state,
+    }

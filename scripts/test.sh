@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Start what the tests need that is not started by the tests themselves, then run pytest.
+# SecantusDB (or $MONGODB_URI), the sandbox bank and Teller servers are started by fixtures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  if ! command -v redis-server >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+  fi
+  redis-server --daemonize yes --port 6379 --save "" --appendonly no
+  for _ in $(seq 50); do redis-cli ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+.venv/bin/python -m pytest "$@"
