@@ -1,0 +1,71 @@
+"""Command line: `python -m bot train`, `python -m bot evaluate FILE [--report DIR]`.
+
+Each subcommand is a function registered in `build_parser`, so adding one (e.g.
+`agents add`) is a new function and two lines there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from bot.config import load_settings
+from bot.nlu.evaluate import evaluate, format_evaluation, write_report
+from bot.nlu.model import load_or_train
+from bot.nlu.training_data import TrainingDataError, load_training_data
+
+
+def _train(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config).nlu
+    model = load_or_train(settings)
+    where = settings.model_dir / model.fingerprint
+    if model.report is None:
+        print(f"model up to date: {where}")
+    else:
+        r = model.report
+        print(
+            f"trained {r.intents} intents on {r.examples} examples in {r.seconds:.2f}s -> {where}"
+        )
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config).nlu
+    model = load_or_train(settings)
+    result = evaluate(model, load_training_data(args.file).examples, args.today)
+    print(format_evaluation(result))
+    if args.report:
+        print(f"report written to {write_report(result, args.report)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Teller command line")
+    parser.add_argument("--config", type=Path, help="config file (default: config.yml)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train the NLU model unless it is up to date")
+    train.set_defaults(run=_train)
+
+    ev = commands.add_parser("evaluate", help="score the NLU model on an annotated Rasa file")
+    ev.add_argument("file", type=Path, help="Rasa-format YAML file or directory of them")
+    ev.add_argument("--report", type=Path, help="directory for nlu_report.json and .txt")
+    ev.add_argument("--today", type=date.fromisoformat, help="reference date for relative dates")
+    ev.set_defaults(run=_evaluate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except TrainingDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""Entity extraction: every finder proposes spans, the longest non-overlapping ones win.
+
+Longest-first is what keeps "account ending 4821" from also being an amount of 4821,
+"3 March" from being an amount of 3 and "last 30 days" from being a count of 30.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.nlu.entities.accounts import AccountFinder
+from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
+from bot.nlu.entities.money import MoneyFinder, currency_words
+from bot.nlu.entities.names import NameFinder
+from bot.nlu.entities.numbers import COUNT, words_to_int
+from bot.nlu.entities.spans import Found
+from bot.nlu.text import tokenize
+from bot.nlu.training_data import TrainingData
+from bot.nlu.types import Entity
+
+# Ties between equally long spans go to the earlier entity type in this list.
+_PRIORITY = ("account", "date_range", "date", "number", "amount", "merchant", "payee")
+_ITEMS = (
+    r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
+)
+_COUNT_RE = re.compile(
+    rf"\b(?:last|latest|recent|past|previous|top|first)\s+(?P<a>{COUNT})\b"
+    rf"|\b(?P<b>{COUNT})\s+(?:(?:most\s+)?(?:recent|latest|last)\s+)?{_ITEMS}\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """What the extractor learns from training data; JSON-able for the saved model."""
+
+    synonyms: dict[str, str]
+    merchants: dict[str, str]  # lower-cased phrase -> canonical merchant name
+    payee_words: list[str]  # words seen inside payee annotations
+    common_words: list[str]  # words seen outside any annotation
+
+    @classmethod
+    def from_training(cls, data: TrainingData) -> Lexicon:
+        merchants = {m.lower(): m for m in data.lookups.get("merchant", [])}
+        payee_words: set[str] = set()
+        common: set[str] = set()
+        for example in data.examples:
+            for span in example.entities:
+                if span.entity == "merchant":
+                    merchants.setdefault(span.text.lower(), span.value or span.text)
+                elif span.entity == "payee":
+                    payee_words.update(t.lower for t in tokenize(span.text))
+            outside = list(example.text)
+            for span in example.entities:
+                outside[span.start : span.end] = " " * (span.end - span.start)
+            common.update(t.lower for t in tokenize("".join(outside)))
+        canonical = set(merchants.values())
+        merchants.update({k: v for k, v in data.synonyms.items() if v in canonical})
+        return cls(data.synonyms, merchants, sorted(payee_words), sorted(common))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "synonyms": self.synonyms,
+            "merchants": self.merchants,
+            "payee_words": self.payee_words,
+            "common_words": self.common_words,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Lexicon:
+        return cls(raw["synonyms"], raw["merchants"], raw["payee_words"], raw["common_words"])
+
+
+class EntityExtractor:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._money = MoneyFinder(currency_words(lexicon.synonyms))
+        self._accounts = AccountFinder(lexicon.synonyms)
+        self._names = NameFinder(lexicon.merchants, lexicon.payee_words, lexicon.common_words)
+
+    def extract(self, text: str, today: date) -> tuple[Entity, ...]:
+        candidates = [
+            *self._accounts.find(text),
+            *find_ranges(text, today),
+            *join_ranges(text, find_dates(text, today), today),
+            *self._counts(text),
+            *self._money.amounts(text),
+            *self._names.known_merchants(text),
+        ]
+        taken = _longest_first([c for c in candidates if c.entity != "currency"])
+        currencies = [c for c in candidates if c.entity == "currency"]
+        taken += _attach_currencies(currencies + self._money.currencies(text), taken)
+        free = [t for t in tokenize(text) if not any(f.overlaps(t.start, t.end) for f in taken)]
+        merchants = self._names.unknown_merchants(text, free)
+        free = [t for t in free if not any(f.overlaps(t.start, t.end) for f in merchants)]
+        taken += merchants + self._names.payees(text, free)
+        return tuple(
+            self._entity(text, f) for f in sorted(taken, key=lambda f: (f.start, f.entity))
+        )
+
+    def _entity(self, text: str, found: Found) -> Entity:
+        value = found.value
+        if found.entity == "payee":
+            value = self.lexicon.synonyms.get(value.lower(), value)
+        return Entity(found.entity, value, text[found.start : found.end], found.start, found.end)
+
+    @staticmethod
+    def _counts(text: str) -> list[Found]:
+        return [
+            Found("number", words_to_int(m.group("a") or m.group("b")), m.start(), m.end())
+            for m in _COUNT_RE.finditer(text)
+        ]
+
+
+def _longest_first(candidates: list[Found]) -> list[Found]:
+    order = sorted(candidates, key=lambda f: (f.start - f.end, _PRIORITY.index(f.entity), f.start))
+    kept: list[Found] = []
+    for found in order:
+        if not any(k.overlaps(found.start, found.end) for k in kept):
+            kept.append(found)
+    return kept
+
+
+def _attach_currencies(currencies: list[Found], taken: list[Found]) -> list[Found]:
+    """Currencies beside an amount ("£" in "£50") or alone ("in euros"); each span once."""
+    kept: dict[tuple[int, int], Found] = {}
+    for found in currencies:
+        if not any(k.overlaps(found.start, found.end) for k in taken):
+            kept.setdefault((found.start, found.end), found)
+    return list(kept.values())

@@ -1,0 +1,166 @@
+"""The trained NLU model: parse text, persist without pickle, retrain when data changes.
+
+A model lives in `<model_dir>/<fingerprint>/`, where the fingerprint hashes every
+training file and the pipeline configuration, so a stale model is never loaded and
+an up-to-date one is never rebuilt. Files: `model.json` (labels, vocabularies,
+lexicon, metadata) and `arrays.npz` (weights; loaded with allow_pickle=False).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.config import NluSettings
+from bot.nlu.classifier import DEFAULT_CONFIG, ClassifierConfig, IntentClassifier
+from bot.nlu.entities import EntityExtractor, Lexicon
+from bot.nlu.training_data import TrainingData, load_training_data, training_files
+from bot.nlu.types import FALLBACK_INTENT, IntentScore, Parse
+
+FORMAT_VERSION = 1
+RANKING_SIZE = 5
+_MODEL_JSON = "model.json"
+_ARRAYS = "arrays.npz"
+
+
+class ModelError(RuntimeError):
+    """A saved model that is missing, corrupt or from an incompatible version."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingReport:
+    examples: int
+    intents: int
+    seconds: float
+
+
+class NluModel:
+    def __init__(
+        self,
+        classifier: IntentClassifier,
+        extractor: EntityExtractor,
+        fallback_threshold: float,
+        fingerprint: str = "",
+    ) -> None:
+        self.classifier = classifier
+        self.extractor = extractor
+        self.fallback_threshold = fallback_threshold
+        self.fingerprint = fingerprint
+        self.report: TrainingReport | None = None
+
+    @classmethod
+    def train(
+        cls,
+        data: TrainingData,
+        fallback_threshold: float,
+        config: ClassifierConfig = DEFAULT_CONFIG,
+        fingerprint: str = "",
+    ) -> NluModel:
+        started = time.perf_counter()
+        classifier = IntentClassifier.train(
+            [e.text for e in data.examples], [e.intent for e in data.examples], data.regexes, config
+        )
+        model = cls(
+            classifier,
+            EntityExtractor(Lexicon.from_training(data)),
+            fallback_threshold,
+            fingerprint,
+        )
+        model.report = TrainingReport(
+            len(data.examples), len(classifier.labels), time.perf_counter() - started
+        )
+        return model
+
+    def parse(self, text: str, today: date | None = None) -> Parse:
+        """Intent (or `nlu_fallback` below the threshold, ranking kept) and entities."""
+        ranking = tuple(self.classifier.rank(text)[:RANKING_SIZE])
+        top = ranking[0]
+        intent = (
+            top
+            if top.confidence >= self.fallback_threshold
+            else IntentScore(FALLBACK_INTENT, top.confidence)
+        )
+        entities = self.extractor.extract(text, today or date.today())
+        return Parse(text, intent, ranking, entities)
+
+    def save(self, directory: str | Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format": FORMAT_VERSION,
+            "fingerprint": self.fingerprint,
+            "classifier": self.classifier.to_json(),
+            "lexicon": self.extractor.lexicon.to_json(),
+        }
+        (directory / _MODEL_JSON).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        np.savez(directory / _ARRAYS, **self.classifier.arrays())
+
+    @classmethod
+    def load(cls, directory: str | Path, fallback_threshold: float) -> NluModel:
+        directory = Path(directory)
+        try:
+            meta = json.loads((directory / _MODEL_JSON).read_text(encoding="utf-8"))
+            with np.load(directory / _ARRAYS, allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+            if meta.get("format") != FORMAT_VERSION:
+                raise ModelError(
+                    f"{directory}: model format {meta.get('format')} is not {FORMAT_VERSION}"
+                )
+            classifier = IntentClassifier.from_saved(meta["classifier"], arrays)
+            lexicon = Lexicon.from_json(meta["lexicon"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"{directory}: cannot load NLU model: {exc}") from exc
+        return cls(classifier, EntityExtractor(lexicon), fallback_threshold, meta["fingerprint"])
+
+
+def fingerprint(data_path: Path, config: ClassifierConfig = DEFAULT_CONFIG) -> str:
+    """Hash of the training files (names and bytes), the pipeline config and the format."""
+    digest = hashlib.sha256()
+    settings: dict[str, Any] = {"format": FORMAT_VERSION, "classifier": config.to_dict()}
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    root = data_path if data_path.is_dir() else data_path.parent
+    for file in training_files(data_path):
+        digest.update(str(file.relative_to(root)).encode() + b"\0")
+        digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def load_or_train(settings: NluSettings, config: ClassifierConfig = DEFAULT_CONFIG) -> NluModel:
+    """Load the model for the current data and config, training and saving it if missing."""
+    key = fingerprint(settings.data, config)
+    target = settings.model_dir / key
+    if (target / _MODEL_JSON).exists():
+        try:
+            return NluModel.load(target, settings.fallback_threshold)
+        except ModelError:
+            shutil.rmtree(target, ignore_errors=True)  # half-written or corrupt: rebuild it
+    model = NluModel.train(
+        load_training_data(settings.data), settings.fallback_threshold, config, key
+    )
+    _save_atomically(model, settings.model_dir, key)
+    return model
+
+
+def _save_atomically(model: NluModel, model_dir: Path, key: str) -> None:
+    """Write into a temporary sibling and rename, so a reader never sees half a model."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=model_dir))
+    model.save(staging)
+    try:
+        os.replace(staging, model_dir / key)
+    except OSError:  # another process saved the same model first
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    for old in model_dir.iterdir():
+        if old.name != key and (old / _MODEL_JSON).exists():
+            shutil.rmtree(old, ignore_errors=True)
