@@ -1,0 +1,133 @@
+"""Read-only banking actions: balances and transaction history."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from actions.bank_client import Account, BankError, Transaction
+from actions.base import ActionContext, ActionResult, Reply, action
+from actions.formatting import account_label, day, money
+from actions.lookup import find_account
+from actions.replies import account_not_found, bank_unavailable
+
+DEFAULT_HISTORY = 5
+MAX_HISTORY = 50
+
+
+def _balance_line(account: Account, amount: Decimal, currency: str) -> str:
+    if account.kind == "credit_card" and amount < 0:
+        return f"{account_label(account)}: {money(-amount, currency)} owed"
+    return f"{account_label(account)}: {money(amount, currency)}"
+
+
+@action("check_balance")
+async def check_balance(ctx: ActionContext) -> ActionResult:
+    """One account when the `account` slot names one, otherwise every account."""
+    reference = str(ctx.slots.get("account") or "").strip()
+    try:
+        accounts, balances = await asyncio.gather(
+            ctx.bank.list_accounts(ctx.customer_id), ctx.bank.get_balances(ctx.customer_id)
+        )
+    except BankError as exc:
+        return bank_unavailable("check_balance", exc)
+    if reference:
+        account = find_account(accounts, reference)
+        if account is None:
+            return account_not_found(reference, accounts, "check_balance")
+        accounts = [account]
+    by_account = {b.account_id: b for b in balances}
+    lines = [
+        _balance_line(a, by_account[a.id].amount, by_account[a.id].currency)
+        for a in accounts
+        if a.id in by_account
+    ]
+    return ActionResult(replies=[Reply("utter_balance", {"lines": "\n".join(lines)})])
+
+
+def _dates(slots: Mapping[str, Any]) -> tuple[date | None, date | None]:
+    """From `date` or `date_range` ISO strings; ValueError if either is malformed."""
+    if slots.get("date"):
+        single = date.fromisoformat(str(slots["date"]))
+        return single, single
+    span = slots.get("date_range")
+    if not span:
+        return None, None
+    if not isinstance(span, Mapping):
+        raise ValueError(f"date_range is not a mapping: {span!r}")
+    start, end = (
+        date.fromisoformat(str(span[k])) if span.get(k) else None for k in ("start", "end")
+    )
+    if start and end and start > end:
+        start, end = end, start
+    return start, end
+
+
+def _limit(raw: Any) -> int:
+    try:
+        wanted = int(raw)
+    except (TypeError, ValueError):
+        return DEFAULT_HISTORY
+    return min(max(wanted, 1), MAX_HISTORY)
+
+
+def _period(account: Account | None, merchant: str, start: date | None, end: date | None) -> str:
+    """The scope of a listing in words: " at Tesco from 1 Nov 2026 to 15 Nov 2026"."""
+    parts = [f" on your {account_label(account)}" if account else " on all your accounts"]
+    if merchant:
+        parts.append(f" at {merchant}")
+    if start and end and start == end:
+        parts.append(f" on {day(start)}")
+    elif start and end:
+        parts.append(f" from {day(start)} to {day(end)}")
+    elif start:
+        parts.append(f" since {day(start)}")
+    elif end:
+        parts.append(f" up to {day(end)}")
+    return "".join(parts)
+
+
+def _line(txn: Transaction, accounts: Mapping[str, Account], several: bool) -> str:
+    sign = "+" if txn.amount > 0 else ""
+    text = f"{day(txn.booked_at.date())} · {txn.merchant or txn.description} · "
+    text += sign + money(txn.amount, txn.currency)
+    account = accounts.get(txn.account_id)
+    return f"{text} ({account_label(account)})" if several and account else text
+
+
+@action("transaction_history")
+async def transaction_history(ctx: ActionContext) -> ActionResult:
+    """Last N (default 5), optionally on a date or range, at a merchant, on one account."""
+    reference = str(ctx.slots.get("account") or "").strip()
+    merchant = str(ctx.slots.get("merchant") or "").strip()
+    try:
+        start, end = _dates(ctx.slots)
+    except (ValueError, TypeError):
+        reply = Reply("utter_history_date_invalid")
+        return ActionResult(ok=False, error="date_invalid", replies=[reply])
+    try:
+        accounts = await ctx.bank.list_accounts(ctx.customer_id)
+        account = find_account(accounts, reference) if reference else None
+        if reference and account is None:
+            return account_not_found(reference, accounts, "transaction_history")
+        found = await ctx.bank.list_transactions(
+            ctx.customer_id,
+            account_id=account.id if account else None,
+            start=start,
+            end=end,
+            merchant=merchant or None,
+            limit=_limit(ctx.slots.get("number")),
+        )
+    except BankError as exc:
+        return bank_unavailable("transaction_history", exc)
+    period = _period(account, merchant, start, end)
+    if not found:
+        return ActionResult(replies=[Reply("utter_no_transactions", {"period": period})])
+    by_id = {a.id: a for a in accounts}
+    several = len({t.account_id for t in found}) > 1
+    lines = "\n".join(_line(t, by_id, several) for t in found)
+    reply = Reply("utter_transactions", {"lines": lines, "count": len(found), "period": period})
+    return ActionResult(replies=[reply])

@@ -1,0 +1,48 @@
+"""Results several actions share: the bank is down, pick one of your accounts."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+
+from actions.bank_client import Account, BankError
+from actions.base import ActionResult, Reply
+from actions.formatting import account_label
+
+log = logging.getLogger("actions")
+
+
+def payload(intent: str, **entities: str) -> str:
+    """A Rasa-style button payload: /intent{"entity": "value"}."""
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+def account_buttons(accounts: Iterable[Account], intent: str) -> tuple[tuple[str, str], ...]:
+    return tuple((account_label(a), payload(intent, account=f"ending:{a.last4}")) for a in accounts)
+
+
+def bank_unavailable(action: str, exc: BankError) -> ActionResult:
+    """Reading failed: nothing changed anywhere, so say so and let the customer try later."""
+    log.warning("%s: bank unavailable: %s", action, exc)
+    return ActionResult(
+        ok=False,
+        error="bank_unavailable",
+        replies=[Reply("utter_bank_unavailable")],
+        audit={"bank_error": type(exc).__name__},
+    )
+
+
+def account_not_found(reference: str, accounts: Iterable[Account], intent: str) -> ActionResult:
+    accounts = list(accounts)
+    return ActionResult(
+        ok=False,
+        error="account_not_found",
+        replies=[
+            Reply(
+                "utter_account_not_found",
+                {"account": reference, "known": ", ".join(account_label(a) for a in accounts)},
+                account_buttons(accounts, intent),
+            )
+        ],
+    )

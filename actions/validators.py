@@ -1,0 +1,107 @@
+"""Slot validators of the transfer flow: turn what the customer said into exact bank ids.
+
+Each returns the normalised slots, or ok=False with a reply saying why and, where it helps,
+buttons with the valid choices so the next answer cannot be wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from actions.bank_client import BankError
+from actions.base import ActionContext, ActionResult, Reply, action
+from actions.formatting import account_label
+from actions.lookup import find_account, match_payees
+from actions.replies import account_buttons, account_not_found, bank_unavailable, payload
+
+SUPPORTED_CURRENCY = "GBP"
+PAYABLE_KINDS = ("current", "savings")
+MAX_AMOUNT = Decimal("1000000")
+_AMOUNT_NOISE = re.compile(r"[£,\s]|gbp|pounds?|quid", re.IGNORECASE)
+
+
+def _payee_buttons(names: list[str]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, payload("inform", payee=name)) for name in names)
+
+
+@action("validate_payee")
+async def validate_payee(ctx: ActionContext) -> ActionResult:
+    wanted = str(ctx.slots.get("payee") or "").strip()
+    try:
+        payees = await ctx.bank.list_payees(ctx.customer_id)
+    except BankError as exc:
+        return bank_unavailable("validate_payee", exc)
+    if not payees:
+        return ActionResult(ok=False, error="no_payees", replies=[Reply("utter_no_payees")])
+    matches = match_payees(payees, wanted)
+    if len(matches) == 1:
+        return ActionResult(slots={"payee": matches[0].name, "payee_id": matches[0].id})
+    if matches:
+        names = [p.name for p in matches]
+        reply = Reply(
+            "utter_payee_ambiguous",
+            {"name": wanted, "options": " or ".join(names)},
+            _payee_buttons(names),
+        )
+        return ActionResult(ok=False, error="payee_ambiguous", replies=[reply])
+    names = [p.name for p in payees]
+    reply = Reply(
+        "utter_payee_not_found", {"name": wanted, "known": ", ".join(names)}, _payee_buttons(names)
+    )
+    return ActionResult(ok=False, error="payee_not_found", replies=[reply])
+
+
+def _amount_problem(raw: object) -> tuple[Decimal | None, str]:
+    """(amount, "") when valid, else (None, the reason in words the customer understands)."""
+    text = _AMOUNT_NOISE.sub("", str(raw if raw is not None else ""))
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None, "I couldn't read that as an amount of money"
+    if not amount.is_finite():
+        return None, "I couldn't read that as an amount of money"
+    if amount <= 0:
+        return None, "it needs to be more than zero"
+    if amount != amount.quantize(Decimal("0.01")):
+        return None, "it can have at most two decimal places (pence)"
+    if amount >= MAX_AMOUNT:
+        return None, "it is more than can be sent in one transfer"
+    return amount, ""
+
+
+@action("validate_amount")
+async def validate_amount(ctx: ActionContext) -> ActionResult:
+    currency = str(ctx.slots.get("currency") or SUPPORTED_CURRENCY).strip().upper()
+    if currency != SUPPORTED_CURRENCY:
+        reply = Reply("utter_currency_unsupported", {"currency": currency})
+        return ActionResult(ok=False, error="currency_unsupported", replies=[reply])
+    amount, reason = _amount_problem(ctx.slots.get("amount"))
+    if amount is None:
+        reply = Reply("utter_amount_invalid", {"reason": reason})
+        return ActionResult(ok=False, error="amount_invalid", replies=[reply])
+    return ActionResult(slots={"amount": f"{amount:.2f}", "currency": currency})
+
+
+@action("validate_source_account")
+async def validate_source_account(ctx: ActionContext) -> ActionResult:
+    """No account named: the customer's primary current account."""
+    reference = str(ctx.slots.get("source_account") or "").strip()
+    try:
+        accounts = await ctx.bank.list_accounts(ctx.customer_id)
+    except BankError as exc:
+        return bank_unavailable("validate_source_account", exc)
+    payable = [a for a in accounts if a.kind in PAYABLE_KINDS]
+    account = find_account(accounts, reference or "current")
+    if account is None:
+        return account_not_found(reference or "current", payable, "inform")
+    if account.kind not in PAYABLE_KINDS:
+        reply = Reply(
+            "utter_source_account_ineligible",
+            {"account": account_label(account)},
+            account_buttons(payable, "inform"),
+        )
+        return ActionResult(ok=False, error="account_not_eligible", replies=[reply])
+    return ActionResult(
+        slots={"source_account_id": account.id, "source_account_name": account_label(account)}
+    )

@@ -1,0 +1,137 @@
+"""The sandbox bank's schema and engine.
+
+Money is stored as integer minor units (pence) so SQLite and PostgreSQL agree to the penny.
+Every transaction is two postings that sum to zero; `accounts.balance_minor` is a cache of
+the account's postings that is only ever changed in the same database transaction as them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+metadata = MetaData()
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("first_name", String(60), nullable=False),
+    Column("phone", String(32), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("daily_limit_minor", BigInteger, nullable=False),
+    # Bumped by every payment: the first write of a payment transaction, so concurrent
+    # payments of one customer queue on this row (SQLite: the write lock; PostgreSQL: the row lock).
+    Column("payment_seq", Integer, nullable=False, default=0),
+)
+
+# kind: current | savings | credit_card | internal (the bank's own clearing/settlement books)
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=True, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(60), nullable=False),
+    Column("sort_code", String(6), nullable=True),
+    Column("account_number", String(8), nullable=True),
+    Column("last4", String(4), nullable=False),  # a card's PAN is never stored, only its last 4
+    Column("currency", String(3), nullable=False),
+    Column("balance_minor", BigInteger, nullable=False, default=0),
+    Column("opened_at", DateTime, nullable=False),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("booked_at", DateTime, nullable=False),
+    Column("description", String(140), nullable=False),
+    Column("merchant", String(80), nullable=True),
+    Column("merchant_category", String(4), nullable=True),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("transaction_id", String(40), ForeignKey("transactions.id"), nullable=False),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),  # signed: credit > 0, debit < 0
+    Index("ix_postings_account", "account_id"),
+    Index("ix_postings_transaction", "transaction_id"),
+)
+
+payees = Table(
+    "payees",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("name", String(70), nullable=False),
+    Column("sort_code", String(6), nullable=False),
+    Column("account_number", String(8), nullable=False),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False),
+    Column("idempotency_key", String(128), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("source_account_id", String(40), nullable=False),
+    Column("payee_id", String(40), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("reference", String(18), nullable=False),
+    Column("status", String(40), nullable=False),  # AcceptedSettlementCompleted | Rejected
+    Column("error_code", String(40), nullable=True),
+    Column("transaction_id", String(40), ForeignKey("transactions.id"), nullable=True),
+    Column("balance_after_minor", BigInteger, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("customer_id", "idempotency_key", name="uq_payments_idempotency"),
+    Index("ix_payments_customer_created", "customer_id", "created_at"),
+)
+
+
+def make_engine(database_url: str) -> AsyncEngine:
+    """An engine for SQLite (aiosqlite) or PostgreSQL (asyncpg) with sane concurrency settings."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True)
+    in_memory = url.database in (None, "", ":memory:")
+    if not in_memory:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(
+        url,
+        # Writers wait for each other instead of failing with "database is locked".
+        connect_args={"timeout": 30},
+        **({"poolclass": StaticPool} if in_memory else {}),
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    return engine
