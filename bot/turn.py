@@ -14,7 +14,8 @@ from typing import Any, Protocol
 from bot import events as ev
 from bot.auth.identity import Identity
 from bot.conversations import Conversations
-from bot.dialogue.manager import DialogueManager, TurnInput
+from bot.dialogue.manager import DialogueManager
+from bot.dialogue.turn import TurnInput
 from bot.dialogue.state import ConversationState
 from bot.events import Event
 from bot.messages import BotMessage, InboundMessage
@@ -70,20 +71,23 @@ class TurnEngine:
                 before = await self._conversations.load(conversation_id, identity.customer_id)
                 opening = []
             user_event = _user_event(inbound, parse, before.summary()["awaiting"] == "otp")
+            # The dialogue numbers its events after the state's last_seq, so what this turn
+            # records first is numbered and applied before the dialogue steps.
+            first = [
+                replace(event, seq=before.last_seq + i)
+                for i, event in enumerate((*opening, user_event), start=1)
+            ]
             working = before.copy()
-            for event in (*opening, user_event):
+            for event in first:
                 working.apply(event)
             now = time.time()
             replies, after = await self._dialogue.step(
                 working, TurnInput(parse=parse, text=inbound.text, identity=identity, now=now)
             )
-            numbered = [
-                replace(event, seq=before.last_seq + i)
-                for i, event in enumerate((*opening, user_event, *replies), start=1)
-            ]
+            numbered = [*first, *replies]
             summary: dict[str, Any] = {
                 "status": after.status,
-                "last_seq": numbered[-1].seq,
+                "last_seq": after.last_seq,
                 "updated_at": now,
             }
             if opening:

@@ -1,0 +1,407 @@
+"""The dialogue manager: given the state and one parsed message, decide what happens next.
+
+Flows are data (bot/domain/flows.yml); this module is the small interpreter that walks them,
+and the conversational rules around them: prefill from entities, re-prompts, corrections,
+cancel, digressions and resuming, the two-stage fallback and the hand-off to a person.
+Whether money moves is decided here deterministically, never by the NLU.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from actions.base import ActionContext, ActionResult, Handler, Reply
+from bot import events as ev
+from bot.auth.otp import OtpService
+from bot.config import Settings
+from bot.dialogue import step_up
+from bot.dialogue.domain import Answer, Domain, Flow, Step
+from bot.dialogue.state import CONFIRM, OTP, RESUME, ConversationState, Frame
+from bot.dialogue.turn import Outcome, Turn, TurnInput
+from bot.nlu.types import FALLBACK_INTENT, Parse
+
+if TYPE_CHECKING:
+    from actions.bank_client import BankClient
+
+log = logging.getLogger(__name__)
+
+RESPONSES = (
+    "utter_sign_in",
+    "utter_flow_cancelled",
+    "utter_nothing_to_cancel",
+    "utter_ask_resume",
+    "utter_one_payment_at_a_time",
+    "utter_clarify",
+    "utter_offer_human",
+    "utter_handoff_queued",
+    "utter_handoff_waiting",
+    "utter_handoff_cancelled",
+    "utter_action_failed",
+    *step_up.RESPONSES,
+)
+# Inside a flow these intents are answers to the question asked, not requests of their own.
+_CONTEXTUAL = frozenset({"affirm", "deny", "inform", "out_of_scope", FALLBACK_INTENT})
+
+
+def idempotency_key(conversation_id: str, challenge_id: str) -> str:
+    """One key per approved operation: a replayed turn can never pay twice."""
+    return hashlib.sha256(f"{conversation_id}:{challenge_id}".encode()).hexdigest()
+
+
+class DialogueManager:
+    def __init__(
+        self,
+        domain: Domain,
+        actions: Mapping[str, Handler],
+        bank: BankClient,
+        otp: OtpService,
+        settings: Settings,
+    ) -> None:
+        domain.require_responses(RESPONSES)
+        domain.check_actions(actions)
+        self._domain = domain
+        self._actions = actions
+        self._bank = bank
+        self._step_up = step_up.StepUp(otp, bank, settings)
+        self._clarify_options = settings.dialogue.clarify_options
+        self._capabilities = "\n".join(
+            f"• {flow.description}" for flow in domain.flows.values() if flow.intent
+        )
+
+    async def step(
+        self, state: ConversationState, turn: TurnInput
+    ) -> tuple[list[ev.Event], ConversationState]:
+        """Events for this turn (seq numbered after `state.last_seq`) and the state after them.
+
+        `state` is left untouched; the caller has already stored the USER_MESSAGE event.
+        """
+        if state.status == "agent":
+            return [], state  # a person is talking to the customer: the bot keeps quiet
+        t = Turn(state.copy(), self._domain, turn)
+        await self._route(t)
+        return t.events, t.state
+
+    async def _route(self, t: Turn) -> None:
+        if t.state.status == "queued":
+            self._while_queued(t)
+            return
+        if t.state.status == "closed":
+            t.emit(ev.HANDOFF, status="bot", reason="customer_returned")
+        if _is_cancel(t):
+            self._cancel_all(t)
+            return
+        frame = t.state.top
+        if frame is None:
+            await self._idle(t)
+            return
+        flow = self._domain.flows[frame.flow]
+        target = self._domain.flow_for(t.intent)
+        answering_code = frame.awaiting == OTP and self._step_up.is_code(t)
+        if target is not None and t.state.frame(target.name) is None and not answering_code:
+            await self._digress(t, frame, target)
+            return
+        step = flow.steps[frame.step]
+        if frame.awaiting == OTP:
+            await self._after(t, await self._step_up.on_reply(t, frame, flow, step))
+        elif frame.awaiting == CONFIRM:
+            await self._on_confirm(t, frame, flow, step)
+        elif frame.awaiting == RESUME:
+            await self._on_resume(t, frame, flow, step)
+        elif frame.awaiting == step.slot:
+            await self._on_slot(t, frame, flow, step)
+        else:
+            await self._run(t)  # nothing pending: carry on where the flow stands
+
+    # -- outside flows --------------------------------------------------------------------
+
+    async def _idle(self, t: Turn) -> None:
+        flow = self._domain.flow_for(t.intent)
+        answer = self._domain.answers.get(t.intent)
+        if flow is not None:
+            if self._may_start(t, flow):
+                await self._start(t, flow)
+        elif answer is not None:
+            self._answer(t, answer)
+        else:
+            self._fallback(t)
+
+    def _answer(self, t: Turn, answer: Answer) -> None:
+        t.say(answer.response, {"capabilities": self._capabilities})
+
+    def _fallback(self, t: Turn) -> None:
+        """First miss: offer the likeliest intents. Second in a row: offer a person."""
+        if t.state.fallback_count == 0:
+            t.emit(ev.FALLBACK, stage=1)
+            t.say("utter_clarify", buttons=self._clarify_buttons(t.input.parse))
+        else:
+            t.emit(ev.FALLBACK, stage=2)
+            t.say("utter_offer_human")
+
+    def _clarify_buttons(self, parse: Parse) -> list[tuple[str, str]]:
+        offers = [
+            (self._domain.description_of(score.name), f"/{score.name}")
+            for score in parse.ranking
+            if score.name != FALLBACK_INTENT
+        ]
+        offers = [offer for offer in offers if offer[0]]
+        if not offers:  # the ranking says nothing useful: offer what Teller does
+            offers = [(f.description, f"/{f.intent}") for f in self._domain.triggers.values()]
+        return offers[: self._clarify_options]
+
+    def _while_queued(self, t: Turn) -> None:
+        if _is_cancel(t):
+            t.emit(ev.HANDOFF, status="bot", reason="customer_cancelled")
+            t.say("utter_handoff_cancelled")
+        else:
+            t.say("utter_handoff_waiting")
+
+    # -- starting, stopping and resuming flows --------------------------------------------
+
+    def _may_start(self, t: Turn, flow: Flow) -> bool:
+        if flow.requires_identified and t.customer_id is None:
+            t.say("utter_sign_in", {"label": flow.label})
+            return False
+        return True
+
+    async def _start(self, t: Turn, flow: Flow) -> None:
+        """Push the flow, prefill slots from the message's entities, and run it."""
+        t.emit(ev.FLOW_STARTED, flow=flow.name)
+        for name, value in flow.slot_values(t.input.parse).items():
+            t.emit(ev.SLOT_SET, name=name, value=value)
+        await self._run(t)
+
+    async def _digress(self, t: Turn, frame: Frame, target: Flow) -> None:
+        """Run another flow on top of the waiting one, then offer to go back to it."""
+        current = self._domain.flows[frame.flow]
+        if target.moves_money and any(
+            self._domain.flows[f.flow].moves_money for f in t.state.stack
+        ):
+            t.say("utter_one_payment_at_a_time", {"label": current.label})
+            self._reask(t, frame)
+            return
+        if not self._may_start(t, target):
+            self._reask(t, frame)
+            return
+        t.emit(ev.FLOW_INTERRUPTED, flow=frame.flow, by=target.name)
+        await self._start(t, target)
+
+    def _cancel(self, t: Turn, frame: Frame, reason: str) -> None:
+        flow = self._domain.flows[frame.flow]
+        t.say(flow.cancelled, {**frame.slots, "label": flow.label})
+        t.emit(ev.FLOW_CANCELLED, flow=flow.name, reason=reason)
+
+    def _cancel_all(self, t: Turn) -> None:
+        if not t.state.stack:
+            t.say("utter_nothing_to_cancel")
+        while (frame := t.state.top) is not None:
+            self._cancel(t, frame, "customer")
+
+    def _offer_resume(self, t: Turn) -> None:
+        """After a digression ends, ask before going back to the flow it interrupted."""
+        frame = t.state.top
+        if frame is None:
+            return
+        t.emit(ev.STEP_ADVANCED, flow=frame.flow, step=frame.step, awaiting=RESUME)
+        t.say("utter_ask_resume", {"label": self._domain.flows[frame.flow].label})
+
+    async def _on_resume(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> None:
+        if t.intent == "affirm":
+            t.emit(ev.FLOW_RESUMED, flow=flow.name)
+            self._ask(t, frame, step)
+        elif t.intent == "deny":
+            self._cancel(t, frame, "not_resumed")
+            self._offer_resume(t)
+        else:
+            self._answer_aside(t)
+            t.say("utter_ask_resume", {"label": flow.label})
+
+    # -- running steps --------------------------------------------------------------------
+
+    async def _run(self, t: Turn) -> None:
+        """Run steps of the top flow until one waits for the customer or the flow ends."""
+        while (frame := t.state.top) is not None:
+            flow = self._domain.flows[frame.flow]
+            if frame.step >= len(flow.steps):
+                t.emit(ev.FLOW_COMPLETED, flow=flow.name)
+                self._offer_resume(t)
+                return
+            step = flow.steps[frame.step]
+            if step.kind == "collect":
+                outcome = await self._collect(t, frame, flow, step)
+            elif step.kind == "confirm":
+                outcome = self._ask(t, frame, step)
+            elif step.kind == "step_up":
+                outcome = await self._step_up.begin(t, frame, flow, step)
+            elif step.kind == "action":
+                outcome = await self._action(t, frame, flow, step)
+            else:
+                outcome = self._handoff(t, step)
+            if outcome is not Outcome.NEXT:
+                await self._after(t, outcome)
+                return
+            t.emit(ev.STEP_ADVANCED, flow=flow.name, step=frame.step + 1, awaiting=None)
+
+    async def _after(self, t: Turn, outcome: Outcome) -> None:
+        """Continue once a pending step has been answered."""
+        if outcome is Outcome.NEXT:
+            frame = t.state.top
+            assert frame is not None
+            t.emit(ev.STEP_ADVANCED, flow=frame.flow, step=frame.step + 1, awaiting=None)
+            await self._run(t)
+        elif outcome is Outcome.STOP:
+            self._offer_resume(t)
+
+    def _ask(self, t: Turn, frame: Frame, step: Step) -> Outcome:
+        """Ask (again) for what `step` needs, and mark the frame as waiting for it."""
+        awaits = step.awaits
+        if frame.awaiting != awaits:
+            t.emit(ev.STEP_ADVANCED, flow=frame.flow, step=frame.step, awaiting=awaits)
+        if step.kind == "collect":
+            t.say(step.ask, frame.slots)
+        elif step.kind == "confirm":
+            t.say(step.response, frame.slots)
+        else:
+            return self._step_up.ask_again(t)
+        return Outcome.WAIT
+
+    def _reask(self, t: Turn, frame: Frame) -> None:
+        if frame.awaiting == RESUME:
+            t.say("utter_ask_resume", {"label": self._domain.flows[frame.flow].label})
+        else:
+            self._ask(t, frame, self._domain.flows[frame.flow].steps[frame.step])
+
+    async def _collect(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> Outcome:
+        value = frame.slots.get(step.slot)
+        if value is None and not step.optional:
+            return self._ask(t, frame, step)
+        if step.validate is None:
+            return Outcome.NEXT
+        result = await self._call(t, step.validate, frame.slots)
+        if result.ok:
+            self._set_slots(t, frame, result.slots)
+            for reply in result.replies:
+                t.reply(reply, frame.slots)
+            return Outcome.NEXT
+        for reply in result.replies:
+            t.reply(reply, frame.slots)
+        for name in (step.slot, *step.uses):  # forget what failed so the next answer is fresh
+            if name in frame.slots:
+                t.emit(ev.SLOT_SET, name=name, value=None)
+        return self._ask(t, frame, step)
+
+    async def _action(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> Outcome:
+        challenge = frame.challenge  # set when a code approved this operation
+        key = idempotency_key(t.state.conversation_id, challenge["id"]) if challenge else None
+        result = await self._call(t, step.action, frame.slots, key)
+        t.emit(
+            ev.ACTION_RUN, action=step.action, ok=result.ok, error=result.error, result=result.audit
+        )
+        self._set_slots(t, frame, result.slots)
+        for reply in result.replies:
+            t.reply(reply, frame.slots)
+        if result.ok:
+            return Outcome.NEXT
+        if not result.replies:
+            t.say("utter_action_failed")
+        t.emit(ev.FLOW_CANCELLED, flow=flow.name, reason=result.error or "action_failed")
+        return Outcome.STOP
+
+    def _handoff(self, t: Turn, step: Step) -> Outcome:
+        """Queue the conversation for a person; flows underneath are dropped, not resumed."""
+        for frame in t.state.stack[-2::-1]:
+            t.emit(ev.FLOW_CANCELLED, flow=frame.flow, reason="handoff")
+        t.emit(ev.HANDOFF, status="queued", reason=step.reason)
+        t.say("utter_handoff_queued")
+        return Outcome.NEXT
+
+    async def _call(
+        self, t: Turn, name: str, slots: Mapping[str, Any], key: str | None = None
+    ) -> ActionResult:
+        """Run an action; a crash becomes a failed result the customer is told about."""
+        context = ActionContext(
+            conversation_id=t.state.conversation_id,
+            customer_id=t.customer_id or "",
+            slots=dict(slots),
+            bank=self._bank,
+            now=datetime.fromtimestamp(t.input.now, UTC),
+            idempotency_key=key,
+        )
+        try:
+            return await self._actions[name](context)
+        except Exception:
+            log.exception("action %s failed", name)
+            return ActionResult(
+                ok=False, error="action_failed", replies=[Reply("utter_action_failed")]
+            )
+
+    def _set_slots(self, t: Turn, frame: Frame, values: Mapping[str, Any]) -> None:
+        for name, value in values.items():
+            if frame.slots.get(name) != value:
+                t.emit(ev.SLOT_SET, name=name, value=value)
+
+    # -- answers while a flow waits -------------------------------------------------------
+
+    async def _on_slot(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> None:
+        values = flow.slot_values(t.input.parse)
+        answer = values.pop(step.slot, None)
+        if not await self._correct(t, frame, flow, values):
+            self._ask(t, frame, step)
+            return
+        if answer is None:
+            if values or self._answer_aside(t):
+                self._ask(t, frame, step)
+                return
+            answer = t.input.text.strip()  # e.g. a payee name the NLU did not tag
+        t.emit(ev.SLOT_SET, name=step.slot, value=answer)
+        await self._run(t)
+
+    async def _on_confirm(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> None:
+        values = flow.slot_values(t.input.parse)
+        if values and t.intent != "affirm":  # "make it 60 instead"
+            await self._correct(t, frame, flow, values)
+            self._ask(t, frame, step)
+        elif t.intent == "affirm":
+            await self._after(t, Outcome.NEXT)
+        elif t.intent == "deny":
+            self._cancel(t, frame, "declined")
+            self._offer_resume(t)
+        else:
+            self._answer_aside(t)
+            self._ask(t, frame, step)
+
+    async def _correct(self, t: Turn, frame: Frame, flow: Flow, values: Mapping[str, Any]) -> bool:
+        """Apply slot values given out of turn; already validated ones are validated again.
+
+        Returns False (having said why) if a correction did not validate; the old value stays.
+        """
+        by_step: dict[int | None, dict[str, Any]] = {}
+        for name, value in values.items():
+            by_step.setdefault(flow.slot_owner(name), {})[name] = value
+        for index, updates in by_step.items():
+            validator = flow.steps[index].validate if index is not None else None
+            if index is None or index >= frame.step or validator is None:
+                self._set_slots(t, frame, updates)  # checked when its step comes
+                continue
+            result = await self._call(t, validator, {**frame.slots, **updates})
+            if not result.ok:
+                for reply in result.replies:
+                    t.reply(reply, frame.slots)
+                return False
+            self._set_slots(t, frame, {**updates, **result.slots})
+        return True
+
+    def _answer_aside(self, t: Turn) -> bool:
+        """Answer small talk or help in the middle of a flow; True if something was said."""
+        answer = self._domain.answers.get(t.intent)
+        if answer is None or t.intent in _CONTEXTUAL:
+            return False
+        self._answer(t, answer)
+        return True
+
+
+def _is_cancel(t: Turn) -> bool:
+    return t.intent == "cancel" or t.input.text.strip().lower() == "/cancel"

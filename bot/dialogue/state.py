@@ -1,0 +1,158 @@
+"""Conversation state, derived only from the event log.
+
+Nothing here is stored: a conversation's state is `ConversationState(id).replay(events)`,
+and the dialogue manager keeps it current by applying each event it emits. That is what
+lets a restart in the middle of a flow lose nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot import events as ev
+
+# What a frame can wait for besides a slot name.
+CONFIRM = "confirm"
+OTP = "otp"
+RESUME = "resume"
+
+
+@dataclass(slots=True)
+class Frame:
+    """One flow on the stack: where it is, what it has collected and what it waits for."""
+
+    flow: str
+    step: int = 0
+    slots: dict[str, Any] = field(default_factory=dict)
+    awaiting: str | None = None  # a slot name, CONFIRM, OTP, RESUME or None
+    challenge: dict[str, Any] | None = None  # OtpChallenge.to_dict(): never holds the code
+
+
+@dataclass(slots=True)
+class ConversationState:
+    conversation_id: str
+    customer_id: str | None = None
+    channel: str | None = None
+    status: str = "bot"  # bot | queued | agent | closed
+    last_seq: int = 0
+    stack: list[Frame] = field(default_factory=list)
+    fallback_count: int = 0
+    strong_until: float = 0.0
+
+    @property
+    def top(self) -> Frame | None:
+        return self.stack[-1] if self.stack else None
+
+    def frame(self, flow: str) -> Frame | None:
+        """The top-most frame running `flow` (a flow is never on the stack twice)."""
+        return next((f for f in reversed(self.stack) if f.flow == flow), None)
+
+    def apply(self, event: ev.Event) -> None:
+        """The reducer: fold one event into the state."""
+        try:
+            reduce = _REDUCERS[event.type]
+        except KeyError:
+            raise ValueError(f"unknown event type {event.type!r}") from None
+        reduce(self, event.data)
+        self.last_seq = max(self.last_seq, event.seq)
+
+    @classmethod
+    def new(cls, conversation_id: str, customer_id: str | None, channel: str) -> ConversationState:
+        """The state of a conversation about to be opened by its CONVERSATION_STARTED."""
+        return cls(conversation_id, customer_id=customer_id, channel=channel)
+
+    @classmethod
+    def replay(cls, conversation_id: str, events: Iterable[ev.Event]) -> ConversationState:
+        state = cls(conversation_id)
+        for event in events:
+            state.apply(event)
+        return state
+
+    def copy(self) -> ConversationState:
+        return replace(self, stack=[replace(f, slots=dict(f.slots)) for f in self.stack])
+
+    def summary(self) -> dict[str, Any]:
+        """The REST contract's `state`: awaiting is a slot name, 'otp' or None."""
+        top = self.top
+        awaiting = top.awaiting if top else None
+        if awaiting in (CONFIRM, RESUME):
+            awaiting = None
+        return {"flow": top.flow if top else None, "awaiting": awaiting, "status": self.status}
+
+
+def _started(state: ConversationState, data: dict[str, Any]) -> None:
+    state.customer_id = data.get("customer_id")
+    state.channel = data.get("channel")
+
+
+def _user_message(state: ConversationState, data: dict[str, Any]) -> None:
+    if data.get("intent") != "nlu_fallback":
+        state.fallback_count = 0
+
+
+def _slot_set(state: ConversationState, data: dict[str, Any]) -> None:
+    top = state.top
+    if top is None:
+        return
+    if data["value"] is None:
+        top.slots.pop(data["name"], None)
+    else:
+        top.slots[data["name"]] = data["value"]
+
+
+def _flow_started(state: ConversationState, data: dict[str, Any]) -> None:
+    state.stack.append(Frame(data["flow"]))
+
+
+def _flow_ended(state: ConversationState, data: dict[str, Any]) -> None:
+    frame = state.frame(data["flow"])
+    if frame is not None:
+        state.stack.remove(frame)
+
+
+def _step_advanced(state: ConversationState, data: dict[str, Any]) -> None:
+    frame = state.frame(data["flow"])
+    if frame is not None:
+        frame.step = data["step"]
+        frame.awaiting = data.get("awaiting")
+
+
+def _auth_step(state: ConversationState, data: dict[str, Any]) -> None:
+    top = state.top
+    if top is not None and "challenge" in data:
+        top.challenge = data["challenge"]
+    if data["step"] == "otp_verified":
+        state.strong_until = data["strong_until"]
+
+
+def _fallback(state: ConversationState, data: dict[str, Any]) -> None:
+    state.fallback_count = data["stage"]
+
+
+def _handoff(state: ConversationState, data: dict[str, Any]) -> None:
+    state.status = data["status"]
+
+
+def _nothing(state: ConversationState, data: dict[str, Any]) -> None:
+    """Recorded for the transcript and the audit trail; no effect on dialogue state."""
+
+
+_REDUCERS: dict[str, Callable[[ConversationState, dict[str, Any]], None]] = {
+    ev.CONVERSATION_STARTED: _started,
+    ev.USER_MESSAGE: _user_message,
+    ev.BOT_MESSAGE: _nothing,
+    ev.SLOT_SET: _slot_set,
+    ev.FLOW_STARTED: _flow_started,
+    ev.FLOW_RESUMED: _nothing,  # the STEP_ADVANCED that follows says what is asked again
+    ev.FLOW_INTERRUPTED: _nothing,  # the FLOW_STARTED that follows pushes the digression
+    ev.FLOW_COMPLETED: _flow_ended,
+    ev.FLOW_CANCELLED: _flow_ended,
+    ev.STEP_ADVANCED: _step_advanced,
+    ev.ACTION_RUN: _nothing,
+    ev.AUTH_STEP: _auth_step,
+    ev.FALLBACK: _fallback,
+    ev.HANDOFF: _handoff,
+    ev.AGENT_MESSAGE: _nothing,
+}

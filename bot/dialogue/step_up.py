@@ -1,0 +1,177 @@
+"""The one-time-code exchange that guards a money-moving step.
+
+The code is bound to the operation's slot values (PSD2 dynamic linking), so every payment
+gets its own code even when the session is already strongly authenticated.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from actions.bank_client import BankError
+from bot import events as ev
+from bot.auth.otp import OtpChallenge, OtpDeliveryError, OtpService, OtpVerdict, ResendLimit
+from bot.config import Settings
+from bot.dialogue.domain import Flow, Step, fill
+from bot.dialogue.state import OTP, Frame
+from bot.dialogue.turn import Outcome, Turn
+
+if TYPE_CHECKING:
+    from actions.bank_client import BankClient
+
+RESPONSES = (
+    "utter_otp_sent",
+    "utter_otp_reask",
+    "utter_otp_wrong",
+    "utter_otp_expired",
+    "utter_otp_locked",
+    "utter_otp_mismatch",
+    "utter_otp_resent",
+    "utter_otp_resend_limit",
+    "utter_otp_unavailable",
+)
+RESEND_INTENT = "resend_code"  # the payload of the "Send a new code" button
+_RESEND_WORDS = re.compile(
+    r"\b(resend|re-send|new code|another code|send (it|the code|a code) again)\b", re.I
+)
+_SEPARATORS = re.compile(r"[\s-]")
+
+
+def find_code(text: str, length: int) -> str | None:
+    """The code in a reply such as "123456", "123 456" or "my code is 123456"."""
+    match = re.search(rf"(?<!\d)\d{{{length}}}(?!\d)", _SEPARATORS.sub("", text))
+    return match.group(0) if match else None
+
+
+def mask_destination(to: str) -> str:
+    """Say where the code went without repeating the whole number or address."""
+    if "@" in to:
+        local, _, domain = to.partition("@")
+        return f"email {local[:1]}•••@{domain}"
+    digits = re.sub(r"\D", "", to)
+    return f"phone ending {digits[-4:]}"
+
+
+class StepUp:
+    def __init__(self, otp: OtpService, bank: BankClient, settings: Settings) -> None:
+        self._otp = otp
+        self._bank = bank
+        self._code_length = settings.otp.length
+        self._strong_ttl = settings.auth.strong_ttl_seconds
+
+    async def begin(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> Outcome:
+        """Issue a code for the operation and ask for it."""
+        customer_id = t.customer_id
+        operation = _operation(frame, step)
+        if customer_id is None or operation is None:
+            return _abandon(t, frame, flow, "utter_otp_unavailable", "no_operation")
+        to = await self._destination(customer_id)
+        if to is None:
+            return _abandon(t, frame, flow, "utter_otp_unavailable", "no_destination")
+        try:
+            challenge = await self._otp.issue(
+                customer_id, to, operation, _describe(frame, step), t.input.now
+            )
+        except OtpDeliveryError:
+            return _abandon(t, frame, flow, "utter_otp_unavailable", "otp_not_delivered")
+        sent_to = mask_destination(to)
+        t.emit(ev.AUTH_STEP, step="otp_issued", challenge=challenge.to_dict(), sent_to=sent_to)
+        t.emit(ev.STEP_ADVANCED, flow=frame.flow, step=frame.step, awaiting=OTP)
+        t.say("utter_otp_sent", {"destination": sent_to, "digits": self._code_length})
+        return Outcome.WAIT
+
+    def ask_again(self, t: Turn) -> Outcome:
+        t.say("utter_otp_reask", {"digits": self._code_length})
+        return Outcome.WAIT
+
+    def is_code(self, t: Turn) -> bool:
+        return find_code(t.input.text, self._code_length) is not None
+
+    async def on_reply(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> Outcome:
+        """Handle what the customer said while a code is outstanding."""
+        if t.intent == RESEND_INTENT or _RESEND_WORDS.search(t.input.text):
+            return await self._resend(t, frame, flow, step)
+        code = find_code(t.input.text, self._code_length)
+        operation = _operation(frame, step)
+        if code is None or frame.challenge is None or operation is None:
+            return self.ask_again(t)
+        now = t.input.now
+        challenge = OtpChallenge.from_dict(frame.challenge)
+        verdict, challenge = self._otp.verify(challenge, code, operation, now)
+        stored = challenge.to_dict()
+        if verdict is OtpVerdict.OK:
+            t.emit(
+                ev.AUTH_STEP,
+                step="otp_verified",
+                challenge=stored,
+                strong_until=now + self._strong_ttl,
+            )
+            return Outcome.NEXT
+        if verdict is OtpVerdict.WRONG:
+            left = self._otp.attempts_left(challenge)
+            t.emit(ev.AUTH_STEP, step="otp_failed", challenge=stored, attempts_left=left)
+            t.say("utter_otp_wrong", {"attempts_left": left})
+            return Outcome.WAIT
+        if verdict is OtpVerdict.EXPIRED:
+            t.emit(ev.AUTH_STEP, step="otp_expired", challenge=stored)
+            t.say("utter_otp_expired")
+            return Outcome.WAIT
+        if verdict is OtpVerdict.LOCKED:
+            t.emit(ev.AUTH_STEP, step="otp_locked", challenge=stored)
+            return _abandon(t, frame, flow, "utter_otp_locked", "otp_locked")
+        t.emit(ev.AUTH_STEP, step="otp_failed", challenge=stored, reason="operation_changed")
+        return _abandon(t, frame, flow, "utter_otp_mismatch", "otp_mismatch")
+
+    async def _resend(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> Outcome:
+        operation = _operation(frame, step)
+        customer_id = t.customer_id
+        if frame.challenge is None or operation is None or customer_id is None:
+            return _abandon(t, frame, flow, "utter_otp_unavailable", "no_operation")
+        to = await self._destination(customer_id)
+        if to is None:
+            return _abandon(t, frame, flow, "utter_otp_unavailable", "no_destination")
+        try:
+            challenge = await self._otp.resend(
+                OtpChallenge.from_dict(frame.challenge),
+                customer_id,
+                to,
+                operation,
+                _describe(frame, step),
+                t.input.now,
+            )
+        except ResendLimit:
+            t.say("utter_otp_resend_limit")
+            return Outcome.WAIT
+        except OtpDeliveryError:
+            return _abandon(t, frame, flow, "utter_otp_unavailable", "otp_not_delivered")
+        sent_to = mask_destination(to)
+        t.emit(ev.AUTH_STEP, step="otp_resent", challenge=challenge.to_dict(), sent_to=sent_to)
+        t.say("utter_otp_resent", {"destination": sent_to, "digits": self._code_length})
+        return Outcome.WAIT
+
+    async def _destination(self, customer_id: str) -> str | None:
+        """Where the bank says this customer receives codes; None when it cannot say."""
+        try:
+            customer = await self._bank.get_customer(customer_id)
+        except BankError:
+            return None
+        return customer.phone or customer.email or None
+
+
+def _operation(frame: Frame, step: Step) -> dict[str, str] | None:
+    values = {name: frame.slots.get(name) for name in step.operation}
+    if any(value is None for value in values.values()):
+        return None
+    return {name: str(value) for name, value in values.items()}
+
+
+def _describe(frame: Frame, step: Step) -> str:
+    return fill(step.description, frame.slots, "step_up description")
+
+
+def _abandon(t: Turn, frame: Frame, flow: Flow, response: str, reason: str) -> Outcome:
+    """Stop the flow before anything moves, telling the customer why."""
+    t.say(response, {**frame.slots, "label": flow.label})
+    t.emit(ev.FLOW_CANCELLED, flow=flow.name, reason=reason)
+    return Outcome.STOP

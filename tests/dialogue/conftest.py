@@ -1,0 +1,63 @@
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.auth.notifier import DevOutbox
+from bot.auth.otp import OtpService
+from bot.config import PROJECT_ROOT, Settings
+from bot.dialogue.domain import Domain, load_domain
+from bot.dialogue.manager import DialogueManager
+from tests.dialogue.chat import Chat
+from tests.dialogue.stand_ins import RESPONSES_YML, Directory, Ledger, build_actions
+
+DOMAIN = PROJECT_ROOT / "bot" / "domain"
+
+
+@pytest.fixture(scope="session")
+def domain_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real flows and responses, with the stand-in actions' reply texts beside them."""
+    directory = tmp_path_factory.mktemp("domain")
+    for name in ("flows.yml", "responses.yml"):
+        shutil.copy(DOMAIN / name, directory / name)
+    (directory / "responses_stand_ins.yml").write_text(RESPONSES_YML)
+    return directory
+
+
+@pytest.fixture
+def ledger() -> Ledger:
+    return Ledger()
+
+
+@pytest.fixture
+def directory() -> Directory:
+    return Directory()
+
+
+@pytest.fixture
+def outbox() -> DevOutbox:
+    return DevOutbox()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture
+def domain(domain_dir: Path, ledger: Ledger) -> Domain:
+    return load_domain(domain_dir, build_actions(ledger))
+
+
+@pytest.fixture
+def manager(
+    domain: Domain, ledger: Ledger, directory: Directory, outbox: DevOutbox, settings: Settings
+) -> DialogueManager:
+    otp = OtpService(secrets.token_bytes(32), outbox, settings.otp)
+    return DialogueManager(domain, build_actions(ledger), directory, otp, settings)
+
+
+@pytest.fixture
+def chat(manager: DialogueManager) -> Chat:
+    return Chat(manager)
