@@ -35,12 +35,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with AsyncExitStack() as stack:
             if sandbox_app is not None:
                 await stack.enter_async_context(sandbox_app.router.lifespan_context(sandbox_app))
-            app.state.services = await stack.enter_async_context(
-                build_services(settings, secrets)
-            )
+            app.state.services = await stack.enter_async_context(build_services(settings, secrets))
             yield
 
-    app = FastAPI(title="Teller", lifespan=lifespan, docs_url="/api/docs" if settings.dev_mode else None)
+    app = FastAPI(
+        title="Teller", lifespan=lifespan, docs_url="/api/docs" if settings.dev_mode else None
+    )
     install_error_handlers(app)
     app.include_router(rest.router)
     app.include_router(websocket.router)

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from actions.bank_client import BankError
 from actions.base import ActionContext, ActionResult, Reply, action
-from actions.formatting import account_label
+from actions.formatting import account_label, money
 from actions.lookup import find_account, match_payees
 from actions.replies import account_buttons, account_not_found, bank_unavailable, payload
 
@@ -80,7 +80,13 @@ async def validate_amount(ctx: ActionContext) -> ActionResult:
     if amount is None:
         reply = Reply("utter_amount_invalid", {"reason": reason})
         return ActionResult(ok=False, error="amount_invalid", replies=[reply])
-    return ActionResult(slots={"amount": f"{amount:.2f}", "currency": currency})
+    return ActionResult(
+        slots={
+            "amount": f"{amount:.2f}",
+            "currency": currency,
+            "amount_text": money(amount, currency),
+        }
+    )
 
 
 @action("validate_source_account")

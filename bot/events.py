@@ -19,7 +19,9 @@ FLOW_COMPLETED = "flow_completed"  # {flow}
 FLOW_CANCELLED = "flow_cancelled"  # {flow, reason}
 STEP_ADVANCED = "step_advanced"  # {flow, step}
 ACTION_RUN = "action_run"  # {action, ok, error, result}
-AUTH_STEP = "auth_step"  # {step: otp_issued|otp_verified|otp_failed|otp_expired|otp_locked|otp_resent, ...}
+AUTH_STEP = (
+    "auth_step"  # {step: otp_issued|otp_verified|otp_failed|otp_expired|otp_locked|otp_resent, ...}
+)
 FALLBACK = "fallback"  # {stage}
 HANDOFF = "handoff"  # {status: queued|agent|bot|closed, reason}
 AGENT_MESSAGE = "agent_message"  # {agent_id, text}

@@ -7,6 +7,8 @@ import re
 # 13-19 digits, optionally grouped by spaces or dashes: the shape of a card number (PAN).
 _PAN_CANDIDATE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 _DIGIT = re.compile(r"\d")
+# A message that is nothing but a short number may be a one-time code (even a used one).
+_CODE_LIKE = re.compile(r"\s*\d(?:[ -]?\d){3,7}\s*")
 MASK = "•"
 
 
@@ -37,5 +39,11 @@ def mask_digits(text: str) -> str:
     return _DIGIT.sub(MASK, text)
 
 
-def redact(text: str, secret_expected: bool) -> str:
-    return mask_digits(text) if secret_expected else mask_card_numbers(text)
+def may_be_code(text: str, code_expected: bool) -> bool:
+    """True while a code is awaited, or when the whole message looks like one."""
+    return code_expected or _CODE_LIKE.fullmatch(text) is not None
+
+
+def redact(text: str, secret: bool) -> str:
+    """`secret`: the message may hold a one-time code, so no digit of it is kept."""
+    return mask_digits(text) if secret else mask_card_numbers(text)

@@ -59,9 +59,7 @@ async def build_services(settings: Settings, secrets: Secrets) -> AsyncIterator[
             OtpService(secrets.otp_key, outbox, settings.otp),
             settings,
         )
-        engine = TurnEngine(
-            nlu, dialogue, store, Conversations(store), build_lock(settings, redis)
-        )
+        engine = TurnEngine(nlu, dialogue, store, Conversations(store), build_lock(settings, redis))
         yield Services(settings, TokenVerifier(settings.auth, secrets), bank, outbox, store, engine)
     finally:
         await bank.aclose()

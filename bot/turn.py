@@ -15,13 +15,13 @@ from bot import events as ev
 from bot.auth.identity import Identity
 from bot.conversations import Conversations
 from bot.dialogue.manager import DialogueManager
-from bot.dialogue.turn import TurnInput
 from bot.dialogue.state import ConversationState
+from bot.dialogue.turn import TurnInput
 from bot.events import Event
 from bot.messages import BotMessage, InboundMessage
 from bot.nlu.payload import parse_payload
 from bot.nlu.types import Parse
-from bot.redact import redact
+from bot.redact import may_be_code, redact
 from bot.store.ports import EventStore, TurnLock
 
 
@@ -60,7 +60,9 @@ class TurnEngine:
         conversation_id = inbound.conversation_id or uuid.uuid4().hex
         async with self._lock.hold(conversation_id):
             if inbound.conversation_id is None:
-                before = ConversationState.new(conversation_id, identity.customer_id, inbound.channel)
+                before = ConversationState.new(
+                    conversation_id, identity.customer_id, inbound.channel
+                )
                 opening = [
                     Event(
                         ev.CONVERSATION_STARTED,
@@ -70,7 +72,8 @@ class TurnEngine:
             else:
                 before = await self._conversations.load(conversation_id, identity.customer_id)
                 opening = []
-            user_event = _user_event(inbound, parse, before.summary()["awaiting"] == "otp")
+            secret = may_be_code(inbound.text, before.summary()["awaiting"] == "otp")
+            user_event = _user_event(inbound, parse, secret)
             # The dialogue numbers its events after the state's last_seq, so what this turn
             # records first is numbered and applied before the dialogue steps.
             first = [
@@ -106,13 +109,11 @@ class TurnEngine:
         return TurnOutcome(conversation_id, messages, parse, after.summary())
 
 
-def _user_event(inbound: InboundMessage, parse: Parse, secret_expected: bool) -> Event:
+def _user_event(inbound: InboundMessage, parse: Parse, secret: bool) -> Event:
     """The stored record of what the customer said, with codes and card numbers masked."""
-    text = redact(inbound.text, secret_expected)
+    text = redact(inbound.text, secret)
     entities = [
-        {"entity": e.entity, "value": e.value, "text": e.text}
-        for e in parse.entities
-        if not secret_expected
+        {"entity": e.entity, "value": e.value, "text": e.text} for e in parse.entities if not secret
     ]
     return Event(
         ev.USER_MESSAGE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -76,7 +77,8 @@ async def test_unknown_payee_offers_the_customers_own_payees(bank, customer, sai
 async def test_valid_amounts_are_normalised(bank, amount, expected):
     result = await validate_amount(context(bank, amount=amount))
     assert result.ok
-    assert result.slots == {"amount": expected, "currency": "GBP"}
+    assert result.slots["amount"] == expected and result.slots["currency"] == "GBP"
+    assert result.slots["amount_text"] == f"£{Decimal(expected):,.2f}"
 
 
 @pytest.mark.parametrize(

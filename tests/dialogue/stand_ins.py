@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from actions.bank_client import BankUnavailable
 from actions.base import ActionContext, ActionResult, Handler, Reply
+from actions.formatting import money
 
 PAYEES = {"Alice Johnson": "payee-alice", "Bob Martin": "payee-bob"}
 ACCOUNTS = {
@@ -94,7 +95,13 @@ def build_actions(ledger: Ledger) -> dict[str, Handler]:
         if amount <= 0:
             reply = Reply("utter_amount_invalid", {"reason": "it must be more than zero"})
             return ActionResult(ok=False, replies=[reply])
-        return ActionResult(slots={"amount": f"{amount:.2f}", "currency": currency})
+        return ActionResult(
+            slots={
+                "amount": f"{amount:.2f}",
+                "currency": currency,
+                "amount_text": money(amount, currency),
+            }
+        )
 
     async def validate_source_account(ctx: ActionContext) -> ActionResult:
         kind = ctx.slots.get("source_account") or "current"

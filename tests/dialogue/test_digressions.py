@@ -39,7 +39,7 @@ async def test_a_balance_question_while_collecting_is_answered_then_resumed(chat
     said = await chat.say("yes", "affirm")
     assert said == "How much would you like to send to Alice Johnson?"  # the pending question
     assert chat.summary["awaiting"] == "amount"
-    assert "send 20.00 GBP to Alice Johnson" in await chat.say("20", amount="20")
+    assert "send £20.00 to Alice Johnson" in await chat.say("20", amount="20")
     kinds = [e.type for e in chat.events]
     assert ev.FLOW_INTERRUPTED in kinds and ev.FLOW_RESUMED in kinds
 

@@ -28,7 +28,7 @@ async def test_the_right_code_pays_once_with_a_key_bound_to_the_challenge(
     assert chat.summary == {"flow": "transfer_money", "awaiting": "otp", "status": "bot"}
     [sms] = outbox.recent("cust-001")
     assert sms.to == "+44 7700 900123"
-    assert "send 50.00 GBP to Alice Johnson from your Current account ••4821" in sms.text
+    assert "send £50.00 to Alice Johnson from your Current account ••4821" in sms.text
     code = latest_code(outbox)
     assert all(code not in str(e.data) for e in chat.events)  # never stored in clear
 

@@ -4,7 +4,7 @@ from bot import events as ev
 from tests.dialogue.chat import Chat, latest_code
 from tests.dialogue.stand_ins import Ledger
 
-CONFIRM_50_ALICE = "send 50.00 GBP to Alice Johnson from your Current account ••4821?"
+CONFIRM_50_ALICE = "send £50.00 to Alice Johnson from your Current account ••4821?"
 
 
 async def test_entities_in_the_request_prefill_and_only_missing_slots_are_asked(
@@ -30,7 +30,7 @@ async def test_an_explicit_source_account_is_used(chat: Chat) -> None:
     said = await chat.say(
         "send 5 to bob from savings", "transfer_money", amount="5", payee="bob", account="savings"
     )
-    assert "send 5.00 GBP to Bob Martin from your Savings account ••1177?" in said
+    assert "send £5.00 to Bob Martin from your Savings account ••1177?" in said
 
 
 async def test_invalid_answers_are_reprompted_with_the_reason(chat: Chat) -> None:
@@ -53,7 +53,7 @@ async def test_invalid_answers_are_reprompted_with_the_reason(chat: Chat) -> Non
     assert said.startswith("I can only send GBP.")
     assert chat.summary["awaiting"] == "amount"
     said = await chat.say("ok 50 pounds then", amount="50")  # the refused currency is forgotten
-    assert "send 50.00 GBP to Bob Martin" in said
+    assert "send £50.00 to Bob Martin" in said
 
 
 async def test_an_untagged_answer_is_tried_as_the_slot_value(chat: Chat) -> None:
@@ -93,14 +93,14 @@ async def test_a_correction_while_collecting_updates_the_slot_and_reasks(chat: C
 async def test_a_correction_at_confirmation_is_validated_and_reconfirmed(chat: Chat) -> None:
     await chat.say("send 50 to alice", "transfer_money", amount="50", payee="alice")
     said = await chat.say("make it 60 instead", amount="60")
-    assert "send 60.00 GBP to Alice Johnson" in said
+    assert "send £60.00 to Alice Johnson" in said
     said = await chat.say("no, to bob", "deny", payee="bob")
-    assert "send 60.00 GBP to Bob Martin" in said
+    assert "send £60.00 to Bob Martin" in said
     assert chat.state.top.slots["payee_id"] == "payee-bob"
 
     said = await chat.say("make it -3", amount="-3")
     assert said.startswith("That amount doesn't work: it must be more than zero.")
-    assert "send 60.00 GBP to Bob Martin" in said  # the old amount stands
+    assert "send £60.00 to Bob Martin" in said  # the old amount stands
     assert chat.state.top.slots["amount"] == "60.00"
 
 

@@ -1,0 +1,257 @@
+"""The conversation log in MongoDB, written by group commit.
+
+Each turn appends a few small events and updates its conversation's summary. Written one
+turn at a time, the server's per-write cost caps throughput well below what we need, so
+`append()` only queues its work and waits: a single flusher task takes everything queued
+since its last write and stores it with one unordered `insert_many` for the events and one
+`bulk_write` for the summaries, then tells each caller how its own part went. A caller
+returns only once its events are acknowledged (journaled, by a majority).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Self
+
+from bson import ObjectId
+from pymongo import ASCENDING, AsyncMongoClient, UpdateOne, WriteConcern
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, ConnectionFailure, PyMongoError
+
+from bot.events import Event
+from bot.store.ports import ConversationRecord, SeqConflict, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_KEY = 11000
+# Fail fast when the server is away: a turn should get a 503, not hang for pymongo's 30 s.
+# timeoutMS bounds each operation including the driver's retries (which, under it, go on
+# until it runs out), so it is kept short; a full batch takes well under a second.
+CLIENT_OPTIONS: dict[str, Any] = {
+    "serverSelectionTimeoutMS": 3000,
+    "connectTimeoutMS": 3000,
+    "timeoutMS": 4000,
+}
+DURABLE = WriteConcern(w="majority", j=True)
+
+
+@dataclass(slots=True)
+class _Append:
+    """One caller's share of a batch: its event documents, summary and the future it awaits."""
+
+    conversation_id: str
+    docs: list[dict[str, Any]]
+    summary: dict[str, Any]
+    done: asyncio.Future[None]
+
+    def settle(self, error: BaseException | None = None) -> None:
+        if self.done.done():  # the caller was cancelled; its write went ahead regardless
+            return
+        if error is None:
+            self.done.set_result(None)
+        else:
+            self.done.set_exception(error)
+
+
+class MongoEventStore:
+    """`EventStore` over collections `conversations` and `events` (unique conversation+seq)."""
+
+    def __init__(self, uri: str, db_name: str, max_batch_events: int = 2000) -> None:
+        self._client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, **CLIENT_OPTIONS)
+        db = self._client.get_database(db_name, write_concern=DURABLE)
+        self._conversations: AsyncCollection[dict[str, Any]] = db["conversations"]
+        self._events: AsyncCollection[dict[str, Any]] = db["events"]
+        self._max_batch_events = max_batch_events
+        self._queue: asyncio.Queue[_Append | None] = asyncio.Queue()
+        self._flusher: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def connect(cls, uri: str, db_name: str, max_batch_events: int = 2000) -> Self:
+        store = cls(uri, db_name, max_batch_events)
+        await store.open()
+        return store
+
+    async def open(self) -> None:
+        """Create the indexes (a no-op when they exist) and start the flusher."""
+        with _unavailable_on_failure():
+            await self._events.create_index(
+                [("conversation_id", ASCENDING), ("seq", ASCENDING)], unique=True
+            )
+            await self._conversations.create_index([("customer_id", ASCENDING)])
+            await self._conversations.create_index(
+                [("status", ASCENDING), ("updated_at", ASCENDING)]
+            )
+        self._flusher = asyncio.create_task(self._flush_forever(), name="event-store-flusher")
+
+    async def close(self) -> None:
+        """Write everything already queued, stop the flusher, close the connections."""
+        if self._flusher is not None:
+            flusher, self._flusher = self._flusher, None
+            self._queue.put_nowait(None)
+            await flusher
+        await self._client.close()
+
+    async def ping(self) -> None:
+        with _unavailable_on_failure():
+            await self._client.admin.command("ping")
+
+    async def create_conversation(self, record: ConversationRecord) -> None:
+        """Create the conversation document unless it exists (then it is left untouched)."""
+        fields = {
+            "customer_id": record.customer_id,
+            "channel": record.channel,
+            "created_at": record.created_at,
+            "updated_at": record.created_at,
+            "status": record.status,
+            "last_seq": record.last_seq,
+            "channel_user_id": record.channel_user_id,
+        }
+        with _unavailable_on_failure():
+            await self._conversations.update_one(
+                {"_id": record.id}, {"$setOnInsert": fields}, upsert=True
+            )
+
+    async def get_conversation(self, conversation_id: str) -> ConversationRecord | None:
+        with _unavailable_on_failure():
+            doc = await self._conversations.find_one({"_id": conversation_id})
+        if doc is None:
+            return None
+        return ConversationRecord(
+            id=doc["_id"],
+            customer_id=doc.get("customer_id"),
+            channel=doc.get("channel", ""),
+            created_at=doc.get("created_at", 0.0),
+            status=doc.get("status", "bot"),
+            last_seq=doc.get("last_seq", 0),
+            channel_user_id=doc.get("channel_user_id"),
+        )
+
+    async def events(self, conversation_id: str, after_seq: int = 0) -> list[Event]:
+        # No index hint: SecantusDB answers a hinted find with a collection scan.
+        cursor = self._events.find(
+            {"conversation_id": conversation_id, "seq": {"$gt": after_seq}}, {"_id": False}
+        ).sort("seq", ASCENDING)
+        with _unavailable_on_failure():
+            return [Event.from_doc(doc) async for doc in cursor]
+
+    async def append(
+        self, conversation_id: str, events: Sequence[Event], summary: dict[str, Any]
+    ) -> None:
+        if self._flusher is None:
+            raise StoreUnavailable("the event store is not open")
+        if not events:
+            raise ValueError("append needs at least one event")
+        docs = [{"_id": ObjectId(), **event.to_doc(conversation_id)} for event in events]
+        work = _Append(conversation_id, docs, summary, asyncio.get_running_loop().create_future())
+        self._queue.put_nowait(work)
+        await work.done
+
+    async def _flush_forever(self) -> None:
+        """Write whatever queued up during the previous write, as one batch, until closed."""
+        closing = False
+        while not closing:
+            first = await self._queue.get()
+            if first is None:
+                return
+            batch, size = [first], len(first.docs)
+            while size < self._max_batch_events and not self._queue.empty():
+                work = self._queue.get_nowait()
+                if work is None:  # close(): write what came before it, then stop
+                    closing = True
+                    break
+                batch.append(work)
+                size += len(work.docs)
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[_Append]) -> None:
+        """Store one batch and settle every caller's future; never raises."""
+        try:
+            conflicts = await self._insert_events(batch)
+            stored = [work for work in batch if id(work) not in conflicts]
+            if stored:
+                await self._update_summaries(stored)
+        except Exception as exc:
+            if _is_unavailable(exc):
+                exc = _as_unavailable(exc)
+            else:  # a bug: surface it to every caller rather than leave them waiting
+                log.exception("event store batch failed")
+            for work in batch:
+                work.settle(exc)
+            return
+        for work in batch:
+            work.settle(conflicts.get(id(work)))
+
+    async def _insert_events(self, batch: list[_Append]) -> dict[int, SeqConflict]:
+        """Insert every event; return the conflicts of callers that lost a seq, by id(caller).
+
+        A caller's append is all or nothing: when one of its events hits the unique index,
+        the rest of its events that went in with this batch are deleted again.
+        """
+        docs = [doc for work in batch for doc in work.docs]
+        try:
+            await self._events.insert_many(docs, ordered=False)
+            return {}
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if exc.details.get("writeConcernErrors") or any(
+                error["code"] != DUPLICATE_KEY for error in errors
+            ):
+                raise
+            rejected = {error["index"] for error in errors}
+        owners = [work for work in batch for _ in work.docs]
+        conflicts: dict[int, SeqConflict] = {}
+        for index in sorted(rejected):
+            doc = docs[index]
+            conflicts[id(owners[index])] = SeqConflict(
+                f"conversation {doc['conversation_id']} already has an event with seq {doc['seq']}"
+            )
+        undo = [
+            doc["_id"]
+            for index, doc in enumerate(docs)
+            if id(owners[index]) in conflicts and index not in rejected
+        ]
+        if undo:
+            await self._events.delete_many({"_id": {"$in": undo}})
+        return conflicts
+
+    async def _update_summaries(self, stored: list[_Append]) -> None:
+        """One upsert per conversation: later appends' fields win and last_seq only grows."""
+        fields: dict[str, dict[str, Any]] = {}
+        last_seq: dict[str, int] = {}
+        for work in stored:
+            key = work.conversation_id
+            fields.setdefault(key, {}).update(work.summary)
+            last_seq[key] = max(last_seq.get(key, 0), *(doc["seq"] for doc in work.docs))
+        updates = []
+        for key, values in fields.items():
+            values.pop("last_seq", None)
+            change: dict[str, Any] = {"$max": {"last_seq": last_seq[key]}}
+            if values:
+                change["$set"] = values
+            updates.append(UpdateOne({"_id": key}, change, upsert=True))
+        await self._conversations.bulk_write(updates, ordered=False)
+
+
+@contextmanager
+def _unavailable_on_failure() -> Iterator[None]:
+    """Turn driver connection errors and timeouts into StoreUnavailable."""
+    try:
+        yield
+    except PyMongoError as exc:
+        if _is_unavailable(exc):
+            raise _as_unavailable(exc) from exc
+        raise
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    return isinstance(exc, ConnectionFailure) or (isinstance(exc, PyMongoError) and exc.timeout)
+
+
+def _as_unavailable(exc: BaseException) -> StoreUnavailable:
+    error = StoreUnavailable(f"conversation store unavailable: {exc}")
+    error.__cause__ = exc
+    return error
