@@ -39,6 +39,8 @@ class InboundMessage:
 
     `text` is what the customer typed (or the button title); `payload` is a pressed
     button's payload, which bypasses NLU when it has the `/intent{...}` form.
+    `channel_user_id` is who sent it on a messaging channel (WhatsApp number, Telegram
+    chat id): replies to a conversation started there go back to it.
     """
 
     channel: str
@@ -46,4 +48,5 @@ class InboundMessage:
     payload: str | None = None
     conversation_id: str | None = None
     channel_message_id: str | None = None
+    channel_user_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)

@@ -97,6 +97,7 @@ class TurnEngine:
                 summary |= {
                     "customer_id": identity.customer_id,
                     "channel": inbound.channel,
+                    "channel_user_id": inbound.channel_user_id,
                     "created_at": now,
                 }
             try:
