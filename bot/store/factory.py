@@ -5,6 +5,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from bot.config import Settings
+from bot.store.bus import Bus, LocalBus, RedisBus
 from bot.store.locks import LocalTurnLock, RedisTurnLock
 from bot.store.once import LocalOnceGuard, RedisOnceGuard
 from bot.store.ports import OnceGuard, TurnLock
@@ -25,3 +26,8 @@ def build_lock(settings: Settings, redis: Redis | None) -> TurnLock:
 
 def build_once_guard(redis: Redis | None) -> OnceGuard:
     return RedisOnceGuard(redis) if redis is not None else LocalOnceGuard()
+
+
+def build_bus(redis: Redis | None) -> Bus:
+    """Redis pub/sub across workers when Redis is configured, else in-process."""
+    return RedisBus(redis) if redis is not None else LocalBus()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import pytest
 from redis.asyncio import Redis
 
+from bot.store.bus import Bus, LocalBus, RedisBus
 from bot.store.locks import LocalTurnLock, RedisTurnLock
 from bot.store.mongo import MongoEventStore
 from bot.store.once import LocalOnceGuard, RedisOnceGuard
@@ -56,3 +57,13 @@ def once_guard(request: pytest.FixtureRequest) -> OnceGuard:
     if request.param == "local":
         return LocalOnceGuard()
     return RedisOnceGuard(request.getfixturevalue("redis"))
+
+
+@pytest.fixture(params=["local", "redis"])
+def make_bus(request: pytest.FixtureRequest) -> Callable[[], Bus]:
+    """Builds a bus standing for one worker; buses made by one call share a deployment."""
+    if request.param == "local":
+        shared = LocalBus()
+        return lambda: shared
+    client: Redis = request.getfixturevalue("redis")
+    return lambda: RedisBus(client, prefix=f"test:{id(request)}:")
