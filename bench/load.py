@@ -23,23 +23,39 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.stack import running_stack
 
-# A conversation a customer might have; balance and history turns call the bank.
-SCRIPT = (
-    "hi there",
-    "what's my balance?",
-    "show me my last 3 transactions",
-    "send 10 pounds to Bob Martin",
-    "cancel that",
-    "thanks, bye",
-)
+# Conversations a customer might have. "banking": balance, history and transfer turns
+# call the bank; "chat": greetings, help and FAQ-like turns touch only Teller and its store.
+SCRIPTS = {
+    "banking": (
+        "hi there",
+        "what's my balance?",
+        "show me my last 3 transactions",
+        "send 10 pounds to Bob Martin",
+        "cancel that",
+        "thanks, bye",
+    ),
+    "chat": (
+        "hi there",
+        "what can you do?",
+        "tell me a joke",
+        "ok thanks",
+        "bye",
+    ),
+}
 
 
-async def sender(client: httpx.AsyncClient, token: str, turns: int, latencies: list[float]) -> None:
+async def sender(
+    client: httpx.AsyncClient,
+    token: str,
+    script: tuple[str, ...],
+    turns: int,
+    latencies: list[float],
+) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     conversation_id = None
     for i in range(turns):
-        text = SCRIPT[i % len(SCRIPT)]
-        if i % len(SCRIPT) == 0:
+        text = script[i % len(script)]
+        if i % len(script) == 0:
             conversation_id = None
         body = {"text": text, "conversation_id": conversation_id}
         started = time.perf_counter()
@@ -53,7 +69,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
-async def run(base_url: str, senders: int, turns: int) -> None:
+async def run(base_url: str, script: tuple[str, ...], senders: int, turns: int) -> None:
     limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
         customers = ("cust-001", "cust-002", "cust-003")
@@ -62,12 +78,14 @@ async def run(base_url: str, senders: int, turns: int) -> None:
             for c in customers
         ]
         warm: list[float] = []
-        await asyncio.gather(*(sender(client, tokens[i % 3], 12, warm) for i in range(senders)))
+        await asyncio.gather(
+            *(sender(client, tokens[i % 3], script, 12, warm) for i in range(senders))
+        )
         latencies: list[float] = []
         per_sender = max(1, turns // senders)
         started = time.perf_counter()
         await asyncio.gather(
-            *(sender(client, tokens[i % 3], per_sender, latencies) for i in range(senders))
+            *(sender(client, tokens[i % 3], script, per_sender, latencies) for i in range(senders))
         )
         elapsed = time.perf_counter() - started
     latencies.sort()
@@ -84,9 +102,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--senders", type=int, default=16)
     parser.add_argument("--turns", type=int, default=4000)
+    parser.add_argument("--script", choices=sorted(SCRIPTS), default="banking")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, running_stack(Path(tmp)) as stack:
-        asyncio.run(run(stack.teller.base_url, args.senders, args.turns))
+        print(f"script             {args.script}")
+        asyncio.run(run(stack.teller.base_url, SCRIPTS[args.script], args.senders, args.turns))
 
 
 if __name__ == "__main__":

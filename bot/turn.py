@@ -88,11 +88,9 @@ class TurnEngine:
                 working, TurnInput(parse=parse, text=inbound.text, identity=identity, now=now)
             )
             numbered = [*first, *replies]
-            summary: dict[str, Any] = {
-                "status": after.status,
-                "last_seq": after.last_seq,
-                "updated_at": now,
-            }
+            summary: dict[str, Any] = {}
+            if opening or after.status != before.status:
+                summary = {"status": after.status, "last_seq": after.last_seq, "updated_at": now}
             if opening:
                 summary |= {
                     "customer_id": identity.customer_id,

@@ -1,6 +1,8 @@
 """The conversation log in MongoDB, written by group commit.
 
-Each turn appends a few small events and updates its conversation's summary. Written one
+Each turn appends a few small events; when a conversation opens or its status changes, it
+also updates the conversation's summary (a summary update costs the server several times
+an insert, so turns that change nothing a queue reads do not write one). Written one
 turn at a time, the server's per-write cost caps throughput well below what we need, so
 `append()` only queues its work and waits: a single flusher task takes everything queued
 since its last write and stores it with one unordered `insert_many` for the events and one
@@ -172,8 +174,7 @@ class MongoEventStore:
         try:
             conflicts = await self._insert_events(batch)
             stored = [work for work in batch if id(work) not in conflicts]
-            if stored:
-                await self._update_summaries(stored)
+            await self._update_summaries(stored)
         except Exception as exc:
             if _is_unavailable(exc):
                 exc = _as_unavailable(exc)
@@ -223,9 +224,13 @@ class MongoEventStore:
         fields: dict[str, dict[str, Any]] = {}
         last_seq: dict[str, int] = {}
         for work in stored:
+            if not work.summary:  # most turns change nothing a queue or an auditor reads
+                continue
             key = work.conversation_id
             fields.setdefault(key, {}).update(work.summary)
             last_seq[key] = max(last_seq.get(key, 0), *(doc["seq"] for doc in work.docs))
+        if not fields:
+            return
         updates = []
         for key, values in fields.items():
             values.pop("last_seq", None)

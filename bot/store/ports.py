@@ -45,6 +45,9 @@ class EventStore(Protocol):
     ) -> None:
         """Store events (their `seq` already set) and set `summary` fields on the conversation.
 
+        An empty `summary` writes events only; the conversation's `last_seq` is then left
+        as it was (the event log, not the summary, is the truth).
+
         Raises SeqConflict if any (conversation, seq) exists, StoreUnavailable if unreachable.
         """
         ...
