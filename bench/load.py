@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -44,25 +46,63 @@ SCRIPTS = {
 }
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection: a load generator far lighter than a full client,
+    so the two cores measure Teller rather than the tool measuring it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._host, self._port = host, port
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def post_json(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
+        if self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
+        assert self._reader is not None
+        payload = json.dumps(body).encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self._host}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n"
+        )
+        self._writer.write(head.encode() + payload)
+        status = int((await self._reader.readline()).split()[1])
+        length = 0
+        while (line := await self._reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        reply = json.loads(await self._reader.readexactly(length))
+        if status != 200:
+            raise RuntimeError(f"{status}: {reply}")
+        return reply
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
 async def sender(
-    client: httpx.AsyncClient,
+    base_url: str,
     token: str,
     script: tuple[str, ...],
     turns: int,
     latencies: list[float],
 ) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
+    url = httpx.URL(base_url)
+    connection = Connection(url.host, url.port or 80)
     conversation_id = None
-    for i in range(turns):
-        text = script[i % len(script)]
-        if i % len(script) == 0:
-            conversation_id = None
-        body = {"text": text, "conversation_id": conversation_id}
-        started = time.perf_counter()
-        reply = await client.post("/api/v1/chat/message", json=body, headers=headers)
-        latencies.append(time.perf_counter() - started)
-        reply.raise_for_status()
-        conversation_id = reply.json()["conversation_id"]
+    try:
+        for i in range(turns):
+            if i % len(script) == 0:
+                conversation_id = None
+            body = {"text": script[i % len(script)], "conversation_id": conversation_id}
+            started = time.perf_counter()
+            reply = await connection.post_json("/api/v1/chat/message", body, token)
+            latencies.append(time.perf_counter() - started)
+            conversation_id = reply["conversation_id"]
+    finally:
+        connection.close()
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -70,24 +110,22 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 async def run(base_url: str, script: tuple[str, ...], senders: int, turns: int) -> None:
-    limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
-        customers = ("cust-001", "cust-002", "cust-003")
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         tokens = [
             (await client.post("/dev/token", json={"customer_id": c})).json()["token"]
-            for c in customers
+            for c in ("cust-001", "cust-002", "cust-003")
         ]
-        warm: list[float] = []
-        await asyncio.gather(
-            *(sender(client, tokens[i % 3], script, 12, warm) for i in range(senders))
-        )
-        latencies: list[float] = []
-        per_sender = max(1, turns // senders)
-        started = time.perf_counter()
-        await asyncio.gather(
-            *(sender(client, tokens[i % 3], script, per_sender, latencies) for i in range(senders))
-        )
-        elapsed = time.perf_counter() - started
+    warm: list[float] = []
+    await asyncio.gather(
+        *(sender(base_url, tokens[i % 3], script, 12, warm) for i in range(senders))
+    )
+    latencies: list[float] = []
+    per_sender = max(1, turns // senders)
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(sender(base_url, tokens[i % 3], script, per_sender, latencies) for i in range(senders))
+    )
+    elapsed = time.perf_counter() - started
     latencies.sort()
     print(f"senders            {senders}")
     print(f"turns              {len(latencies)}")

@@ -1,0 +1,81 @@
+"""The production example: no dev endpoints, RS256 customer tokens, external bank, Redis."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.support.mongo import mongo_server
+from tests.support.process import ROOT, start_sandbox_process, start_teller
+
+
+def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
+    tmp_path: Path,
+) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    api_key = secrets.token_urlsafe(24)
+    bank = start_sandbox_process(
+        f"sqlite+aiosqlite:///{tmp_path / 'bank.db'}", api_key, tmp_path / "bank.log"
+    )
+    try:
+        with mongo_server(tmp_path / "mongo") as (uri, _):
+            teller = start_teller(
+                {
+                    "TELLER_CONFIG": str(ROOT / "config.production.yml"),
+                    "MONGODB_URI": uri,
+                    "MONGODB_DB": f"teller_prod_{secrets.token_hex(4)}",
+                    "REDIS_URL": "redis://127.0.0.1:6379/0",
+                    "BANK_API_URL": bank.base_url,
+                    "BANK_API_KEY": api_key,
+                    "TELLER_JWT_PUBLIC_KEY": public_pem.decode(),
+                    "TELLER_OTP_KEY": secrets.token_urlsafe(32),
+                    "TELLER_JWT_SECRET": "",
+                },
+                tmp_path / "teller.log",
+            )
+            try:
+                with httpx.Client(base_url=teller.base_url, timeout=30) as http:
+                    assert (
+                        http.post("/dev/token", json={"customer_id": "cust-001"}).status_code == 404
+                    )
+                    assert (
+                        http.get("/dev/outbox", params={"customer_id": "cust-001"}).status_code
+                        == 404
+                    )
+                    assert http.get("/").status_code == 404
+                    token = jwt.encode(
+                        {"sub": "cust-001", "aud": "teller", "exp": int(time.time()) + 300},
+                        key,
+                        algorithm="RS256",
+                    )
+                    reply = http.post(
+                        "/api/v1/chat/message",
+                        json={"text": "what's my balance?"},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                    assert reply.status_code == 200
+                    assert "£" in reply.json()["messages"][0]["text"]
+                    hs256 = jwt.encode(
+                        {"sub": "cust-001", "aud": "teller", "exp": int(time.time()) + 300},
+                        "a-shared-secret-the-production-config-does-not-accept",
+                        algorithm="HS256",
+                    )
+                    refused = http.post(
+                        "/api/v1/chat/message",
+                        json={"text": "hi"},
+                        headers={"Authorization": f"Bearer {hs256}"},
+                    )
+                    assert refused.status_code == 401
+            finally:
+                teller.stop()
+    finally:
+        bank.stop()
