@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from actions.bank_client import BankClient
 from actions.registry import load_actions
+from bot.auth.lockout import CustomerLockout, MemoryCounters, RedisCounters
 from bot.auth.notifier import DevOutbox
 from bot.auth.otp import OtpService
 from bot.auth.secrets import Secrets
@@ -58,6 +59,7 @@ async def build_services(settings: Settings, secrets: Secrets) -> AsyncIterator[
             bank,
             OtpService(secrets.otp_key, outbox, settings.otp),
             settings,
+            CustomerLockout(RedisCounters(redis) if redis is not None else MemoryCounters()),
         )
         engine = TurnEngine(nlu, dialogue, store, Conversations(store), build_lock(settings, redis))
         yield Services(settings, TokenVerifier(settings.auth, secrets), bank, outbox, store, engine)

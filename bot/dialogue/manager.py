@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from actions.base import ActionContext, ActionResult, Handler, Reply
 from bot import events as ev
+from bot.auth.lockout import CustomerLockout, MemoryCounters
 from bot.auth.otp import OtpService
 from bot.config import Settings
 from bot.dialogue import step_up
@@ -60,13 +61,17 @@ class DialogueManager:
         bank: BankClient,
         otp: OtpService,
         settings: Settings,
+        lockout: CustomerLockout | None = None,
     ) -> None:
+        """`lockout` is shared by every worker in production (Redis); in-process by default."""
         domain.require_responses(RESPONSES)
         domain.check_actions(actions)
         self._domain = domain
         self._actions = actions
         self._bank = bank
-        self._step_up = step_up.StepUp(otp, bank, settings)
+        self._step_up = step_up.StepUp(
+            otp, bank, settings, lockout or CustomerLockout(MemoryCounters())
+        )
         self._clarify_options = settings.dialogue.clarify_options
         self._capabilities = "\n".join(
             f"• {flow.description}" for flow in domain.flows.values() if flow.intent

@@ -6,11 +6,15 @@ gets its own code even when the session is already strongly authenticated.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import TYPE_CHECKING
 
+from redis.exceptions import RedisError
+
 from actions.bank_client import BankError
 from bot import events as ev
+from bot.auth.lockout import CustomerLockout
 from bot.auth.otp import OtpChallenge, OtpDeliveryError, OtpService, OtpVerdict, ResendLimit
 from bot.config import Settings
 from bot.dialogue.domain import Flow, Step, fill
@@ -30,6 +34,7 @@ RESPONSES = (
     "utter_otp_resent",
     "utter_otp_resend_limit",
     "utter_otp_unavailable",
+    "utter_otp_blocked",
 )
 RESEND_INTENT = "resend_code"  # the payload of the "Send a new code" button
 _RESEND_WORDS = re.compile(
@@ -54,9 +59,12 @@ def mask_destination(to: str) -> str:
 
 
 class StepUp:
-    def __init__(self, otp: OtpService, bank: BankClient, settings: Settings) -> None:
+    def __init__(
+        self, otp: OtpService, bank: BankClient, settings: Settings, lockout: CustomerLockout
+    ) -> None:
         self._otp = otp
         self._bank = bank
+        self._lockout = lockout
         self._code_length = settings.otp.length
         self._strong_ttl = settings.auth.strong_ttl_seconds
 
@@ -66,6 +74,12 @@ class StepUp:
         operation = _operation(frame, step)
         if customer_id is None or operation is None:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "no_operation")
+        try:
+            blocked = await self._lockout.is_blocked(customer_id)
+        except RedisError:  # fail closed: without the lockout's word, nothing moves
+            return _abandon(t, frame, flow, "utter_otp_unavailable", "lockout_unavailable")
+        if blocked:
+            return _abandon(t, frame, flow, "utter_otp_blocked", "customer_locked_out")
         to = await self._destination(customer_id)
         if to is None:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "no_destination")
@@ -119,6 +133,8 @@ class StepUp:
             return Outcome.WAIT
         if verdict is OtpVerdict.LOCKED:
             t.emit(ev.AUTH_STEP, step="otp_locked", challenge=stored)
+            with contextlib.suppress(RedisError):  # the challenge itself is locked regardless
+                await self._lockout.record_locked(t.customer_id or "")
             return _abandon(t, frame, flow, "utter_otp_locked", "otp_locked")
         t.emit(ev.AUTH_STEP, step="otp_failed", challenge=stored, reason="operation_changed")
         return _abandon(t, frame, flow, "utter_otp_mismatch", "otp_mismatch")

@@ -135,3 +135,19 @@ async def test_no_code_can_be_sent_when_the_bank_cannot_say_where(
     assert "Nothing has been sent" in said
     assert chat.state.stack == [] and outbox.recent("cust-001") == []
     assert chat.of_type(ev.FLOW_CANCELLED)[-1].data["reason"] == "no_destination"
+
+
+async def test_repeatedly_locked_codes_pause_money_movement(
+    chat: Chat, ledger: Ledger, outbox: DevOutbox
+) -> None:
+    for _ in range(3):
+        await at_code_prompt(chat)
+        bad = wrong(latest_code(outbox))
+        for _ in range(3):
+            await chat.say(bad)
+    sent_before = len(outbox.recent("cust-001"))
+    said = await at_code_prompt(chat)
+    assert "payments are paused" in said
+    assert len(outbox.recent("cust-001")) == sent_before, "no new code is sent"
+    assert chat.state.stack == [] and ledger.calls == []
+    assert chat.of_type(ev.FLOW_CANCELLED)[-1].data["reason"] == "customer_locked_out"
