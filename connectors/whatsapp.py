@@ -239,7 +239,11 @@ class Deliveries:
         )
 
     async def record(self, status: Status) -> None:
-        """Add a status callback; a repeated callback is stored once."""
+        """Add a status callback; a repeated callback is stored once.
+
+        Callbacks arrive in any order (a "read" may overtake its "delivered"), so the
+        record is the set of statuses with their platform timestamps, not a latest one.
+        """
         entry = {"status": status.status, "timestamp": status.timestamp}
         if status.errors:
             entry["errors"] = list(status.errors)
@@ -247,7 +251,7 @@ class Deliveries:
             {"_id": status.message_id},
             {
                 "$addToSet": {"statuses": entry},
-                "$set": {"channel": CHANNEL, "status": status.status, "updated_at": time.time()},
+                "$set": {"channel": CHANNEL, "updated_at": time.time()},
             },
             upsert=True,
         )
