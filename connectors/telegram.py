@@ -41,6 +41,11 @@ class TelegramSettings:
     secret_token: str = field(repr=False)
     api_base: str = BOT_API
 
+    @property
+    def bot_id(self) -> str:
+        """The bot's numeric id: the part of the token before the colon."""
+        return self.bot_token.split(":", 1)[0]
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TelegramSettings | None:
         """None when neither secret is set (the channel is off); half-set is an error."""
@@ -60,11 +65,15 @@ def secret_ok(expected: str, header: str | None) -> bool:
     return header is not None and hmac.compare_digest(expected.encode(), header.encode())
 
 
-def parse_update(update: Any) -> ChatMessage | None:
-    """The customer message in an update, or None for anything we do not answer."""
+def parse_update(update: Any, bot_id: str) -> ChatMessage | None:
+    """The customer message in an update, or None for anything we do not answer.
+
+    Update ids count per bot, so the message id is "<bot id>:<update id>": a new bot token
+    (or a test) never finds its updates taken for repeats of another bot's.
+    """
     if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
         return None
-    update_id = str(update["update_id"])
+    update_id = f"{bot_id}:{update['update_id']}"
     if isinstance(update.get("message"), dict):
         message = update["message"]
         chat_id = _private_chat(message)
@@ -175,7 +184,7 @@ async def deliver(request: Request) -> dict[str, bool]:
         update = json.loads(await request.body())
     except ValueError:
         raise HTTPException(400, "Body is not JSON") from None
-    message = parse_update(update)
+    message = parse_update(update, channels.telegram.settings.bot_id)
     if message is not None:
         await channels.messaging.accept([message])
     return {"ok": True}

@@ -31,7 +31,8 @@ WABA_ID = "102290129340398"
 APP_SECRET = secrets.token_hex(16)
 VERIFY_TOKEN = secrets.token_urlsafe(16)
 WHATSAPP_TOKEN = "EAAG" + secrets.token_urlsafe(24)
-TELEGRAM_TOKEN = f"7{secrets.randbelow(10**9):09d}:{secrets.token_urlsafe(26)}"
+BOT_ID = f"7{secrets.randbelow(10**9):09d}"
+TELEGRAM_TOKEN = f"{BOT_ID}:{secrets.token_urlsafe(26)}"
 TELEGRAM_SECRET = secrets.token_urlsafe(24)
 _numbers = itertools.count(1)
 
@@ -206,7 +207,7 @@ def envelope(value: dict[str, Any], phone_number_id: str = PHONE_NUMBER_ID) -> d
     }
 
 
-_update_ids = itertools.count(700_000_000)
+_update_ids = itertools.count(secrets.randbelow(10**9))
 
 
 @dataclass
