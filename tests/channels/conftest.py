@@ -129,7 +129,8 @@ class ChatUser:
 
 @dataclass
 class WhatsAppUser(ChatUser):
-    phone: str = field(default_factory=lambda: f"4477009{next(_numbers):05d}")
+    # Random per run: Redis (dedup, link-failure counters) outlives a test session.
+    phone: str = field(default_factory=lambda: f"4477{secrets.randbelow(10**8):08d}")
 
     def _mine(self, recorded: Recorded) -> bool:
         return recorded.path.endswith("/messages") and recorded.body.get("to") == self.phone
@@ -212,7 +213,7 @@ _update_ids = itertools.count(secrets.randbelow(10**9))
 
 @dataclass
 class TelegramUser(ChatUser):
-    chat_id: int = field(default_factory=lambda: 5_000_000_000 + next(_numbers))
+    chat_id: int = field(default_factory=lambda: 5_000_000_000 + secrets.randbelow(10**9))
 
     def _mine(self, recorded: Recorded) -> bool:
         return recorded.path.endswith("/sendMessage") and recorded.body.get("chat_id") in (
