@@ -22,6 +22,7 @@ from bot.nlu.model import load_or_train
 from bot.store.factory import build_lock, connect_redis
 from bot.store.mongo import MongoEventStore
 from bot.turn import TurnEngine
+from connectors.channels import Channels, open_channels
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class Services:
     outbox: DevOutbox
     store: MongoEventStore
     engine: TurnEngine
+    channels: Channels  # WhatsApp/Telegram webhooks, senders and account linking
 
 
 def bank_base_url(settings: Settings) -> str:
@@ -62,7 +64,9 @@ async def build_services(settings: Settings, secrets: Secrets) -> AsyncIterator[
             CustomerLockout(RedisCounters(redis) if redis is not None else MemoryCounters()),
         )
         engine = TurnEngine(nlu, dialogue, store, Conversations(store), build_lock(settings, redis))
-        yield Services(settings, TokenVerifier(settings.auth, secrets), bank, outbox, store, engine)
+        async with open_channels(settings, secrets.otp_key, engine, redis) as channels:
+            tokens = TokenVerifier(settings.auth, secrets)
+            yield Services(settings, tokens, bank, outbox, store, engine, channels)
     finally:
         await bank.aclose()
         await store.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +27,15 @@ class Stack:
 
 @contextmanager
 def running_stack(
-    tmp: Path, config: Path | None = None, killable_mongo: bool = False
+    tmp: Path,
+    config: Path | None = None,
+    killable_mongo: bool = False,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[Stack]:
     """Start every server the product needs, each its own process; stop them on exit.
 
     `killable_mongo` always starts a private SecantusDB, for tests that stop the store.
+    `extra_env` is laid over Teller's environment (e.g. channel secrets).
     """
     with ExitStack() as cleanup:
         mongo_uri, stop_mongo = cleanup.enter_context(mongo_server(tmp / "mongo", killable_mongo))
@@ -53,6 +57,7 @@ def running_stack(
         }
         if config is not None:
             env["TELLER_CONFIG"] = str(config)
+        env.update(extra_env or {})
         teller = start_teller(env, tmp / "teller.log")
         cleanup.callback(teller.stop)
         yield Stack(

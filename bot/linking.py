@@ -1,0 +1,137 @@
+"""Account linking: which bank customer a WhatsApp number or Telegram chat speaks for.
+
+A messaging channel proves only that someone controls a phone number or a Telegram
+account, never who they are at the bank, so a sender starts anonymous. A customer who is
+signed in to the web app asks for a one-time link code and sends "link <code>" from the
+chat they want to use; redeeming the code ties that chat to them until they send "unlink".
+
+Codes exist in clear only in the response to the signed-in customer: what is stored is a
+keyed hash, so neither the database nor a backup can redeem one. Each code is single use,
+expires quickly, and a customer has at most one at a time. Wrong codes count against the
+sending chat, which is blocked for a while after a few, so six digits cannot be guessed.
+Every issue, link, refusal and unlink is written to `link_events` for audit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from bot.auth.lockout import ExpiringCounters
+
+CODE_DIGITS = 6
+CODE_TTL_SECONDS = 600
+MAX_FAILURES = 5
+FAILURE_WINDOW_SECONDS = 3600
+
+# Audit event types in `link_events`.
+LINK_CODE_ISSUED = "link_code_issued"  # {customer_id, expires_at}
+ACCOUNT_LINKED = "account_linked"  # {channel, channel_user_id, customer_id, via}
+ACCOUNT_UNLINKED = "account_unlinked"  # {channel, channel_user_id, customer_id}
+LINK_REFUSED = "link_refused"  # {channel, channel_user_id, reason}
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCode:
+    code: str
+    expires_at: float
+
+
+class LinkOutcome(StrEnum):
+    LINKED = "linked"
+    WRONG_CODE = "wrong_code"  # unknown, expired or already used: never say which
+    BLOCKED = "blocked"  # too many wrong codes from this chat lately
+    ALREADY_LINKED = "already_linked"
+
+
+class AccountLinks:
+    """Link codes, channel links and their audit trail in MongoDB."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], key: bytes, counters: ExpiringCounters):
+        self._codes = db["link_codes"]
+        self._links = db["channel_links"]
+        self._audit = db["link_events"]
+        self._key = key
+        self._counters = counters
+
+    async def open(self) -> None:
+        await self._links.create_index(
+            [("channel", ASCENDING), ("channel_user_id", ASCENDING)], unique=True
+        )
+        await self._links.create_index([("customer_id", ASCENDING)])
+        await self._codes.create_index([("customer_id", ASCENDING)])
+
+    async def issue_code(self, customer_id: str) -> LinkCode:
+        """A fresh code for `customer_id`; any earlier unredeemed code of theirs stops working."""
+        now = time.time()
+        await self._codes.delete_many(
+            {"$or": [{"customer_id": customer_id}, {"expires_at": {"$lte": now}}]}
+        )
+        expires_at = now + CODE_TTL_SECONDS
+        while True:
+            code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            try:
+                await self._codes.insert_one(
+                    {"_id": self._hash(code), "customer_id": customer_id, "expires_at": expires_at}
+                )
+                break
+            except DuplicateKeyError:  # another customer holds this code right now
+                continue
+        await self._record(LINK_CODE_ISSUED, customer_id=customer_id, expires_at=expires_at)
+        return LinkCode(code, expires_at)
+
+    async def customer_for(self, channel: str, channel_user_id: str) -> str | None:
+        link = await self._links.find_one(
+            {"channel": channel, "channel_user_id": channel_user_id}, {"customer_id": True}
+        )
+        return link["customer_id"] if link else None
+
+    async def link(self, channel: str, channel_user_id: str, code: str) -> LinkOutcome:
+        """Redeem `code` for this chat. Callers hold the chat's lock, so links never race."""
+        who = {"channel": channel, "channel_user_id": channel_user_id}
+        blocked_key = f"link-blocked:{channel}:{channel_user_id}"
+        if await self._counters.flagged(blocked_key):
+            await self._record(LINK_REFUSED, **who, reason=LinkOutcome.BLOCKED.value)
+            return LinkOutcome.BLOCKED
+        if await self.customer_for(channel, channel_user_id) is not None:
+            await self._record(LINK_REFUSED, **who, reason=LinkOutcome.ALREADY_LINKED.value)
+            return LinkOutcome.ALREADY_LINKED
+        redeemed = await self._codes.find_one_and_delete(
+            {"_id": self._hash(code), "expires_at": {"$gt": time.time()}}
+        )
+        if redeemed is None:
+            failures = await self._counters.incr(
+                f"link-failures:{channel}:{channel_user_id}", FAILURE_WINDOW_SECONDS
+            )
+            if failures >= MAX_FAILURES:
+                await self._counters.flag(blocked_key, FAILURE_WINDOW_SECONDS)
+            await self._record(LINK_REFUSED, **who, reason=LinkOutcome.WRONG_CODE.value)
+            return LinkOutcome.WRONG_CODE
+        customer_id = redeemed["customer_id"]
+        await self._links.insert_one({**who, "customer_id": customer_id, "linked_at": time.time()})
+        await self._record(ACCOUNT_LINKED, **who, customer_id=customer_id, via="link_code")
+        return LinkOutcome.LINKED
+
+    async def unlink(self, channel: str, channel_user_id: str) -> bool:
+        """Remove this chat's link; False if it had none."""
+        who = {"channel": channel, "channel_user_id": channel_user_id}
+        removed = await self._links.find_one_and_delete(who)
+        if removed is None:
+            return False
+        await self._record(ACCOUNT_UNLINKED, **who, customer_id=removed["customer_id"])
+        return True
+
+    def _hash(self, code: str) -> str:
+        return hmac.new(self._key, f"link-code:{code}".encode(), hashlib.sha256).hexdigest()
+
+    async def _record(self, event_type: str, **data: Any) -> None:
+        await self._audit.insert_one({"type": event_type, "data": data, "ts": time.time()})

@@ -1,0 +1,365 @@
+"""WhatsApp Cloud API: the `/webhooks/whatsapp` webhook and replies through the Graph API.
+
+Meta signs every delivery with the app secret (`X-Hub-Signature-256`, an HMAC-SHA256 of
+the raw body); nothing is parsed, let alone processed, before that signature checks out.
+A delivery carries customers' messages and the delivery statuses of what we sent: the
+messages become turns (see `connectors.messaging`), the statuses are recorded in the
+`deliveries` collection against the message we sent, which is where the conversation id
+and the send time already are. Statuses are not conversation events: they arrive out of
+band, out of order and in bulk, say nothing about what the customer meant, and writing
+them into the log would need the conversation's lock and grow every replay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import PlainTextResponse
+from pymongo.asynchronous.database import AsyncDatabase
+
+from bot.config import ConfigError
+from bot.messages import BotMessage, Button
+from bot.store.ports import ConversationRecord
+from connectors.messaging import ButtonIds, ChatMessage, DeliveryFailed, split_text
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "whatsapp"
+GRAPH_API = "https://graph.facebook.com"
+GRAPH_API_VERSION = "v23.0"
+_REQUIRED = (
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_VERIFY_TOKEN",
+    "WHATSAPP_ACCESS_TOKEN",
+    "WHATSAPP_PHONE_NUMBER_ID",
+)
+
+# Graph API limits for interactive messages.
+MAX_BUTTONS = 3
+BUTTON_TITLE_CHARS = 20
+BUTTON_ID_CHARS = 256
+MAX_ROWS = 10
+ROW_TITLE_CHARS = 24
+ROW_DESCRIPTION_CHARS = 72
+ROW_ID_CHARS = 200
+TEXT_CHARS = 4096
+INTERACTIVE_BODY_CHARS = 1024
+LIST_BUTTON = "Choose"
+CHOOSE_PROMPT = "Please choose:"
+
+
+@dataclass(frozen=True, slots=True)
+class WhatsAppSettings:
+    app_secret: str = field(repr=False)
+    verify_token: str = field(repr=False)
+    access_token: str = field(repr=False)
+    phone_number_id: str
+    api_base: str = GRAPH_API
+    api_version: str = GRAPH_API_VERSION
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> WhatsAppSettings | None:
+        """None when no WhatsApp secret is set (the channel is off); half-set is an error."""
+        values = [env.get(name, "").strip() for name in _REQUIRED]
+        if not any(values):
+            return None
+        missing = [name for name, value in zip(_REQUIRED, values, strict=True) if not value]
+        if missing:
+            raise ConfigError(f"WhatsApp is partly configured; also set {', '.join(missing)}")
+        return cls(
+            *values,
+            api_base=(env.get("WHATSAPP_API_BASE") or GRAPH_API).rstrip("/"),
+            api_version=env.get("WHATSAPP_API_VERSION") or GRAPH_API_VERSION,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """A delivery status callback for a message we sent."""
+
+    message_id: str
+    status: str
+    timestamp: str
+    recipient_id: str
+    errors: tuple[dict[str, Any], ...] = ()
+
+
+def signature_ok(app_secret: str, body: bytes, header: str | None) -> bool:
+    """Constant-time check of `X-Hub-Signature-256` ("sha256=" + hex HMAC of the raw body)."""
+    if not header:
+        return False
+    expected = "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.strip().encode())
+
+
+def parse_delivery(body: Any, phone_number_id: str) -> tuple[list[ChatMessage], list[Status]]:
+    """Messages and statuses for our phone number in a webhook body; anything else ignored."""
+    messages: list[ChatMessage] = []
+    statuses: list[Status] = []
+    if not isinstance(body, dict) or body.get("object") != "whatsapp_business_account":
+        return messages, statuses
+    for entry in _dicts(body.get("entry")):
+        for change in _dicts(entry.get("changes")):
+            value = change.get("value")
+            if change.get("field") != "messages" or not isinstance(value, dict):
+                continue
+            metadata = value.get("metadata")
+            if not isinstance(metadata, dict) or metadata.get("phone_number_id") != phone_number_id:
+                continue
+            messages.extend(m for m in map(_message, _dicts(value.get("messages"))) if m)
+            statuses.extend(s for s in map(_status, _dicts(value.get("statuses"))) if s)
+    return messages, statuses
+
+
+def _dicts(items: Any) -> list[dict[str, Any]]:
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _message(raw: dict[str, Any]) -> ChatMessage | None:
+    sender, message_id, kind = raw.get("from"), raw.get("id"), raw.get("type")
+    if not isinstance(sender, str) or not isinstance(message_id, str) or not sender:
+        return None
+    base = ChatMessage(CHANNEL, sender, message_id)
+    if kind == "text":
+        text = (raw.get("text") or {}).get("body")
+        return replace(base, text=text) if isinstance(text, str) and text.strip() else None
+    if kind == "interactive":
+        interactive = raw.get("interactive") or {}
+        reply = interactive.get(interactive.get("type")) if isinstance(interactive, dict) else None
+        if isinstance(reply, dict) and isinstance(reply.get("id"), str):
+            return replace(base, text=str(reply.get("title", "")), payload=reply["id"])
+        return replace(base, supported=False)
+    if kind == "button":  # a quick-reply button on a template message
+        button = raw.get("button") or {}
+        if isinstance(button, dict) and isinstance(button.get("payload"), str):
+            return replace(base, text=str(button.get("text", "")), payload=button["payload"])
+    if kind == "reaction":  # an emoji on one of our messages: nothing to answer
+        return None
+    # image, audio, video, document, sticker, location, contacts, unsupported...:
+    # answered politely, never processed.
+    return replace(base, supported=False) if isinstance(kind, str) else None
+
+
+def _status(raw: dict[str, Any]) -> Status | None:
+    message_id, status = raw.get("id"), raw.get("status")
+    if not isinstance(message_id, str) or not isinstance(status, str):
+        return None
+    return Status(
+        message_id,
+        status,
+        str(raw.get("timestamp", "")),
+        str(raw.get("recipient_id", "")),
+        tuple(_dicts(raw.get("errors"))),
+    )
+
+
+def message_bodies(to: str, message: BotMessage, button_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Graph API request bodies for one bot message: text, reply buttons, or a list.
+
+    Up to three short choices become reply buttons; more, or titles too long for a
+    button, become a list of up to ten rows. A text too long for an interactive body goes
+    first as a text message of its own.
+    """
+    if not message.buttons:
+        return [_text(to, chunk) for chunk in split_text(message.text, TEXT_CHARS)]
+    bodies: list[dict[str, Any]] = []
+    body_text = message.text.strip() or CHOOSE_PROMPT
+    if len(body_text) > INTERACTIVE_BODY_CHARS:
+        bodies.extend(_text(to, chunk) for chunk in split_text(body_text, TEXT_CHARS))
+        body_text = CHOOSE_PROMPT
+    pairs = list(zip(message.buttons, button_ids, strict=True))
+    if len(pairs) <= MAX_BUTTONS and all(len(b.title) <= BUTTON_TITLE_CHARS for b, _ in pairs):
+        action: dict[str, Any] = {
+            "buttons": [
+                {"type": "reply", "reply": {"id": button_id, "title": button.title}}
+                for button, button_id in pairs
+            ]
+        }
+        kind = "button"
+    else:
+        if len(pairs) > MAX_ROWS:
+            log.warning("whatsapp list shows %d of %d choices", MAX_ROWS, len(pairs))
+        action = {
+            "button": LIST_BUTTON,
+            "sections": [{"title": "Options", "rows": [_row(b, i) for b, i in pairs[:MAX_ROWS]]}],
+        }
+        kind = "list"
+    interactive = {"type": kind, "body": {"text": body_text}, "action": action}
+    bodies.append({**_envelope(to), "type": "interactive", "interactive": interactive})
+    return bodies
+
+
+def _row(button: Button, button_id: str) -> dict[str, str]:
+    row = {"id": button_id, "title": _shorten(button.title, ROW_TITLE_CHARS)}
+    if len(button.title) > ROW_TITLE_CHARS:
+        row["description"] = _shorten(button.title, ROW_DESCRIPTION_CHARS)
+    return row
+
+
+def _envelope(to: str) -> dict[str, Any]:
+    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
+
+
+def _text(to: str, text: str) -> dict[str, Any]:
+    return {**_envelope(to), "type": "text", "text": {"preview_url": False, "body": text}}
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class Deliveries:
+    """What we sent on WhatsApp and what became of it (`deliveries`, keyed by message id)."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._docs = db["deliveries"]
+
+    async def sent(self, message_id: str, conversation_id: str | None, recipient: str) -> None:
+        await self._docs.update_one(
+            {"_id": message_id},
+            {
+                "$set": {
+                    "channel": CHANNEL,
+                    "conversation_id": conversation_id,
+                    "recipient": recipient,
+                    "sent_at": time.time(),
+                },
+                "$setOnInsert": {"statuses": []},
+            },
+            upsert=True,
+        )
+
+    async def record(self, status: Status) -> None:
+        """Add a status callback; a repeated callback is stored once.
+
+        Callbacks arrive in any order (a "read" may overtake its "delivered"), so the
+        record is the set of statuses with their platform timestamps, not a latest one.
+        """
+        entry = {"status": status.status, "timestamp": status.timestamp}
+        if status.errors:
+            entry["errors"] = list(status.errors)
+        await self._docs.update_one(
+            {"_id": status.message_id},
+            {
+                "$addToSet": {"statuses": entry},
+                "$set": {"channel": CHANNEL, "updated_at": time.time()},
+            },
+            upsert=True,
+        )
+
+
+class WhatsAppSender:
+    """Sends bot messages through `POST {base}/{version}/{phone-number-id}/messages`."""
+
+    def __init__(
+        self,
+        settings: WhatsAppSettings,
+        http: httpx.AsyncClient,
+        buttons: ButtonIds,
+        deliveries: Deliveries,
+    ) -> None:
+        base = f"{settings.api_base}/{settings.api_version}"
+        self._url = f"{base}/{settings.phone_number_id}/messages"
+        self._headers = {"Authorization": f"Bearer {settings.access_token}"}
+        self._http = http
+        self._buttons = buttons
+        self._deliveries = deliveries
+
+    async def send(self, conversation: ConversationRecord, messages: Sequence[BotMessage]) -> None:
+        if not conversation.channel_user_id:
+            raise DeliveryFailed(f"conversation {conversation.id} has no WhatsApp recipient")
+        await self.send_to(conversation.channel_user_id, messages, conversation.id)
+
+    async def send_to(
+        self, user_id: str, messages: Sequence[BotMessage], conversation_id: str | None = None
+    ) -> None:
+        for message in messages:
+            limit = ROW_ID_CHARS if len(message.buttons) > MAX_BUTTONS else BUTTON_ID_CHARS
+            ids = [await self._buttons.encode(b.payload, limit) for b in message.buttons]
+            for body in message_bodies(user_id, message, ids):
+                message_id = await self._post(body)
+                await self._deliveries.sent(message_id, conversation_id, user_id)
+
+    async def acknowledge(self, message: ChatMessage) -> None:
+        """WhatsApp needs no acknowledgement of a button press."""
+
+    async def _post(self, body: dict[str, Any]) -> str:
+        try:
+            response = await self._http.post(self._url, json=body, headers=self._headers)
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"Graph API unreachable: {type(exc).__name__}") from None
+        if response.status_code >= 400:
+            raise DeliveryFailed(f"Graph API answered {response.status_code}: {_error(response)}")
+        try:
+            return str(response.json()["messages"][0]["id"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise DeliveryFailed("Graph API answered without a message id") from None
+
+
+def _error(response: httpx.Response) -> str:
+    try:
+        error = response.json().get("error", {})
+        return f"{error.get('code')} {error.get('message')}"
+    except (ValueError, AttributeError):
+        return response.text[:200]
+
+
+router = APIRouter()
+
+
+def _settings_and_channels(request: Request) -> Any:
+    channels = request.app.state.services.channels
+    if channels.whatsapp is None:
+        raise HTTPException(404, "Not Found")
+    return channels
+
+
+@router.get("/webhooks/whatsapp", include_in_schema=False)
+async def verify(request: Request) -> Response:
+    """Meta's subscription handshake: echo `hub.challenge` if the verify token matches."""
+    settings: WhatsAppSettings = _settings_and_channels(request).whatsapp.settings
+    params = request.query_params
+    token = params.get("hub.verify_token", "")
+    if params.get("hub.mode") != "subscribe" or not hmac.compare_digest(
+        token.encode(), settings.verify_token.encode()
+    ):
+        raise HTTPException(403, "Forbidden")
+    return PlainTextResponse(params.get("hub.challenge", ""))
+
+
+@router.post("/webhooks/whatsapp", include_in_schema=False)
+async def deliver(request: Request) -> dict[str, str]:
+    channels = _settings_and_channels(request)
+    whatsapp = channels.whatsapp
+    raw = await request.body()
+    signature = request.headers.get("x-hub-signature-256")
+    if not signature:
+        raise HTTPException(401, "Missing signature")
+    if not signature_ok(whatsapp.settings.app_secret, raw, signature):
+        raise HTTPException(403, "Bad signature")
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise HTTPException(400, "Body is not JSON") from None
+    messages, statuses = parse_delivery(body, whatsapp.settings.phone_number_id)
+    await channels.messaging.accept(messages)
+    if statuses:
+        channels.messaging.run_later(_record_all(whatsapp.deliveries, statuses))
+    return {"status": "ok"}
+
+
+async def _record_all(deliveries: Deliveries, statuses: Sequence[Status]) -> None:
+    for status in statuses:
+        try:
+            await deliveries.record(status)
+        except Exception:
+            log.exception("could not record WhatsApp status for %s", status.message_id)
