@@ -69,7 +69,7 @@ class DialogueManager:
         self._step_up = step_up.StepUp(otp, bank, settings)
         self._clarify_options = settings.dialogue.clarify_options
         self._capabilities = "\n".join(
-            f"• {flow.description}" for flow in domain.flows.values() if flow.intent
+            f"• {flow.description}" for flow in domain.flows.values() if flow.intent and flow.listed
         )
 
     async def step(
@@ -149,7 +149,9 @@ class DialogueManager:
         ]
         offers = [offer for offer in offers if offer[0]]
         if not offers:  # the ranking says nothing useful: offer what Teller does
-            offers = [(f.description, f"/{f.intent}") for f in self._domain.triggers.values()]
+            offers = [
+                (f.description, f"/{f.intent}") for f in self._domain.triggers.values() if f.listed
+            ]
         return offers[: self._clarify_options]
 
     def _while_queued(self, t: Turn) -> None:
@@ -170,6 +172,8 @@ class DialogueManager:
     async def _start(self, t: Turn, flow: Flow) -> None:
         """Push the flow, prefill slots from the message's entities, and run it."""
         t.emit(ev.FLOW_STARTED, flow=flow.name)
+        for name, value in flow.preset.items():
+            t.emit(ev.SLOT_SET, name=name, value=value)
         for name, value in flow.slot_values(t.input.parse).items():
             t.emit(ev.SLOT_SET, name=name, value=value)
         await self._run(t)
@@ -238,6 +242,9 @@ class DialogueManager:
                 outcome = await self._step_up.begin(t, frame, flow, step)
             elif step.kind == "action":
                 outcome = await self._action(t, frame, flow, step)
+            elif step.kind == "say":
+                t.say(step.response, frame.slots)
+                outcome = Outcome.NEXT
             else:
                 outcome = self._handoff(t, step)
             if outcome is not Outcome.NEXT:
