@@ -88,7 +88,7 @@ class Flow:
     cancelled: str  # response said when the flow is cancelled
     steps: tuple[Step, ...]
     entity_slots: Mapping[str, str]  # entity name -> the slot it fills
-    preset: Mapping[str, str] = field(default_factory=dict)  # slots set when the flow starts
+    preset: Mapping[str, Any] = field(default_factory=dict)  # slots set when the flow starts
     listed: bool = True  # offered in help, out-of-scope answers and blind clarify buttons
 
     @property
@@ -315,7 +315,7 @@ def _flow(name: str, body: Any, where: str, responses: Mapping[str, Any]) -> Flo
         cancelled=cancelled,
         steps=steps,
         entity_slots=entity_slots,
-        preset={str(name): str(value) for name, value in preset.items()},
+        preset={str(name): value for name, value in preset.items()},
         listed=listed,
     )
 
