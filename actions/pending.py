@@ -11,10 +11,10 @@ from actions.base import ActionContext, ActionResult, Reply, action
 from actions.formatting import day, money
 from actions.replies import bank_unavailable
 
-KINDS = {
-    "card_payment": "card payments",
-    "transfer": "transfers",
-    "cash_withdrawal": "cash withdrawals",
+KINDS = {  # (one, several)
+    "card_payment": ("card payment", "card payments"),
+    "transfer": ("transfer", "transfers"),
+    "cash_withdrawal": ("cash withdrawal", "cash withdrawals"),
 }
 
 
@@ -35,9 +35,10 @@ async def pending_transactions(ctx: ActionContext) -> ActionResult:
         items = await ctx.bank.list_pending_transactions(ctx.customer_id, kind)
     except BankError as exc:
         return bank_unavailable("pending_transactions", exc)
-    what = KINDS[kind]
+    one, several = KINDS[kind]
     if not items:
-        return ActionResult(replies=[Reply("utter_no_pending", {"what": what})])
+        return ActionResult(replies=[Reply("utter_no_pending", {"what": several})])
+    what = one if len(items) == 1 else several
     lines = "\n".join(_line(item) for item in items)
     reply = Reply("utter_pending", {"what": what, "lines": lines, "count": len(items)})
     return ActionResult(replies=[reply], audit={"count": len(items)})

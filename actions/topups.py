@@ -25,10 +25,9 @@ REASONS = {
 
 def _line(top_up: TopUp) -> str:
     why = REASONS.get(top_up.reason or "", "no reason given")
-    return (
-        f"{day(top_up.created_at.date())} · {money(top_up.amount, top_up.currency)}"
-        f" from {top_up.source} · {why}"
-    )
+    source = f"from {top_up.source}" if top_up.method == "card" else "by bank transfer"
+    amount = money(top_up.amount, top_up.currency)
+    return f"{day(top_up.created_at.date())} · {amount} {source} · {why}"
 
 
 @action("top_up_status")

@@ -250,3 +250,10 @@ def test_every_reply_key_an_action_can_return_exists() -> None:
             f"utter_card_{operation}_{end}" for end in ("done", "refused", "unavailable", "unknown")
         }
     _domain().require_responses(keys)
+
+
+async def test_one_pending_item_and_a_bank_transfer_top_up_read_naturally(bank: BankClient) -> None:
+    cash = said(await pending_transactions(context(bank, pending_kind="cash_withdrawal")))
+    assert cash.startswith("You have 1 pending cash withdrawal:\n")
+    pending = said(await top_up_status(context(bank, top_up_status="pending")))
+    assert "£500.00 by bank transfer · it's being checked by our security team" in pending
