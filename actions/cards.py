@@ -174,6 +174,16 @@ async def activate_card(ctx: ActionContext) -> ActionResult:
     return await _change(ctx, "activate")
 
 
+def _late(card: Card, today: date) -> bool:
+    delivery = card.delivery
+    return bool(
+        delivery
+        and delivery.status != "delivered"
+        and delivery.expected_on
+        and delivery.expected_on < today
+    )
+
+
 def _delivery_line(card: Card, today: date) -> str:
     delivery = card.delivery
     assert delivery is not None
@@ -186,7 +196,7 @@ def _delivery_line(card: Card, today: date) -> str:
     else:
         ordered = day(delivery.ordered_at.date()) if delivery.ordered_at else "recently"
         text = f"{label}: ordered on {ordered}, being made, {expected}"
-    if delivery.expected_on and delivery.expected_on < today:
+    if _late(card, today):
         text += " (it's late)"
     return text
 
@@ -208,18 +218,13 @@ async def card_delivery(ctx: ActionContext) -> ActionResult:
     if not coming:
         return ActionResult(replies=[Reply("utter_no_cards_on_the_way")])
     lines = "\n".join(_delivery_line(c, today) for c in coming)
-    late = any(
-        c.delivery
-        and c.delivery.expected_on
-        and c.delivery.expected_on < today
-        and c.delivery.status != "delivered"
-        for c in coming
-    )
+    late = any(_late(c, today) for c in coming)
     reply = Reply("utter_cards_late" if late else "utter_cards_on_the_way", {"lines": lines})
     return ActionResult(replies=[reply])
 
 
 def _status_line(card: Card, today: date) -> str:
+    # A card works to the end of its expiry month: it stops on the 1st of the next one.
     expires_end = (card.expires.replace(day=28) + timedelta(days=4)).replace(day=1)
     state = STATE_WORDS.get(card.status, card.status)
     if expires_end <= today:

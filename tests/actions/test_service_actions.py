@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import pytest
@@ -37,7 +39,12 @@ def said(result: ActionResult) -> str:
 
 
 def buttons(result: ActionResult) -> list[str]:
-    return [title for reply in result.replies for title, _ in reply.buttons]
+    """Button titles as shown: the response's own, then those the action computed."""
+    return [
+        button.title
+        for r in result.replies
+        for button in _domain().render(r.key, r.vars, 0, r.buttons).buttons
+    ]
 
 
 async def test_cards_are_typed_with_delivery(bank: BankClient) -> None:
@@ -257,3 +264,15 @@ async def test_one_pending_item_and_a_bank_transfer_top_up_read_naturally(bank: 
     assert cash.startswith("You have 1 pending cash withdrawal:\n")
     pending = said(await top_up_status(context(bank, top_up_status="pending")))
     assert "£500.00 by bank transfer · it's being checked by our security team" in pending
+
+
+async def test_a_late_card_is_flagged_with_the_way_to_freeze_it(bank: BankClient) -> None:
+    later = replace(context(bank), now=datetime.now(UTC) + timedelta(days=10))
+    result = await card_delivery(later)
+    assert "Debit card ••6120: posted on" in said(result) and "(it's late)" in said(result)
+    assert buttons(result) == ["Freeze it", "Talk to a person"]
+
+
+async def test_an_expired_card_says_so(bank: BankClient) -> None:
+    later = replace(context(bank, "cust-002"), now=datetime.now(UTC) + timedelta(days=2000))
+    assert "Debit card ••7781 (Visa): expired" in said(await card_status(later))

@@ -48,9 +48,12 @@ responses:
 """
 
 
-ALONE = RESPONSES + """  utter_flow_cancelled:
+ALONE = (
+    RESPONSES
+    + """  utter_flow_cancelled:
     - text: "Stopped."
 """
+)
 
 
 def _engine_responses() -> str:
