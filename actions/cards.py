@@ -57,9 +57,9 @@ def match_cards(cards: Sequence[Card], reference: str) -> list[Card]:
     by_id = [c for c in cards if c.id.lower() == text]
     if by_id:
         return by_id
-    digits = _LAST4.search(text)
-    if digits:
-        return [c for c in cards if c.last4 == digits.group(1)]
+    groups = _LAST4.findall(text)
+    if groups:  # a card number's last group is its last 4
+        return [c for c in cards if c.last4 == groups[-1]]
     kinds = _ACCOUNT_KINDS.get(text) or {m.lower() for m in _KIND_WORDS.findall(text)}
     return [c for c in cards if c.kind in kinds] if kinds else list(cards)
 

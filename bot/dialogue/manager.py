@@ -23,6 +23,7 @@ from bot.dialogue.domain import Answer, Domain, Flow, Step
 from bot.dialogue.state import CONFIRM, OTP, RESUME, ConversationState, Frame
 from bot.dialogue.turn import Outcome, Turn, TurnInput
 from bot.nlu.types import FALLBACK_INTENT, Parse
+from bot.redact import mask_card_numbers
 
 if TYPE_CHECKING:
     from actions.bank_client import BankClient
@@ -362,7 +363,9 @@ class DialogueManager:
             if values or self._answer_aside(t):
                 self._ask(t, frame, step)
                 return
-            answer = t.input.text.strip()  # e.g. a payee name the NLU did not tag
+            # e.g. a payee name the NLU did not tag; a card number typed as the answer is kept
+            # only as its last four digits, since slots are stored.
+            answer = mask_card_numbers(t.input.text.strip())
         t.emit(ev.SLOT_SET, name=step.slot, value=answer)
         await self._run(t)
 

@@ -266,3 +266,17 @@ async def test_a_refund_is_explained_then_handed_to_a_person(real_manager: Dialo
 async def test_a_written_answer_needs_no_bank(real_manager: DialogueManager) -> None:
     said = await Chat(real_manager, None).say("apple pay?", "apple_pay_or_google_pay")
     assert said.startswith("Yes, you can use Apple Pay and Google Pay.")
+
+
+async def test_a_full_card_number_typed_as_the_answer_is_never_kept(
+    real_manager: DialogueManager,
+) -> None:
+    chat = Chat(real_manager, "cust-001")
+    await chat.send("lost card", "lost_or_stolen_card")
+    said = await chat.say("it's 4111 1111 1111 1111", "inform")  # a card that isn't hers
+    assert "couldn't tell which card" in said
+    said = await chat.say("4111 1111 1116 4417", "inform")  # a valid card number: ••4417
+    assert "debit card ••4417" in said
+    stored = [str(e.data["value"]) for e in chat.of_type(ev.SLOT_SET)]
+    assert any("•••• 1111" in value for value in stored)
+    assert not [value for value in stored if "4111" in value]
