@@ -77,7 +77,12 @@ def _chosen(card: Card) -> dict[str, str]:
 
 @action("offer_cards")
 async def offer_cards(ctx: ActionContext) -> ActionResult:
-    """Before asking which card: stop if none is eligible, pick the only one, or list them."""
+    """Before asking which card: stop if none is eligible, pick the one meant, or list them.
+
+    A card is picked without asking when what the customer said names exactly one, or when
+    only one is eligible; but "I lost my card" from someone with a card already frozen may
+    well mean that one, so then the list is shown and says so.
+    """
     operation = _operation(ctx)
     try:
         cards = await ctx.bank.list_cards(ctx.customer_id)
@@ -90,10 +95,11 @@ async def offer_cards(ctx: ActionContext) -> ActionResult:
         return ActionResult(ok=False, error="no_eligible_card", replies=[reply])
     reference = str(ctx.slots.get("card") or "")
     matches = match_cards(eligible, reference) if reference else eligible
-    if len(matches) == 1:
+    frozen = [c for c in cards if c.status == "frozen"] if operation == "freeze" else []
+    if len(matches) == 1 and (reference or not frozen):
         return ActionResult(slots=_chosen(matches[0]))
-    listed = matches or eligible
-    reply = Reply(f"utter_cards_to_{operation}", buttons=_card_buttons(listed))
+    note = "".join(f"Your {card_label(c)} is already frozen. " for c in frozen)
+    reply = Reply(f"utter_cards_to_{operation}", {"note": note}, _card_buttons(matches or eligible))
     return ActionResult(replies=[reply], slots={"card": None})
 
 

@@ -89,13 +89,23 @@ async def test_offer_cards_lists_the_freezable_cards_as_buttons(bank: BankClient
 
 
 async def test_offer_cards_picks_the_only_eligible_card(bank: BankClient) -> None:
-    result = await offer_cards(context(bank, "cust-002", card_operation="freeze"))
+    result = await offer_cards(context(bank, "cust-003", card_operation="activate"))
     assert result.ok and not result.replies
     assert result.slots == {
-        "card": "card-002-spare",
-        "card_id": "card-002-spare",
-        "card_label": "debit card ••2268",
+        "card": "card-003-credit",
+        "card_id": "card-003-credit",
+        "card_label": "credit card ••2290",
     }
+
+
+async def test_with_a_card_already_frozen_the_choice_is_shown_not_assumed(
+    bank: BankClient,
+) -> None:
+    result = await offer_cards(context(bank, "cust-002", card_operation="freeze"))
+    assert said(result) == (
+        "Your debit card ••7781 is already frozen. These are the cards I can freeze for you:"
+    )
+    assert buttons(result) == ["Debit card ••2268"]
 
 
 async def test_offer_cards_narrows_by_what_the_customer_said(bank: BankClient) -> None:

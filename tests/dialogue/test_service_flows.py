@@ -128,13 +128,16 @@ async def test_three_wrong_codes_leave_the_card_as_it_was(
     assert await card_status(bank, "cust-001", "1934") == "active"
 
 
-async def test_the_only_freezable_card_is_picked_and_no_means_nothing_changes(
+async def test_an_already_frozen_card_is_mentioned_and_no_means_nothing_changes(
     real_manager: DialogueManager, bank: BankClient, outbox: DevOutbox
 ) -> None:
     chat = Chat(real_manager, "cust-002")  # one debit frozen, virtual cancelled, one spare
     messages = await chat.send("someone used my card", "compromised_card")
     assert messages[0].text.startswith("I'm sorry, let's make the card safe first.")
-    assert messages[-1].text.startswith("Freeze your debit card ••2268 now?")
+    assert messages[1].text.startswith("Your debit card ••7781 is already frozen.")
+    assert [b.title for b in messages[1].buttons] == ["Debit card ••2268"]
+    said = await chat.say("the spare", "inform", account="ending:2268")
+    assert said.startswith("Freeze your debit card ••2268 now?")
     said = await chat.say("no", "deny")
     assert said.startswith("OK, I haven't frozen anything.")
     assert await card_status(bank, "cust-002", "2268") == "pending_activation"
