@@ -98,6 +98,68 @@ class Payment:
     new_balance: Decimal | None
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    status: str  # ordered | dispatched | delivered
+    ordered_at: datetime | None
+    dispatched_at: datetime | None
+    delivered_at: datetime | None
+    expected_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    id: str
+    account_id: str
+    kind: str  # debit | credit | virtual
+    scheme: str
+    last4: str
+    status: str  # active | frozen | cancelled | pending_activation
+    expires: date  # the first day of the expiry month (a card works to its month's end)
+    delivery: Delivery | None  # None: a virtual card, never posted
+
+
+@dataclass(frozen=True, slots=True)
+class CardChange:
+    card: Card
+    action_id: str
+    from_status: str
+    to_status: str
+    replayed: bool  # the same idempotency key was seen before: nothing changed this time
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTransaction:
+    id: str
+    account_id: str
+    kind: str  # card_payment | transfer | cash_withdrawal
+    amount: Decimal  # money out, positive
+    currency: str
+    description: str
+    merchant: str | None
+    created_at: datetime
+    expected_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class TopUp:
+    id: str
+    method: str  # card | bank_transfer
+    source: str
+    amount: Decimal
+    currency: str
+    status: str  # pending | completed | failed | reverted
+    reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeRate:
+    currency: str
+    rate: Decimal  # units of `currency` per 1 GBP
+
+
 def _signed(item: dict[str, Any]) -> Decimal:
     amount = Decimal(item["Amount"]["Amount"])
     return -amount if item["CreditDebitIndicator"] == "Debit" else amount
@@ -155,6 +217,63 @@ def _payment(data: dict[str, Any]) -> Payment:
     )
 
 
+def _optional_datetime(value: str | None) -> datetime | None:
+    return None if value is None else _datetime(value)
+
+
+def _card(data: dict[str, Any]) -> Card:
+    delivery = data.get("Delivery")
+    return Card(
+        id=data["CardId"],
+        account_id=data["AccountId"],
+        kind=data["Kind"],
+        scheme=data["Scheme"],
+        last4=data["MaskedPan"][-4:],
+        status=data["Status"],
+        expires=date.fromisoformat(data["ExpiryDate"] + "-01"),
+        delivery=None
+        if not delivery
+        else Delivery(
+            status=delivery["Status"],
+            ordered_at=_optional_datetime(delivery.get("OrderedDateTime")),
+            dispatched_at=_optional_datetime(delivery.get("DispatchedDateTime")),
+            delivered_at=_optional_datetime(delivery.get("DeliveredDateTime")),
+            expected_on=date.fromisoformat(delivery["ExpectedDeliveryDate"])
+            if delivery.get("ExpectedDeliveryDate")
+            else None,
+        ),
+    )
+
+
+def _pending(data: dict[str, Any]) -> PendingTransaction:
+    merchant = data.get("MerchantDetails") or {}
+    return PendingTransaction(
+        id=data["TransactionId"],
+        account_id=data["AccountId"],
+        kind=data["Kind"],
+        amount=Decimal(data["Amount"]["Amount"]),
+        currency=data["Amount"]["Currency"],
+        description=data.get("TransactionInformation", ""),
+        merchant=merchant.get("MerchantName"),
+        created_at=_datetime(data["TransactionDateTime"]),
+        expected_on=date.fromisoformat(data["ExpectedBookingDate"]),
+    )
+
+
+def _top_up(data: dict[str, Any]) -> TopUp:
+    return TopUp(
+        id=data["TopUpId"],
+        method=data["Method"],
+        source=data["Source"],
+        amount=Decimal(data["Amount"]["Amount"]),
+        currency=data["Amount"]["Currency"],
+        status=data["Status"],
+        reason=data.get("StatusReason"),
+        created_at=_datetime(data["CreationDateTime"]),
+        updated_at=_datetime(data["StatusUpdateDateTime"]),
+    )
+
+
 def _when(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -190,6 +309,11 @@ class BankClient:
         await self.aclose()
 
     async def _send(self, request: httpx.Request) -> dict[str, Any]:
+        body, _ = await self._exchange(request)
+        return body
+
+    async def _exchange(self, request: httpx.Request) -> tuple[dict[str, Any], httpx.Headers]:
+        """The JSON body and headers of a successful answer; a BankError for anything else."""
         try:
             response = await self._http.send(request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -213,7 +337,7 @@ class BankClient:
             raise BankRejected(
                 response.status_code, str(error.get("code")), str(error.get("message"))
             )
-        return body
+        return body, response.headers
 
     async def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """GET, retried once if the connection failed before an answer (stale keep-alive)."""
@@ -303,3 +427,58 @@ class BankClient:
         )
         body = await self._send(request)
         return _payment(body["Data"])
+
+    async def list_cards(self, customer_id: str) -> list[Card]:
+        """Debit cards first, then credit, then virtual."""
+        body = await self._get(_customer_path(customer_id, "cards"))
+        return [_card(c) for c in body["Data"]["Card"]]
+
+    async def _change_card(
+        self, customer_id: str, card_id: str, action: str, key: str, body: dict[str, Any] | None
+    ) -> CardChange:
+        request = self._http.build_request(
+            "POST",
+            _customer_path(customer_id, "cards", card_id, action),
+            json=body,
+            headers={"Idempotency-Key": key},
+        )
+        data, headers = await self._exchange(request)
+        change = data["Data"]["Action"]
+        return CardChange(
+            card=_card(data["Data"]["Card"]),
+            action_id=change["ActionId"],
+            from_status=change["FromStatus"],
+            to_status=change["ToStatus"],
+            replayed=headers.get("Idempotent-Replayed") == "true",
+        )
+
+    async def freeze_card(
+        self, customer_id: str, card_id: str, reason: str, idempotency_key: str
+    ) -> CardChange:
+        """Sent once, never retried here; the same key again returns the first change."""
+        return await self._change_card(
+            customer_id, card_id, "freeze", idempotency_key, {"Reason": reason}
+        )
+
+    async def activate_card(
+        self, customer_id: str, card_id: str, idempotency_key: str
+    ) -> CardChange:
+        return await self._change_card(customer_id, card_id, "activate", idempotency_key, None)
+
+    async def list_pending_transactions(
+        self, customer_id: str, kind: str | None = None
+    ) -> list[PendingTransaction]:
+        """Authorised, not yet booked; newest first."""
+        body = await self._get(_customer_path(customer_id, "pending-transactions"), {"kind": kind})
+        return [_pending(t) for t in body["Data"]["Transaction"]]
+
+    async def list_top_ups(self, customer_id: str, status: str | None = None) -> list[TopUp]:
+        body = await self._get(_customer_path(customer_id, "top-ups"), {"status": status})
+        return [_top_up(t) for t in body["Data"]["TopUp"]]
+
+    async def exchange_rates(self) -> list[ExchangeRate]:
+        """The bank's customer rates from GBP, by currency code."""
+        body = await self._get("/fx-rates")
+        return [
+            ExchangeRate(r["Currency"], Decimal(r["Rate"])) for r in body["Data"]["ExchangeRate"]
+        ]

@@ -6,7 +6,15 @@ import importlib
 
 from actions.base import REGISTRY, Handler
 
-ACTION_MODULES = ("actions.validators", "actions.accounts", "actions.payments")
+ACTION_MODULES = (
+    "actions.validators",
+    "actions.accounts",
+    "actions.payments",
+    "actions.cards",
+    "actions.pending",
+    "actions.topups",
+    "actions.rates",
+)
 
 
 def load_actions() -> dict[str, Handler]:

@@ -10,6 +10,7 @@ import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +23,8 @@ from sandbox.db import make_engine, metadata
 from sandbox.errors import BankApiError
 from sandbox.routes import router
 from sandbox.seed import seed_if_empty
+from sandbox.service_routes import router as service_router
+from sandbox.service_seed import seed_services_if_empty
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,8 @@ async def _create_and_seed(engine: AsyncEngine) -> None:
         await conn.run_sync(metadata.create_all)
         if await seed_if_empty(conn):
             log.info("sandbox bank seeded")
+        if await seed_services_if_empty(conn, datetime.now(UTC).date()):
+            log.info("sandbox cards, pending items, top-ups and rates seeded")
 
 
 async def prepare(database_url: str) -> None:
@@ -107,6 +112,7 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
     app = FastAPI(title="Teller sandbox bank", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.engine = engine
     app.include_router(router)
+    app.include_router(service_router)
     app.add_middleware(ApiKeyAuth, api_key=api_key)
     app.add_exception_handler(BankApiError, _bank_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -108,6 +109,87 @@ payments = Table(
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("customer_id", "idempotency_key", name="uq_payments_idempotency"),
     Index("ix_payments_customer_created", "customer_id", "created_at"),
+)
+
+
+# Cards carry no PAN, only the last 4. status: active | frozen | cancelled | pending_activation;
+# delivery_status: ordered | dispatched | delivered, or NULL for a virtual card.
+cards = Table(
+    "cards",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # debit | credit | virtual
+    Column("scheme", String(16), nullable=False),  # Visa | Mastercard
+    Column("last4", String(4), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("expires_on", Date, nullable=False),  # the last day of the expiry month
+    Column("delivery_status", String(16), nullable=True),
+    Column("ordered_at", DateTime, nullable=True),
+    Column("dispatched_at", DateTime, nullable=True),
+    Column("delivered_at", DateTime, nullable=True),
+    Column("expected_on", Date, nullable=True),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# The audit trail of card state changes, and their idempotency: a key is used once per customer.
+card_actions = Table(
+    "card_actions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False),
+    Column("card_id", String(40), ForeignKey("cards.id"), nullable=False),
+    Column("action", String(16), nullable=False),  # freeze | activate
+    Column("reason", String(32), nullable=True),
+    Column("idempotency_key", String(128), nullable=False),
+    Column("from_status", String(24), nullable=False),
+    Column("to_status", String(24), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("customer_id", "idempotency_key", name="uq_card_actions_idempotency"),
+)
+
+# Authorised but not yet booked: shown to the customer, not in the ledger or balances yet.
+pending_transactions = Table(
+    "pending_transactions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("kind", String(20), nullable=False),  # card_payment | transfer | cash_withdrawal
+    Column("description", String(140), nullable=False),
+    Column("merchant", String(80), nullable=True),
+    Column("amount_minor", BigInteger, nullable=False),  # money out, positive
+    Column("currency", String(3), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expected_on", Date, nullable=False),  # when it should book (or be released)
+)
+
+# Money added from a card or account at another bank. status: pending | completed | failed |
+# reverted; reason: a machine-readable code for every status but completed.
+top_ups = Table(
+    "top_ups",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("method", String(16), nullable=False),  # card | bank_transfer
+    Column("source", String(60), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(40), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# Units of `currency` one pound buys at the bank's customer rate (margin included).
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("rate", String(16), nullable=False),  # a decimal string: exact on every database
+    Column("updated_at", DateTime, nullable=False),
 )
 
 

@@ -128,3 +128,86 @@ def domestic_payment(payment: Row, payee_name: str) -> dict[str, Any]:
             "Type": "InterimAvailable",
         }
     return {"Data": data, "Links": {}, "Meta": {}}
+
+
+def _day(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _moment(value: datetime | None) -> str | None:
+    return None if value is None else timestamp(value)
+
+
+def card(row: Row) -> dict[str, Any]:
+    """Sandbox extension (Open Banking has no card resource): a card, its state and delivery."""
+    shaped: dict[str, Any] = {
+        "CardId": row["id"],
+        "AccountId": row["account_id"],
+        "Kind": row["kind"],
+        "Scheme": row["scheme"],
+        "MaskedPan": "************" + row["last4"],
+        "Status": row["status"],
+        "ExpiryDate": row["expires_on"].strftime("%Y-%m"),
+        "Delivery": None,
+    }
+    if row["delivery_status"] is not None:
+        shaped["Delivery"] = {
+            "Status": row["delivery_status"],
+            "OrderedDateTime": _moment(row["ordered_at"]),
+            "DispatchedDateTime": _moment(row["dispatched_at"]),
+            "DeliveredDateTime": _moment(row["delivered_at"]),
+            "ExpectedDeliveryDate": _day(row["expected_on"]),
+        }
+    return shaped
+
+
+def card_action(row: Row) -> dict[str, Any]:
+    return {
+        "ActionId": row["id"],
+        "Action": row["action"],
+        "Reason": row["reason"],
+        "FromStatus": row["from_status"],
+        "ToStatus": row["to_status"],
+        "CreationDateTime": timestamp(row["created_at"]),
+    }
+
+
+def pending_transaction(row: Row) -> dict[str, Any]:
+    """An Open Banking transaction with Status Pending, plus `Kind` and `ExpectedBookingDate`."""
+    shaped: dict[str, Any] = {
+        "AccountId": row["account_id"],
+        "TransactionId": row["id"],
+        "Amount": money(row["amount_minor"], row["currency"]),
+        "CreditDebitIndicator": "Debit",
+        "Status": "Pending",
+        "Kind": row["kind"],
+        "TransactionDateTime": timestamp(row["created_at"]),
+        "ExpectedBookingDate": row["expected_on"].isoformat(),
+        "TransactionInformation": row["description"],
+    }
+    if row["merchant"]:
+        shaped["MerchantDetails"] = {"MerchantName": row["merchant"]}
+    return shaped
+
+
+def top_up(row: Row) -> dict[str, Any]:
+    return {
+        "TopUpId": row["id"],
+        "AccountId": row["account_id"],
+        "Method": row["method"],
+        "Source": row["source"],
+        "Amount": money(row["amount_minor"], row["currency"]),
+        "Status": row["status"],
+        "StatusReason": row["reason"],
+        "CreationDateTime": timestamp(row["created_at"]),
+        "StatusUpdateDateTime": timestamp(row["updated_at"]),
+    }
+
+
+def fx_rate(row: Row) -> dict[str, Any]:
+    return {
+        "BaseCurrency": "GBP",
+        "Currency": row["currency"],
+        "Rate": row["rate"],
+        "UpdateDateTime": timestamp(row["updated_at"]),
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import string
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +23,26 @@ from bot.nlu.types import Parse
 log = logging.getLogger(__name__)
 
 SECTIONS = frozenset({"responses", "flows", "answers"})
-STEP_KINDS = frozenset({"collect", "confirm", "step_up", "action", "handoff"})
+STEP_KINDS = frozenset({"collect", "confirm", "step_up", "action", "handoff", "say"})
 _STEP_OPTIONS = {
     "collect": {"ask", "validate", "optional", "from_entity", "uses"},
     "confirm": set(),
     "step_up": set(),
     "action": set(),
     "handoff": set(),
+    "say": set(),
 }
-_FLOW_KEYS = {"intent", "description", "label", "requires", "entities", "cancelled", "steps"}
+_FLOW_KEYS = {
+    "intent",
+    "description",
+    "label",
+    "requires",
+    "entities",
+    "cancelled",
+    "steps",
+    "slots",
+    "listed",
+}
 
 
 class DomainError(ValueError):
@@ -53,7 +64,7 @@ class Step:
     optional: bool = False  # collect: not asked when absent (the validator may default it)
     from_entity: str = ""  # collect: entity that fills the slot (default: the slot name)
     uses: tuple[str, ...] = ()  # collect: other entities/slots the validator reads
-    response: str = ""  # confirm
+    response: str = ""  # confirm, say
     operation: tuple[str, ...] = ()  # step_up: slots the one-time code is bound to
     description: str = ""  # step_up: what the code approves, formatted with the slots
     action: str = ""  # action
@@ -77,6 +88,8 @@ class Flow:
     cancelled: str  # response said when the flow is cancelled
     steps: tuple[Step, ...]
     entity_slots: Mapping[str, str]  # entity name -> the slot it fills
+    preset: Mapping[str, Any] = field(default_factory=dict)  # slots set when the flow starts
+    listed: bool = True  # offered in help, out-of-scope answers and blind clarify buttons
 
     @property
     def moves_money(self) -> bool:
@@ -277,6 +290,14 @@ def _flow(name: str, body: Any, where: str, responses: Mapping[str, Any]) -> Flo
     steps = tuple(
         _step(raw, f"{context} step {index + 1}", responses) for index, raw in enumerate(raw_steps)
     )
+    preset = body.get("slots") or {}
+    if not isinstance(preset, dict) or not all(
+        isinstance(value, str | int | float | bool) for value in preset.values()
+    ):
+        raise DomainError(f"{context}: `slots` must map slot names to plain values")
+    listed = body.get("listed", True)
+    if not isinstance(listed, bool):
+        raise DomainError(f"{context}: `listed` must be true or false")
     entities = tuple(body.get("entities") or ())
     entity_slots = {name: name for name in entities}
     for step in steps:
@@ -294,6 +315,8 @@ def _flow(name: str, body: Any, where: str, responses: Mapping[str, Any]) -> Flo
         cancelled=cancelled,
         steps=steps,
         entity_slots=entity_slots,
+        preset={str(name): value for name, value in preset.items()},
+        listed=listed,
     )
 
 
@@ -321,7 +344,7 @@ def _step(raw: Any, context: str, responses: Mapping[str, Any]) -> Step:
             from_entity=raw.get("from_entity", ""),
             uses=tuple(raw.get("uses") or ()),
         )
-    if kind == "confirm":
+    if kind in ("confirm", "say"):
         _known_response(value, responses, context)
         return Step(kind, response=value)
     if kind == "step_up":

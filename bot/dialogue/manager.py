@@ -24,6 +24,7 @@ from bot.dialogue.domain import Answer, Domain, Flow, Step
 from bot.dialogue.state import CONFIRM, OTP, RESUME, ConversationState, Frame
 from bot.dialogue.turn import Outcome, Turn, TurnInput
 from bot.nlu.types import FALLBACK_INTENT, Parse
+from bot.redact import mask_card_numbers
 
 if TYPE_CHECKING:
     from actions.bank_client import BankClient
@@ -74,7 +75,7 @@ class DialogueManager:
         )
         self._clarify_options = settings.dialogue.clarify_options
         self._capabilities = "\n".join(
-            f"• {flow.description}" for flow in domain.flows.values() if flow.intent
+            f"• {flow.description}" for flow in domain.flows.values() if flow.intent and flow.listed
         )
 
     async def step(
@@ -154,7 +155,9 @@ class DialogueManager:
         ]
         offers = [offer for offer in offers if offer[0]]
         if not offers:  # the ranking says nothing useful: offer what Teller does
-            offers = [(f.description, f"/{f.intent}") for f in self._domain.triggers.values()]
+            offers = [
+                (f.description, f"/{f.intent}") for f in self._domain.triggers.values() if f.listed
+            ]
         return offers[: self._clarify_options]
 
     def _while_queued(self, t: Turn) -> None:
@@ -175,6 +178,8 @@ class DialogueManager:
     async def _start(self, t: Turn, flow: Flow) -> None:
         """Push the flow, prefill slots from the message's entities, and run it."""
         t.emit(ev.FLOW_STARTED, flow=flow.name)
+        for name, value in flow.preset.items():
+            t.emit(ev.SLOT_SET, name=name, value=value)
         for name, value in flow.slot_values(t.input.parse).items():
             t.emit(ev.SLOT_SET, name=name, value=value)
         await self._run(t)
@@ -243,6 +248,9 @@ class DialogueManager:
                 outcome = await self._step_up.begin(t, frame, flow, step)
             elif step.kind == "action":
                 outcome = await self._action(t, frame, flow, step)
+            elif step.kind == "say":
+                t.say(step.response, frame.slots)
+                outcome = Outcome.NEXT
             else:
                 outcome = self._handoff(t, step)
             if outcome is not Outcome.NEXT:
@@ -360,7 +368,9 @@ class DialogueManager:
             if values or self._answer_aside(t):
                 self._ask(t, frame, step)
                 return
-            answer = t.input.text.strip()  # e.g. a payee name the NLU did not tag
+            # e.g. a payee name the NLU did not tag; a card number typed as the answer is kept
+            # only as its last four digits, since slots are stored.
+            answer = mask_card_numbers(t.input.text.strip())
         t.emit(ev.SLOT_SET, name=step.slot, value=answer)
         await self._run(t)
 

@@ -63,6 +63,16 @@ def test_the_real_domain_loads_with_the_contracted_action_names() -> None:
         "check_balance",
         "transaction_history",
         "transfer_money",
+        # cards, pending items, top-ups and rates (actions/cards.py, pending.py, ...)
+        "offer_cards",
+        "validate_card",
+        "freeze_card",
+        "activate_card",
+        "card_delivery",
+        "card_status",
+        "pending_transactions",
+        "top_up_status",
+        "exchange_rates",
     }
     directory = Path(__file__).resolve().parents[2] / "bot" / "domain"
     domain = load_domain(directory, actions)

@@ -63,7 +63,7 @@ async def test_three_wrong_codes_cancel_and_move_nothing(
     said = await chat.say(bad)
     assert said == (
         "That's too many wrong codes, so for your security I've cancelled your transfer. "
-        "Nothing has been sent."
+        "Nothing has been sent or changed."
     )
     assert chat.state.stack == [] and ledger.calls == []
     assert [e.data["step"] for e in chat.of_type(ev.AUTH_STEP)] == [

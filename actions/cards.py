@@ -1,0 +1,255 @@
+"""Card actions: where is my card, what state is it in, and freezing or activating one.
+
+Freezing and activating change a card's state, so their flows confirm and take a one-time
+code bound to (card id, operation) first; the idempotency key comes from that approved
+code, so a replayed turn can never act twice and the bank's audit trail shows one request.
+The operation a flow performs is its preset `card_operation` slot, which decides which of
+the customer's cards are eligible.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from actions.bank_client import BankError, BankRejected, BankUnavailable, Card, CardChange
+from actions.base import ActionContext, ActionResult, Reply, action
+from actions.formatting import day
+from actions.replies import bank_unavailable, payload
+
+log = logging.getLogger("actions.cards")
+
+KIND_NAMES = {"debit": "debit card", "credit": "credit card", "virtual": "virtual card"}
+ELIGIBLE = {"freeze": ("active", "pending_activation"), "activate": ("pending_activation",)}
+STATE_WORDS = {
+    "active": "active",
+    "frozen": "frozen: payments and cash withdrawals are blocked",
+    "cancelled": "cancelled: it can't be used again",
+    "pending_activation": "not activated yet",
+}
+EXPIRING_DAYS = 60  # a card expiring within this many days is flagged
+# What the NLU's `account` values say about a card: "credit card", "current account".
+_ACCOUNT_KINDS = {"credit_card": {"credit"}, "current": {"debit", "virtual"}}
+_KIND_WORDS = re.compile(r"\b(debit|credit|virtual)\b", re.IGNORECASE)
+_LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+def card_label(card: Card) -> str:
+    """ "debit card ••4417": how a card is named to the customer (never more than the last 4)."""
+    return f"{KIND_NAMES.get(card.kind, 'card')} ••{card.last4}"
+
+
+def _expiry(card: Card) -> str:
+    return f"{card.expires:%m/%y}"
+
+
+def _card_buttons(cards: Sequence[Card]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (card_label(c).capitalize(), payload("inform", account=f"ending:{c.last4}")) for c in cards
+    )
+
+
+def match_cards(cards: Sequence[Card], reference: str) -> list[Card]:
+    """The cards `reference` could mean: an id, "ending:4417", a last 4, or a kind."""
+    text = reference.strip().lower()
+    by_id = [c for c in cards if c.id.lower() == text]
+    if by_id:
+        return by_id
+    groups = _LAST4.findall(text)
+    if groups:  # a card number's last group is its last 4
+        return [c for c in cards if c.last4 == groups[-1]]
+    kinds = _ACCOUNT_KINDS.get(text) or {m.lower() for m in _KIND_WORDS.findall(text)}
+    return [c for c in cards if c.kind in kinds] if kinds else list(cards)
+
+
+def _operation(ctx: ActionContext) -> str:
+    operation = str(ctx.slots.get("card_operation") or "")
+    if operation not in ELIGIBLE:
+        raise ValueError(f"card flows must preset card_operation to one of {sorted(ELIGIBLE)}")
+    return operation
+
+
+def _chosen(card: Card) -> dict[str, str]:
+    return {"card": card.id, "card_id": card.id, "card_label": card_label(card)}
+
+
+@action("offer_cards")
+async def offer_cards(ctx: ActionContext) -> ActionResult:
+    """Before asking which card: stop if none is eligible, pick the one meant, or list them.
+
+    A card is picked without asking when what the customer said names exactly one, or when
+    only one is eligible; but "I lost my card" from someone with a card already frozen may
+    well mean that one, so then the list is shown and says so.
+    """
+    operation = _operation(ctx)
+    try:
+        cards = await ctx.bank.list_cards(ctx.customer_id)
+    except BankError as exc:
+        return bank_unavailable("offer_cards", exc)
+    eligible = [c for c in cards if c.status in ELIGIBLE[operation]]
+    if not eligible:
+        states = "; ".join(f"{card_label(c)}: {STATE_WORDS[c.status]}" for c in cards)
+        reply = Reply(f"utter_no_card_to_{operation}", {"states": states or "no cards"})
+        return ActionResult(ok=False, error="no_eligible_card", replies=[reply])
+    reference = str(ctx.slots.get("card") or "")
+    matches = match_cards(eligible, reference) if reference else eligible
+    frozen = [c for c in cards if c.status == "frozen"] if operation == "freeze" else []
+    if len(matches) == 1 and (reference or not frozen):
+        return ActionResult(slots=_chosen(matches[0]))
+    note = "".join(f"Your {card_label(c)} is already frozen. " for c in frozen)
+    reply = Reply(f"utter_cards_to_{operation}", {"note": note}, _card_buttons(matches or eligible))
+    return ActionResult(replies=[reply], slots={"card": None})
+
+
+@action("validate_card")
+async def validate_card(ctx: ActionContext) -> ActionResult:
+    """Exactly one eligible card must match what the customer said, else ask with buttons."""
+    operation = _operation(ctx)
+    try:
+        cards = await ctx.bank.list_cards(ctx.customer_id)
+    except BankError as exc:
+        return bank_unavailable("validate_card", exc)
+    eligible = [c for c in cards if c.status in ELIGIBLE[operation]]
+    reference = str(ctx.slots.get("card") or "")
+    matches = match_cards(eligible, reference)
+    if len(matches) == 1:
+        return ActionResult(slots=_chosen(matches[0]))
+    named = match_cards(cards, reference) if reference else []
+    if len(named) == 1 and named[0] not in eligible:  # a real card, in the wrong state
+        reply = Reply(
+            "utter_card_not_eligible",
+            {"card_label": card_label(named[0]), "state": STATE_WORDS[named[0].status]},
+            _card_buttons(eligible),
+        )
+        return ActionResult(ok=False, error="card_not_eligible", replies=[reply])
+    reply = Reply("utter_card_not_matched", {"reference": reference}, _card_buttons(eligible))
+    return ActionResult(ok=False, error="card_not_matched", replies=[reply])
+
+
+async def _change(ctx: ActionContext, operation: str) -> ActionResult:
+    card_id = str(ctx.slots.get("card_id") or "")
+    if not card_id or not ctx.idempotency_key:
+        # A flow bug, not a customer problem: never change a card without an approved code.
+        raise ValueError(f"{operation}_card needs the card_id slot and an idempotency key")
+    said = {"card_label": str(ctx.slots.get("card_label") or "card")}
+    audit: dict[str, object] = {
+        "card_id": card_id,
+        "operation": operation,
+        "idempotency_key": ctx.idempotency_key,
+    }
+    change: CardChange
+    try:
+        if operation == "freeze":
+            reason = str(ctx.slots.get("freeze_reason") or "other")
+            audit["reason"] = reason
+            change = await ctx.bank.freeze_card(
+                ctx.customer_id, card_id, reason, ctx.idempotency_key
+            )
+        else:
+            change = await ctx.bank.activate_card(ctx.customer_id, card_id, ctx.idempotency_key)
+    except BankRejected as exc:
+        audit["bank_code"] = exc.code
+        reply = Reply(f"utter_card_{operation}_refused", said)
+        return ActionResult(ok=False, error="bank_rejected", replies=[reply], audit=audit)
+    except BankError as exc:
+        unsent = isinstance(exc, BankUnavailable) and not exc.outcome_unknown
+        log.warning("%s_card: bank error (%s): %s", operation, "not sent" if unsent else "?", exc)
+        audit |= {"bank_error": type(exc).__name__, "outcome_unknown": not unsent}
+        key = f"utter_card_{operation}_unavailable" if unsent else f"utter_card_{operation}_unknown"
+        return ActionResult(
+            ok=False, error="bank_unavailable", replies=[Reply(key, said)], audit=audit
+        )
+    audit |= {
+        "action_id": change.action_id,
+        "from_status": change.from_status,
+        "to_status": change.to_status,
+        "replayed": change.replayed,
+    }
+    return ActionResult(replies=[Reply(f"utter_card_{operation}_done", said)], audit=audit)
+
+
+@action("freeze_card")
+async def freeze_card(ctx: ActionContext) -> ActionResult:
+    return await _change(ctx, "freeze")
+
+
+@action("activate_card")
+async def activate_card(ctx: ActionContext) -> ActionResult:
+    return await _change(ctx, "activate")
+
+
+def _late(card: Card, today: date) -> bool:
+    delivery = card.delivery
+    return bool(
+        delivery
+        and delivery.status != "delivered"
+        and delivery.expected_on
+        and delivery.expected_on < today
+    )
+
+
+def _delivery_line(card: Card, today: date) -> str:
+    delivery = card.delivery
+    assert delivery is not None
+    label = card_label(card).capitalize()
+    expected = f"expected by {day(delivery.expected_on)}" if delivery.expected_on else ""
+    if delivery.status == "delivered" and delivery.delivered_at:
+        return f"{label}: delivered on {day(delivery.delivered_at.date())}, waiting to be activated"
+    if delivery.status == "dispatched" and delivery.dispatched_at:
+        text = f"{label}: posted on {day(delivery.dispatched_at.date())}, {expected}"
+    else:
+        ordered = day(delivery.ordered_at.date()) if delivery.ordered_at else "recently"
+        text = f"{label}: ordered on {ordered}, being made, {expected}"
+    if _late(card, today):
+        text += " (it's late)"
+    return text
+
+
+@action("card_delivery")
+async def card_delivery(ctx: ActionContext) -> ActionResult:
+    """Cards on their way, or delivered but not yet activated."""
+    try:
+        cards = await ctx.bank.list_cards(ctx.customer_id)
+    except BankError as exc:
+        return bank_unavailable("card_delivery", exc)
+    today = ctx.now.date()
+    coming = [
+        c
+        for c in cards
+        if c.delivery is not None
+        and (c.delivery.status != "delivered" or c.status == "pending_activation")
+    ]
+    if not coming:
+        return ActionResult(replies=[Reply("utter_no_cards_on_the_way")])
+    lines = "\n".join(_delivery_line(c, today) for c in coming)
+    late = any(_late(c, today) for c in coming)
+    reply = Reply("utter_cards_late" if late else "utter_cards_on_the_way", {"lines": lines})
+    return ActionResult(replies=[reply])
+
+
+def _status_line(card: Card, today: date) -> str:
+    # A card works to the end of its expiry month: it stops on the 1st of the next one.
+    expires_end = (card.expires.replace(day=28) + timedelta(days=4)).replace(day=1)
+    state = STATE_WORDS.get(card.status, card.status)
+    if expires_end <= today:
+        state = "expired"
+    text = f"{card_label(card).capitalize()} ({card.scheme}): {state}, expires {_expiry(card)}"
+    if today < expires_end <= today + timedelta(days=EXPIRING_DAYS) and card.status != "cancelled":
+        text += " (soon)"
+    return text
+
+
+@action("card_status")
+async def card_status(ctx: ActionContext) -> ActionResult:
+    """Every card with its state and expiry, so "why doesn't my card work" has an answer."""
+    try:
+        cards = await ctx.bank.list_cards(ctx.customer_id)
+    except BankError as exc:
+        return bank_unavailable("card_status", exc)
+    if not cards:
+        return ActionResult(replies=[Reply("utter_no_cards")])
+    today = ctx.now.date()
+    lines = "\n".join(_status_line(c, today) for c in cards)
+    return ActionResult(replies=[Reply("utter_card_status", {"lines": lines})])
