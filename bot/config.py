@@ -76,6 +76,7 @@ class StoreSettings:
     mongodb_uri: str = ""
     mongodb_db: str = "teller"
     redis_url: str = ""
+    redis_prefix: str = "teller:"  # namespaces every key, lock and channel in a shared Redis
     lock_timeout_seconds: float = 10.0
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from actions.bank_client import BankClient
 from actions.registry import load_actions
-from bot.auth.lockout import CustomerLockout, MemoryCounters, RedisCounters
+from bot.auth.lockout import CustomerLockout
 from bot.auth.notifier import DevOutbox
 from bot.auth.otp import OtpService
 from bot.auth.secrets import Secrets
@@ -19,7 +19,7 @@ from bot.conversations import Conversations
 from bot.dialogue.domain import load_domain
 from bot.dialogue.manager import DialogueManager
 from bot.nlu.model import load_or_train
-from bot.store.factory import build_lock, connect_redis
+from bot.store.factory import build_counters, build_lock, connect_redis
 from bot.store.mongo import MongoEventStore
 from bot.turn import TurnEngine
 from connectors.channels import Channels, open_channels
@@ -61,7 +61,7 @@ async def build_services(settings: Settings, secrets: Secrets) -> AsyncIterator[
             bank,
             OtpService(secrets.otp_key, outbox, settings.otp),
             settings,
-            CustomerLockout(RedisCounters(redis) if redis is not None else MemoryCounters()),
+            CustomerLockout(build_counters(settings, redis)),
         )
         engine = TurnEngine(nlu, dialogue, store, Conversations(store), build_lock(settings, redis))
         async with open_channels(settings, secrets.otp_key, engine, redis) as channels:

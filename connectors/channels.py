@@ -16,10 +16,9 @@ import httpx
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
-from bot.auth.lockout import MemoryCounters, RedisCounters
 from bot.config import Settings
 from bot.linking import AccountLinks
-from bot.store.factory import build_lock, build_once_guard
+from bot.store.factory import build_counters, build_lock, build_once_guard
 from bot.store.mongo import CLIENT_OPTIONS
 from bot.turn import TurnEngine
 from connectors.messaging import ButtonIds, ChatConversations, ChatSender, Messaging
@@ -75,7 +74,7 @@ async def open_channels(
     http = httpx.AsyncClient(timeout=SEND_TIMEOUT_SECONDS)
     try:
         db = client.get_database(settings.stores.mongodb_db)
-        counters = RedisCounters(redis) if redis is not None else MemoryCounters()
+        counters = build_counters(settings, redis)
         links = AccountLinks(db, link_key, counters)
         await links.open()
         buttons = ButtonIds(db)
@@ -96,7 +95,7 @@ async def open_channels(
             links,
             ChatConversations(db),
             buttons,
-            build_once_guard(redis),
+            build_once_guard(settings, redis),
             build_lock(settings, redis),
             senders,
         )

@@ -94,9 +94,9 @@ class _RedisSubscription:
 
 
 class RedisBus:
-    def __init__(self, redis: Redis, prefix: str = "teller:bus:") -> None:
+    def __init__(self, redis: Redis, prefix: str = "teller:") -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._prefix = prefix + "bus:"
 
     async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
         try:

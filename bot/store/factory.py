@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from bot.auth.lockout import ExpiringCounters, MemoryCounters, RedisCounters
 from bot.config import Settings
 from bot.store.bus import Bus, LocalBus, RedisBus
 from bot.store.locks import LocalTurnLock, RedisTurnLock
@@ -21,13 +22,24 @@ def connect_redis(url: str) -> Redis | None:
 
 def build_lock(settings: Settings, redis: Redis | None) -> TurnLock:
     timeout = settings.stores.lock_timeout_seconds
-    return RedisTurnLock(redis, timeout) if redis is not None else LocalTurnLock(timeout)
+    if redis is None:
+        return LocalTurnLock(timeout)
+    return RedisTurnLock(redis, timeout, prefix=settings.stores.redis_prefix)
 
 
-def build_once_guard(redis: Redis | None) -> OnceGuard:
-    return RedisOnceGuard(redis) if redis is not None else LocalOnceGuard()
+def build_once_guard(settings: Settings, redis: Redis | None) -> OnceGuard:
+    if redis is None:
+        return LocalOnceGuard()
+    return RedisOnceGuard(redis, settings.stores.redis_prefix)
 
 
-def build_bus(redis: Redis | None) -> Bus:
+def build_bus(settings: Settings, redis: Redis | None) -> Bus:
     """Redis pub/sub across workers when Redis is configured, else in-process."""
-    return RedisBus(redis) if redis is not None else LocalBus()
+    return RedisBus(redis, settings.stores.redis_prefix) if redis is not None else LocalBus()
+
+
+def build_counters(settings: Settings, redis: Redis | None) -> ExpiringCounters:
+    """Expiring counters (OTP lockout, link-code guessing), shared through Redis if there."""
+    if redis is None:
+        return MemoryCounters()
+    return RedisCounters(redis, settings.stores.redis_prefix)

@@ -72,9 +72,10 @@ class RedisTurnLock:
     longest turn. Waiters poll with a short, jittered, growing backoff.
     """
 
-    PREFIX = "teller:lock:"
-
-    def __init__(self, redis: Redis, timeout: float, lease_seconds: float = 30.0) -> None:
+    def __init__(
+        self, redis: Redis, timeout: float, lease_seconds: float = 30.0, prefix: str = "teller:"
+    ) -> None:
+        self._prefix = prefix + "lock:"
         self._redis = redis
         self._timeout = timeout
         self._lease_ms = int(lease_seconds * 1000)
@@ -82,7 +83,7 @@ class RedisTurnLock:
 
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
-        name = self.PREFIX + key
+        name = self._prefix + key
         token = secrets.token_hex(16)
         await self._acquire(name, token)
         try:
@@ -101,7 +102,7 @@ class RedisTurnLock:
                 raise StoreUnavailable(f"turn lock unavailable: {exc}") from exc
             left = deadline - time.monotonic()
             if left <= 0:
-                raise LockTimeout(f"conversation {name.removeprefix(self.PREFIX)} is busy")
+                raise LockTimeout(f"conversation {name.removeprefix(self._prefix)} is busy")
             await asyncio.sleep(min(left, pause * random.uniform(0.5, 1.5)))
             pause = min(pause * 2, 0.05)
 

@@ -47,14 +47,13 @@ class LocalOnceGuard:
 class RedisOnceGuard:
     """`OnceGuard` shared by every worker: SET NX EX, so exactly one caller wins per window."""
 
-    PREFIX = "teller:once:"
-
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, prefix: str = "teller:") -> None:
         self._redis = redis
+        self._prefix = prefix + "once:"
 
     async def first_time(self, key: str, ttl_seconds: int) -> bool:
         _check_ttl(ttl_seconds)
         try:
-            return bool(await self._redis.set(self.PREFIX + key, 1, nx=True, ex=ttl_seconds))
+            return bool(await self._redis.set(self._prefix + key, 1, nx=True, ex=ttl_seconds))
         except RedisError as exc:
             raise StoreUnavailable(f"delivery dedup unavailable: {exc}") from exc

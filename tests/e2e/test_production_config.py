@@ -34,6 +34,7 @@ def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
                     "MONGODB_URI": uri,
                     "MONGODB_DB": f"teller_prod_{secrets.token_hex(4)}",
                     "REDIS_URL": "redis://127.0.0.1:6379/0",
+                    "REDIS_PREFIX": f"test:prod:{secrets.token_hex(4)}:",
                     "BANK_API_URL": bank.base_url,
                     "BANK_API_KEY": api_key,
                     "TELLER_JWT_PUBLIC_KEY": public_pem.decode(),

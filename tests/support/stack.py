@@ -51,6 +51,8 @@ def running_stack(
             "MONGODB_DB": mongo_db,
             "BANK_API_URL": bank.base_url,
             "REDIS_URL": "redis://127.0.0.1:6379/0",
+            # Each stack its own Redis namespace: counters (OTP lockout) outlive a test run.
+            "REDIS_PREFIX": f"test:{mongo_db}:",
             "BANK_API_KEY": api_key,
             "TELLER_JWT_SECRET": jwt_secret,
             "TELLER_OTP_KEY": secrets.token_urlsafe(32),
