@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from bot.auth.secrets import load_secrets
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.services import build_services
-from connectors import dev, rest, websocket
+from connectors import agent, dev, rest, websocket
 from connectors.errors import install_error_handlers
 
 STATIC = Path(__file__).resolve().parent / "connectors" / "static"
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(rest.router)
     app.include_router(websocket.router)
+    agent.install(app)  # the agent console at /agent
 
     @app.get("/healthz")
     async def health() -> dict[str, str]:
