@@ -19,7 +19,7 @@ from bot.dialogue.domain import Domain, load_domain
 from bot.dialogue.manager import DialogueManager
 from bot.handoff.agents import AgentDirectory
 from bot.handoff.desk import Desk
-from bot.handoff.feed import Feed
+from bot.handoff.feed import Feed, agents_topic
 from bot.handoff.presence import Presence, build_presence
 from bot.handoff.sessions import Sessions, load_agent_secret
 from bot.handoff.web_sender import BUS_CHANNELS, BusDelivered
@@ -65,7 +65,8 @@ async def build_services(settings: Settings, secrets: Secrets) -> AsyncIterator[
         outbox = DevOutbox()
         # -- handoff: presence, the bus, and the Redis seq marks that keep worker caches true
         bus = build_bus(redis)
-        presence = build_presence(redis, settings.handoff.presence_ttl_seconds)
+        space = settings.stores.mongodb_db
+        presence = build_presence(redis, settings.handoff.presence_ttl_seconds, space)
         marks = RedisSeqMarks(redis) if redis is not None else None
         domain = load_domain(settings.dialogue.domain)
         dialogue = DialogueManager(
@@ -82,7 +83,7 @@ async def build_services(settings: Settings, secrets: Secrets) -> AsyncIterator[
             store,
             Conversations(store, marks=marks),
             build_lock(settings, redis),
-            Feed(bus),
+            Feed(bus, space),
         )
         handoff = _build_handoff(settings, engine, store, domain, bank, bus, presence)
         yield Services(
@@ -117,6 +118,7 @@ def _build_handoff(
         desk=Desk(uri, db, engine, store, domain, bank, outbound),
         outbound=outbound,
         bus=bus,
+        agents_topic=agents_topic(db),
         beat_seconds=settings.handoff.presence_ttl_seconds / 3,
         secure_cookie=not settings.dev_mode,
     )

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.events import Event
 from bot.handoff.agents import Agent
 from bot.handoff.desk import DeskError
-from bot.handoff.feed import AGENTS_TOPIC, transcript_entry
+from bot.handoff.feed import transcript_entry
 from bot.handoff.sessions import COOKIE
 from bot.handoff.wiring import Handoff
 from connectors.errors import ApiError, error_response
@@ -180,7 +180,7 @@ async def live(socket: WebSocket) -> None:
     receiver = asyncio.create_task(_until_closed(socket))
     try:
         await handoff.presence.beat(agent.id)
-        async with handoff.bus.subscribe(AGENTS_TOPIC) as subscription:
+        async with handoff.bus.subscribe(handoff.agents_topic) as subscription:
             await socket.send_json({"type": "ready", "agent": {"id": agent.id, "name": agent.name}})
             next_beat = time.monotonic() + handoff.beat_seconds
             while not receiver.done():

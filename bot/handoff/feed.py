@@ -2,9 +2,9 @@
 
 `conv:{id}` carries what the customer sees, one frame per event, numbered by the event's
 seq so a client that also gets the event some other way (its own turn's reply, a replay)
-can drop the duplicate. `agents` carries, for conversations a person is involved in, every
-event of the transcript to every open agent console: that is how a customer typing on one
-worker reaches an agent connected to another.
+can drop the duplicate. `agents:{space}` carries, for conversations a person is involved
+in, every event of the transcript to every open agent console: that is how a customer
+typing on one worker reaches an agent connected to another.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from bot.store.ports import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-AGENTS_TOPIC = "agents"
 TRANSCRIPT = frozenset(
     {ev.USER_MESSAGE, ev.BOT_MESSAGE, ev.AGENT_MESSAGE, ev.AGENT_NOTE, ev.HANDOFF}
 )
@@ -28,6 +27,11 @@ TRANSCRIPT = frozenset(
 
 def customer_topic(conversation_id: str) -> str:
     return f"conv:{conversation_id}"
+
+
+def agents_topic(space: str) -> str:
+    """`space` (the database name) keeps deployments sharing one Redis apart."""
+    return f"agents:{space}"
 
 
 def customer_frame(event: Event) -> dict[str, Any] | None:
@@ -59,8 +63,9 @@ class Feed:
     """Publishes after events are stored; a lost publish costs latency, never a message
     (clients replay from the store), so publishing failures are logged, not raised."""
 
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, space: str) -> None:
         self._bus = bus
+        self.agents_topic = agents_topic(space)
 
     async def to_customer(self, conversation_id: str, events: Sequence[Event]) -> None:
         topic = customer_topic(conversation_id)
@@ -73,7 +78,7 @@ class Feed:
         entries = [transcript_entry(e) for e in events if e.type in TRANSCRIPT]
         if entries:
             await self._publish(
-                AGENTS_TOPIC,
+                self.agents_topic,
                 {
                     "type": "events",
                     "conversation_id": conversation_id,

@@ -70,5 +70,8 @@ class RedisPresence:
             raise StoreUnavailable("cannot read agent presence") from exc
 
 
-def build_presence(redis: Redis | None, ttl_seconds: float) -> Presence:
-    return RedisPresence(redis, ttl_seconds) if redis is not None else LocalPresence(ttl_seconds)
+def build_presence(redis: Redis | None, ttl_seconds: float, space: str) -> Presence:
+    """`space` keeps deployments (or test stacks) sharing one Redis apart."""
+    if redis is None:
+        return LocalPresence(ttl_seconds)
+    return RedisPresence(redis, ttl_seconds, key=f"teller:agents:online:{space}")

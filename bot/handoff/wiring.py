@@ -20,6 +20,7 @@ class Handoff:
     desk: Desk
     outbound: Outbound  # messaging channels register their senders here
     bus: Bus
+    agents_topic: str  # where every open console listens
     beat_seconds: float  # how often an open console renews its agent's presence
     secure_cookie: bool  # production: the session cookie only travels over HTTPS
 
