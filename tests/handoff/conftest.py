@@ -55,7 +55,9 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
             second.stop()
 
 
-def add_agent(workers: Workers, name: str, password: str, *extra: str) -> subprocess.CompletedProcess:
+def add_agent(
+    workers: Workers, name: str, password: str, *extra: str
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", "agents", "add", name, "--password-stdin", *extra],
         input=password + "\n",

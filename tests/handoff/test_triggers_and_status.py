@@ -77,7 +77,9 @@ def test_hand_back_lets_the_bot_carry_on_with_the_context_it_had(
     reply = customer.say("what's my balance?")  # the bot knows who this is
     customer.say("I'd like to speak to a person")
     assert ana.post(customer.conversation_id, "claim").status_code == 200
-    assert ana.post(customer.conversation_id, "reply", "Hi, Ana here. Sorted it for you.").is_success
+    assert ana.post(
+        customer.conversation_id, "reply", "Hi, Ana here. Sorted it for you."
+    ).is_success
     handed = ana.post(customer.conversation_id, "handback")
     assert handed.status_code == 200
     assert handed.json()["events"][0]["data"]["status"] == "bot"
@@ -103,9 +105,7 @@ def test_close_ends_it_and_the_customer_coming_back_gets_the_bot(
     assert reply["state"]["status"] == "bot" and reply["messages"]
 
 
-def test_two_failed_actions_in_a_row_offer_a_person(
-    workers: Workers, customer: Customer
-) -> None:
+def test_two_failed_actions_in_a_row_offer_a_person(workers: Workers, customer: Customer) -> None:
     workers.stack.bank.stop()
     try:
         first = customer.say("what's my balance?")
