@@ -167,7 +167,7 @@ function setStatus(status, holder) {
   const mine = status === "agent" && holder === view.me.id;
   $("claim").disabled = status !== "queued";
   $("hand-back").disabled = !mine; $("close").disabled = !mine; $("send").disabled = !mine;
-  $("claim").textContent = status === "agent" && !mine ? `Held by ${holder}` : "Claim";
+  $("claim").textContent = mine ? "Claimed by you" : (status === "agent" ? `Held by ${holder}` : "Claim");
 }
 
 async function act(path, body) {
