@@ -127,11 +127,17 @@ class Desk:
         ]
 
     async def conversation(self, conversation_id: str) -> dict[str, Any]:
-        """The transcript (notes included: this is for agents only) and the masked profile."""
+        """The transcript (notes included: this is for agents only) and the masked profile.
+
+        Only conversations that were handed over are shown: agents have no business reading
+        chats the bot handled alone.
+        """
         record = await self._store.get_conversation(conversation_id)
         if record is None:
             raise _not_found()
         events = await self._store.events(conversation_id)
+        if not any(e.type == ev.HANDOFF for e in events):
+            raise _not_found()
         state = ConversationState.replay(conversation_id, events)
         profile = None
         if record.customer_id:
@@ -171,7 +177,7 @@ class Desk:
             recorded = await self._record(conversation_id, plan)
         except DeskError:
             raise
-        except BaseException:
+        except Exception:
             # The log still says queued: put the document back so the claim can be retried.
             await self._conversations.update_one(
                 {"_id": conversation_id, "status": "agent", "agent_id": agent.id},
@@ -201,6 +207,8 @@ class Desk:
         text = _text(text)
 
         async def plan(state: ConversationState) -> Sequence[Event]:
+            if state.status not in ("queued", "agent"):
+                raise DeskError(409, "not_handed_over", "Notes go on queued or held conversations.")
             return [
                 Event(ev.AGENT_NOTE, {"agent_id": agent.id, "agent_name": agent.name, "text": text})
             ]

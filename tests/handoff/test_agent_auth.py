@@ -118,3 +118,12 @@ def test_agents_add_refuses_bad_names_short_passwords_and_duplicates(
     ]:
         done = add_agent(workers, name, password)
         assert done.returncode == 2 and why in done.stderr, done.stderr
+
+
+def test_agents_cannot_read_or_annotate_chats_the_bot_handled_alone(
+    customer: Customer, ana: AgentConsole
+) -> None:
+    customer.say("what's my balance?")
+    response = ana.http.get(f"/agent/api/conversations/{customer.conversation_id}")
+    assert response.status_code == 404
+    assert ana.post(customer.conversation_id, "note", "peek").status_code == 409
