@@ -25,6 +25,7 @@ from bot.handoff.desk import DeskError
 from bot.handoff.feed import transcript_entry
 from bot.handoff.sessions import COOKIE
 from bot.handoff.wiring import Handoff
+from bot.store.ports import StoreUnavailable
 from connectors.errors import ApiError, error_response
 
 STATIC = Path(__file__).resolve().parent / "static" / "agent"
@@ -192,6 +193,9 @@ async def live(socket: WebSocket) -> None:
                     next_beat = time.monotonic() + handoff.beat_seconds
     except (WebSocketDisconnect, RuntimeError):
         pass  # the console went away mid-send
+    except StoreUnavailable:
+        with contextlib.suppress(Exception):  # Redis is away: the console reconnects later
+            await socket.close(code=1011)
     finally:
         receiver.cancel()
         with contextlib.suppress(Exception):
