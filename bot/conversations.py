@@ -37,22 +37,25 @@ class SeqMarks(Protocol):
 
 
 class RedisSeqMarks:
-    """`teller:seq:{id}` -> last seq, kept a week (a missing mark only costs a store read)."""
+    """`{prefix}seq:{id}` -> last seq, kept a week (a missing mark only costs a store read)."""
 
-    def __init__(self, redis: Redis, ttl_seconds: int = 7 * 24 * 3600) -> None:
+    def __init__(
+        self, redis: Redis, prefix: str = "teller:", ttl_seconds: int = 7 * 24 * 3600
+    ) -> None:
         self._redis = redis
+        self._key = prefix + "seq:"
         self._ttl = ttl_seconds
 
     async def get(self, conversation_id: str) -> int | None:
         try:
-            raw = await self._redis.get(f"teller:seq:{conversation_id}")
+            raw = await self._redis.get(self._key + conversation_id)
         except RedisError as exc:
             raise StoreUnavailable("cannot read the conversation's last seq") from exc
         return None if raw is None else int(raw)
 
     async def set(self, conversation_id: str, seq: int) -> None:
         try:
-            await self._redis.set(f"teller:seq:{conversation_id}", seq, ex=self._ttl)
+            await self._redis.set(self._key + conversation_id, seq, ex=self._ttl)
         except RedisError as exc:
             raise StoreUnavailable("cannot record the conversation's last seq") from exc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from bot.handoff.agents import AgentDirectory
 from bot.handoff.desk import Desk
 from bot.handoff.feed import Feed, agents_topic
 from bot.handoff.presence import Presence, build_presence
-from bot.handoff.sessions import Sessions, load_agent_secret
+from bot.handoff.sessions import AGENT_SECRET, Sessions, load_agent_secret
 from bot.handoff.web_sender import BUS_CHANNELS, BusDelivered
 from bot.handoff.wiring import Handoff
 from bot.nlu.model import load_or_train
@@ -30,6 +31,8 @@ from bot.store.bus import Bus
 from bot.store.factory import build_bus, build_lock, connect_redis
 from bot.store.mongo import MongoEventStore
 from bot.turn import TurnEngine
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +114,11 @@ def _build_handoff(
     outbound = Outbound({channel: BusDelivered() for channel in BUS_CHANNELS})
     uri, db = settings.stores.mongodb_uri, settings.stores.mongodb_db
     secret = load_agent_secret(settings.dev_mode, PROJECT_ROOT / "var")
+    if secret is None:
+        log.warning("agent console off: %s is not set", AGENT_SECRET)
     return Handoff(
         agents=AgentDirectory(uri, db),
-        sessions=Sessions(secret, settings.handoff.session_hours * 3600),
+        sessions=Sessions(secret, settings.handoff.session_hours * 3600) if secret else None,
         presence=presence,
         desk=Desk(uri, db, engine, store, domain, bank, outbound),
         outbound=outbound,

@@ -98,7 +98,7 @@ class TurnEngine:
                 working, TurnInput(parse=parse, text=inbound.text, identity=identity, now=now)
             )
             numbered = [*first, *replies]
-            summary = _summary(before, after, now)
+            summary = _summary(before, after, now, bool(opening))
             if opening:
                 summary |= {
                     "customer_id": identity.customer_id,
@@ -130,9 +130,8 @@ class TurnEngine:
             after = before.copy()
             for event in numbered:
                 after.apply(event)
-            await self._append(
-                conversation_id, numbered, _summary(before, after, time.time()), after
-            )
+            summary = _summary(before, after, time.time())
+            await self._append(conversation_id, numbered, summary, after)
         if self._feed is not None:
             await self._feed.to_customer(conversation_id, numbered)
             await self._feed.to_agents(conversation_id, numbered, after.status)
@@ -153,16 +152,23 @@ class TurnEngine:
         await self._conversations.stored(after)
 
 
-def _summary(before: ConversationState, after: ConversationState, now: float) -> dict[str, Any]:
-    """The conversation document's fields: what the agents' queue is listed and claimed by."""
-    summary: dict[str, Any] = {
+def _summary(
+    before: ConversationState, after: ConversationState, now: float, opening: bool = False
+) -> dict[str, Any]:
+    """The conversation document's fields the agents' queue is listed and claimed by.
+
+    Written only when they change: most turns leave them alone, and the store keeps
+    `last_seq` current on every append regardless.
+    """
+    if not opening and after.status == before.status and after.agent_id == before.agent_id:
+        return {}
+    return {
         "status": after.status,
+        "agent_id": after.agent_id,
         "last_seq": after.last_seq,
         "updated_at": now,
+        "status_since": now,
     }
-    if after.status != before.status or after.agent_id != before.agent_id:
-        summary |= {"agent_id": after.agent_id, "status_since": now}
-    return summary
 
 
 def _user_event(inbound: InboundMessage, parse: Parse, secret: bool) -> Event:

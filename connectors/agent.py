@@ -23,7 +23,7 @@ from bot.events import Event
 from bot.handoff.agents import Agent
 from bot.handoff.desk import DeskError
 from bot.handoff.feed import transcript_entry
-from bot.handoff.sessions import COOKIE
+from bot.handoff.sessions import COOKIE, Sessions
 from bot.handoff.wiring import Handoff
 from bot.store.ports import StoreUnavailable
 from connectors.errors import ApiError, error_response
@@ -50,8 +50,15 @@ def _handoff(request: Request | WebSocket) -> Handoff:
     return request.app.state.services.handoff
 
 
+def _sessions(request: Request | WebSocket) -> Sessions:
+    sessions = _handoff(request).sessions
+    if sessions is None:
+        raise ApiError(404, "console_off", "The agent console is not enabled.")
+    return sessions
+
+
 def _agent(request: Request, token: str | None) -> Agent:
-    agent = _handoff(request).sessions.verify(token)
+    agent = _sessions(request).verify(token)
     if agent is None:
         raise ApiError(401, "not_signed_in", "Sign in to the agent console.")
     return agent
@@ -62,21 +69,22 @@ def _events(recorded: list[Event]) -> dict[str, Any]:
 
 
 @router.get("/agent", include_in_schema=False)
-async def console_page() -> FileResponse:
+async def console_page(request: Request) -> FileResponse:
+    _sessions(request)
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
 
 @router.post("/agent/api/session")
 async def sign_in(body: SignIn, request: Request) -> Response:
-    handoff = _handoff(request)
+    handoff, sessions = _handoff(request), _sessions(request)
     agent = await handoff.agents.sign_in(body.name.strip().lower(), body.password)
     if agent is None:
         return error_response(401, "bad_credentials", "That name and password don't match.")
     response = JSONResponse({"agent": {"id": agent.id, "name": agent.name}})
     response.set_cookie(
         COOKIE,
-        handoff.sessions.issue(agent),
-        max_age=int(handoff.sessions.ttl_seconds),
+        sessions.issue(agent),
+        max_age=int(sessions.ttl_seconds),
         httponly=True,
         samesite="strict",
         secure=handoff.secure_cookie,
@@ -171,7 +179,8 @@ async def live(socket: WebSocket) -> None:
     nothing but may send anything as a keep-alive.
     """
     handoff = _handoff(socket)
-    agent = handoff.sessions.verify(socket.cookies.get(COOKIE))
+    sessions = handoff.sessions
+    agent = sessions.verify(socket.cookies.get(COOKIE)) if sessions is not None else None
     origin, host = socket.headers.get("origin"), socket.headers.get("host")
     await socket.accept()
     if agent is None or (origin is not None and origin.split("://", 1)[-1] != host):

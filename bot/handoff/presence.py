@@ -70,8 +70,10 @@ class RedisPresence:
             raise StoreUnavailable("cannot read agent presence") from exc
 
 
-def build_presence(redis: Redis | None, ttl_seconds: float, space: str) -> Presence:
-    """`space` keeps deployments (or test stacks) sharing one Redis apart."""
+def build_presence(
+    redis: Redis | None, ttl_seconds: float, space: str, prefix: str = "teller:"
+) -> Presence:
+    """`space` (and `prefix`) keep deployments or test stacks sharing one Redis apart."""
     if redis is None:
         return LocalPresence(ttl_seconds)
-    return RedisPresence(redis, ttl_seconds, key=f"teller:agents:online:{space}")
+    return RedisPresence(redis, ttl_seconds, key=f"{prefix}agents:online:{space}")

@@ -22,12 +22,13 @@ COOKIE = "teller_agent"
 _AUDIENCE = "teller-agent"
 
 
-def load_agent_secret(dev_mode: bool, dev_dir: Path) -> str:
+def load_agent_secret(dev_mode: bool, dev_dir: Path) -> str | None:
+    """The session key; None outside dev mode when unset, which turns the console off."""
     secret = os.environ.get(AGENT_SECRET) or None
     if secret is None and dev_mode:
         secret = _dev_secrets(dev_dir, [AGENT_SECRET])[AGENT_SECRET]
     if secret is None:
-        raise ConfigError(f"environment variable {AGENT_SECRET} is required outside dev mode")
+        return None
     if len(secret) < MIN_KEY_CHARS:
         raise ConfigError(f"{AGENT_SECRET} must be at least {MIN_KEY_CHARS} characters")
     return secret

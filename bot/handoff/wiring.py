@@ -15,7 +15,7 @@ from bot.store.bus import Bus
 @dataclass(frozen=True, slots=True)
 class Handoff:
     agents: AgentDirectory
-    sessions: Sessions
+    sessions: Sessions | None  # None: TELLER_AGENT_SECRET unset in production, console off
     presence: Presence
     desk: Desk
     outbound: Outbound  # messaging channels register their senders here
