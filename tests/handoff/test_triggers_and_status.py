@@ -113,7 +113,7 @@ def test_two_failed_actions_in_a_row_offer_a_person(workers: Workers, customer: 
         second = customer.say("what's my balance?")
         payloads = [b["payload"] for m in second["messages"] for b in m["buttons"]]
         assert "/human_handoff" in payloads
-        assert "didn't work twice" in text_of(second)
+        assert "didn't work again" in text_of(second)
     finally:
         workers.stack.bank.start()
     queued = customer.press(second, "person")
