@@ -158,10 +158,11 @@ def customer(workers: Workers) -> Iterator[Customer]:
 class CustomerFeed:
     """What a customer's widget hears on the bus for one conversation (topic conv:{id})."""
 
-    def __init__(self, conversation_id: str) -> None:
+    def __init__(self, workers: Workers, conversation_id: str) -> None:
+        prefix = workers.a.env.get("REDIS_PREFIX", "teller:")  # the stack's Redis namespace
         self._client = redis.Redis.from_url(REDIS_URL)
         self._pubsub = self._client.pubsub()
-        self._pubsub.subscribe(f"teller:bus:conv:{conversation_id}")
+        self._pubsub.subscribe(f"{prefix}bus:conv:{conversation_id}")
         self._pubsub.get_message(timeout=2)  # the subscribe confirmation
 
     def frames(self, wait: float = 1.0) -> list[dict[str, Any]]:
@@ -178,8 +179,8 @@ class CustomerFeed:
 
 
 @contextmanager
-def customer_feed(conversation_id: str) -> Iterator[CustomerFeed]:
-    feed = CustomerFeed(conversation_id)
+def customer_feed(workers: Workers, conversation_id: str) -> Iterator[CustomerFeed]:
+    feed = CustomerFeed(workers, conversation_id)
     try:
         yield feed
     finally:

@@ -9,7 +9,7 @@ from bot import events as ev
 from bot.events import Event
 from bot.handoff.feed import customer_frame
 from tests.e2e.conftest import Customer
-from tests.handoff.conftest import AgentConsole, customer_feed
+from tests.handoff.conftest import AgentConsole, Workers, customer_feed
 
 
 def test_two_agents_claiming_together_on_two_workers_exactly_one_wins(
@@ -34,11 +34,11 @@ def test_two_agents_claiming_together_on_two_workers_exactly_one_wins(
 
 
 def test_notes_are_kept_for_agents_and_never_reach_the_customer(
-    customer: Customer, ana: AgentConsole, ben: AgentConsole
+    customer: Customer, ana: AgentConsole, ben: AgentConsole, workers: Workers
 ) -> None:
     customer.say("can I speak to a real person please")
     cid = customer.conversation_id
-    with customer_feed(cid) as feed:
+    with customer_feed(workers, cid) as feed:
         assert ana.post(cid, "claim").status_code == 200
         assert ben.post(cid, "note", "Customer called yesterday about the same payment").is_success
         assert ana.post(cid, "reply", "Hi, I'm Ana. Let me look into it.").is_success

@@ -48,7 +48,7 @@ def test_a_wrong_password_shows_an_error_and_no_console(page: Page) -> None:
 
 
 def test_an_agent_takes_a_conversation_from_the_queue_to_hand_back(
-    page: Page, customer: Customer
+    page: Page, customer: Customer, workers: Workers
 ) -> None:
     sign_in(page)
     expect(page.locator("#live")).to_have_text("Online")
@@ -61,7 +61,7 @@ def test_an_agent_takes_a_conversation_from_the_queue_to_hand_back(
     expect(page.locator("#profile")).to_contain_text("•••• •••")
     expect(page.get_by_role("button", name="Claim")).to_be_focused()
 
-    with customer_feed(cid) as feed:
+    with customer_feed(workers, cid) as feed:
         page.keyboard.press("Enter")  # claim
         transcript = page.get_by_role("log", name="Transcript")
         expect(transcript).to_contain_text("Ana from our team has joined")
