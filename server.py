@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from bot.auth.secrets import load_secrets
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.services import build_services
-from connectors import dev, link_codes, rest, telegram, websocket, whatsapp
+from connectors import agent, dev, link_codes, rest, telegram, websocket, whatsapp
 from connectors.errors import install_error_handlers
 
 STATIC = Path(__file__).resolve().parent / "connectors" / "static"
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(whatsapp.router)
     app.include_router(telegram.router)
     app.include_router(link_codes.router)
+    agent.install(app)  # the agent console at /agent
 
     @app.get("/healthz")
     async def health() -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Command line: `python -m bot train`, `python -m bot evaluate FILE [--report DIR]`.
+"""Command line: `python -m bot train`, `python -m bot evaluate FILE [--report DIR]`,
+`python -m bot agents add NAME [--display-name NAME] [--password-stdin]`.
 
 Each subcommand is a function registered in `build_parser`, so adding one (e.g.
 `agents add`) is a new function and two lines there.
@@ -7,6 +8,8 @@ Each subcommand is a function registered in `build_parser`, so adding one (e.g.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -42,6 +45,43 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _agents_add(args: argparse.Namespace) -> int:
+    """Create a console agent; the password is read from a prompt or stdin, never argv."""
+    from bot.handoff.agents import AgentDirectory, AgentError, check_new
+
+    settings = load_settings(args.config)
+    if not settings.stores.mongodb_uri:
+        print("error: MONGODB_URI is not set", file=sys.stderr)
+        return 2
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            return 2
+    try:
+        check_new(args.name, password)
+    except AgentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    async def add() -> str:
+        directory = AgentDirectory(settings.stores.mongodb_uri, settings.stores.mongodb_db)
+        try:
+            return (await directory.add(args.name, password, args.display_name)).name
+        finally:
+            await directory.close()
+
+    try:
+        shown = asyncio.run(add())
+    except AgentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"agent {args.name} added (shown to customers as {shown})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Teller command line")
     parser.add_argument("--config", type=Path, help="config file (default: config.yml)")
@@ -55,6 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--report", type=Path, help="directory for nlu_report.json and .txt")
     ev.add_argument("--today", type=date.fromisoformat, help="reference date for relative dates")
     ev.set_defaults(run=_evaluate)
+
+    agents = commands.add_parser("agents", help="manage agent console accounts")
+    agent_commands = agents.add_subparsers(dest="agents_command", required=True)
+    add = agent_commands.add_parser("add", help="create an agent (password from a prompt)")
+    add.add_argument("name", help="sign-in name: 2-32 of a-z 0-9 . _ -")
+    add.add_argument("--display-name", help="what customers see (default: from the name)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(run=_agents_add)
     return parser
 
 

@@ -89,6 +89,19 @@ class BankSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoffSettings:
+    """What the customer is told when queued, and when the bot offers a person by itself."""
+
+    expected_wait: str = "within 5 minutes"
+    opening_hours: str = "8am to 8pm, Monday to Saturday"
+    follow_up: str = "a colleague will reply here by the end of the next working day"
+    presence_ttl_seconds: float = 30.0  # an agent whose console stops beating is offline
+    failed_actions: int = 2  # this many failed actions in a row trigger `on_failures`
+    on_failures: str = "offer"  # offer | queue
+    session_hours: float = 8.0  # agent console sign-in lifetime
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     dev_mode: bool = False
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -98,6 +111,7 @@ class Settings:
     otp: OtpSettings = field(default_factory=OtpSettings)
     stores: StoreSettings = field(default_factory=StoreSettings)
     bank: BankSettings = field(default_factory=BankSettings)
+    handoff: HandoffSettings = field(default_factory=HandoffSettings)
 
 
 def _section(cls: type, raw: dict[str, Any] | None) -> Any:
@@ -132,6 +146,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
     raw = _expand(yaml.safe_load(path.read_text()) or {})
     sections = {
         name: _section(type(getattr(Settings(), name)), raw.get(name))
-        for name in ("server", "nlu", "dialogue", "auth", "otp", "stores", "bank")
+        for name in ("server", "nlu", "dialogue", "auth", "otp", "stores", "bank", "handoff")
     }
+    if sections["handoff"].on_failures not in {"offer", "queue"}:
+        raise ConfigError("handoff.on_failures must be 'offer' or 'queue'")
     return Settings(dev_mode=bool(raw.get("dev_mode", False)), **sections)

@@ -23,8 +23,9 @@ AUTH_STEP = (
     "auth_step"  # {step: otp_issued|otp_verified|otp_failed|otp_expired|otp_locked|otp_resent, ...}
 )
 FALLBACK = "fallback"  # {stage}
-HANDOFF = "handoff"  # {status: queued|agent|bot|closed, reason}
-AGENT_MESSAGE = "agent_message"  # {agent_id, text}
+HANDOFF = "handoff"  # {status: queued|agent|bot|closed, reason, agent_id?}
+AGENT_MESSAGE = "agent_message"  # {agent_id, agent_name, text}: sent to the customer
+AGENT_NOTE = "agent_note"  # {agent_id, agent_name, text}: internal, never sent to the customer
 
 
 @dataclass(frozen=True, slots=True)

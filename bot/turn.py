@@ -1,13 +1,16 @@
 """One customer turn, channel-neutral: parse, lock, step the dialogue, store, answer.
 
 Every channel calls `TurnEngine.handle`; nothing here knows where a message came from,
-and nothing in a channel knows about intents.
+and nothing in a channel knows about intents. Events that happen outside a customer's turn
+(an agent's reply or note, a claim, hand back, close) go through `TurnEngine.record`, under
+the same lock, so a conversation's log is written by one writer at a time on any worker.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -18,6 +21,7 @@ from bot.dialogue.manager import DialogueManager
 from bot.dialogue.state import ConversationState
 from bot.dialogue.turn import TurnInput
 from bot.events import Event
+from bot.handoff.feed import Feed
 from bot.messages import BotMessage, InboundMessage
 from bot.nlu.payload import parse_payload
 from bot.nlu.types import Parse
@@ -27,6 +31,10 @@ from bot.store.ports import EventStore, TurnLock
 
 class Parser(Protocol):
     def parse(self, text: str) -> Parse: ...
+
+
+# Decides, from the state under the lock, what to record; raises to record nothing.
+Plan = Callable[[ConversationState], Awaitable[Sequence[Event]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +53,14 @@ class TurnEngine:
         store: EventStore,
         conversations: Conversations,
         lock: TurnLock,
+        feed: Feed | None = None,
     ) -> None:
         self._nlu = nlu
         self._dialogue = dialogue
         self._store = store
         self._conversations = conversations
         self._lock = lock
+        self._feed = feed
 
     async def handle(self, identity: Identity, inbound: InboundMessage) -> TurnOutcome:
         """Run one turn; raises ConversationNotFound, StoreUnavailable or LockTimeout."""
@@ -88,9 +98,7 @@ class TurnEngine:
                 working, TurnInput(parse=parse, text=inbound.text, identity=identity, now=now)
             )
             numbered = [*first, *replies]
-            summary: dict[str, Any] = {}
-            if opening or after.status != before.status:
-                summary = {"status": after.status, "last_seq": after.last_seq, "updated_at": now}
+            summary = _summary(before, after, now, bool(opening))
             if opening:
                 summary |= {
                     "customer_id": identity.customer_id,
@@ -98,14 +106,69 @@ class TurnEngine:
                     "channel_user_id": inbound.channel_user_id,
                     "created_at": now,
                 }
-            try:
-                await self._store.append(conversation_id, numbered, summary)
-            except BaseException:
-                self._conversations.forget(conversation_id)
-                raise
-            self._conversations.remember(after)
+            await self._append(conversation_id, numbered, summary, after)
+        if self._feed is not None and (before.status != "bot" or after.status != "bot"):
+            await self._feed.to_agents(conversation_id, numbered, after.status)
         messages = [BotMessage.from_dict(e.data) for e in replies if e.type == ev.BOT_MESSAGE]
         return TurnOutcome(conversation_id, messages, parse, after.summary())
+
+    async def record(self, conversation_id: str, events: Sequence[Event] | Plan) -> list[Event]:
+        """Append events outside a customer turn and publish them; returns them numbered.
+
+        `events` is either the events or a `Plan` that decides them from the current state
+        while the lock is held (e.g. a claim that must see the conversation still queued);
+        a plan raises to record nothing. Raises ConversationNotFound for an unknown id.
+        """
+        async with self._lock.hold(conversation_id):
+            before = await self._conversations.current(conversation_id)
+            planned = await events(before) if callable(events) else events
+            if not planned:
+                return []
+            numbered = [
+                replace(event, seq=before.last_seq + i) for i, event in enumerate(planned, start=1)
+            ]
+            after = before.copy()
+            for event in numbered:
+                after.apply(event)
+            summary = _summary(before, after, time.time())
+            await self._append(conversation_id, numbered, summary, after)
+        if self._feed is not None:
+            await self._feed.to_customer(conversation_id, numbered)
+            await self._feed.to_agents(conversation_id, numbered, after.status)
+        return numbered
+
+    async def _append(
+        self,
+        conversation_id: str,
+        events: list[Event],
+        summary: dict[str, Any],
+        after: ConversationState,
+    ) -> None:
+        try:
+            await self._store.append(conversation_id, events, summary)
+        except BaseException:
+            self._conversations.forget(conversation_id)
+            raise
+        await self._conversations.stored(after)
+
+
+def _summary(
+    before: ConversationState, after: ConversationState, now: float, opening: bool = False
+) -> dict[str, Any]:
+    """The conversation document's fields the agents' queue is listed and claimed by.
+
+    Written only when they change: most turns leave them alone, and the store keeps
+    `last_seq` current on every append regardless.
+    """
+    if not opening and after.status == before.status and after.agent_id == before.agent_id:
+        return {}
+    return {
+        "status": after.status,
+        "agent_id": after.agent_id,
+        "last_seq": after.last_seq,
+        "updated_at": now,
+        "status_since": now,
+    }
 
 
 def _user_event(inbound: InboundMessage, parse: Parse, secret: bool) -> Event:

@@ -28,6 +28,7 @@ from bot.redact import mask_card_numbers
 
 if TYPE_CHECKING:
     from actions.bank_client import BankClient
+    from bot.handoff.presence import Presence
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,11 @@ RESPONSES = (
     "utter_one_payment_at_a_time",
     "utter_clarify",
     "utter_offer_human",
+    "utter_offer_human_after_failures",
     "utter_handoff_queued",
+    "utter_handoff_offline",
     "utter_handoff_waiting",
+    "utter_handoff_message_taken",
     "utter_handoff_cancelled",
     "utter_action_failed",
     *step_up.RESPONSES,
@@ -63,8 +67,10 @@ class DialogueManager:
         otp: OtpService,
         settings: Settings,
         lockout: CustomerLockout | None = None,
+        presence: Presence | None = None,
     ) -> None:
-        """`lockout` is shared by every worker in production (Redis); in-process by default."""
+        """`lockout` is shared by every worker in production (Redis); in-process by default.
+        Without `presence` the bot assumes a colleague is online when it queues."""
         domain.require_responses(RESPONSES)
         domain.check_actions(actions)
         self._domain = domain
@@ -74,6 +80,13 @@ class DialogueManager:
             otp, bank, settings, lockout or CustomerLockout(MemoryCounters())
         )
         self._clarify_options = settings.dialogue.clarify_options
+        self._presence = presence
+        self._handoff_settings = settings.handoff
+        self._handoff_vars = {
+            "expected_wait": settings.handoff.expected_wait,
+            "opening_hours": settings.handoff.opening_hours,
+            "follow_up": settings.handoff.follow_up,
+        }
         self._capabilities = "\n".join(
             f"• {flow.description}" for flow in domain.flows.values() if flow.intent and flow.listed
         )
@@ -93,7 +106,7 @@ class DialogueManager:
 
     async def _route(self, t: Turn) -> None:
         if t.state.status == "queued":
-            self._while_queued(t)
+            await self._while_queued(t)
             return
         if t.state.status == "closed":
             t.emit(ev.HANDOFF, status="bot", reason="customer_returned")
@@ -160,12 +173,18 @@ class DialogueManager:
             ]
         return offers[: self._clarify_options]
 
-    def _while_queued(self, t: Turn) -> None:
+    async def _while_queued(self, t: Turn) -> None:
+        """Every message is stored for the colleague; the bot only says what happens next."""
         if _is_cancel(t):
             t.emit(ev.HANDOFF, status="bot", reason="customer_cancelled")
             t.say("utter_handoff_cancelled")
-        else:
+        elif await self._agents_online():
             t.say("utter_handoff_waiting")
+        else:
+            t.say("utter_handoff_message_taken", self._handoff_vars)
+
+    async def _agents_online(self) -> bool:
+        return self._presence is None or await self._presence.online() > 0
 
     # -- starting, stopping and resuming flows --------------------------------------------
 
@@ -252,7 +271,7 @@ class DialogueManager:
                 t.say(step.response, frame.slots)
                 outcome = Outcome.NEXT
             else:
-                outcome = self._handoff(t, step)
+                outcome = await self._handoff(t, step.reason)
             if outcome is not Outcome.NEXT:
                 await self._after(t, outcome)
                 return
@@ -321,14 +340,32 @@ class DialogueManager:
         if not result.replies:
             t.say("utter_action_failed")
         t.emit(ev.FLOW_CANCELLED, flow=flow.name, reason=result.error or "action_failed")
+        if t.state.failed_actions >= self._handoff_settings.failed_actions:
+            await self._after_failures(t)
         return Outcome.STOP
 
-    def _handoff(self, t: Turn, step: Step) -> Outcome:
-        """Queue the conversation for a person; flows underneath are dropped, not resumed."""
+    async def _after_failures(self, t: Turn) -> None:
+        """Repeated failures: offer a person, or (configured) queue straight away."""
+        if self._handoff_settings.on_failures == "offer":
+            t.say("utter_offer_human_after_failures")
+            return
+        while t.state.stack:  # the failed flow is already cancelled; drop what it interrupted
+            t.emit(ev.FLOW_CANCELLED, flow=t.state.stack[-1].flow, reason="handoff")
+        await self._handoff(t, "failed_actions")
+
+    async def _handoff(self, t: Turn, reason: str) -> Outcome:
+        """Queue the conversation for a person; flows underneath are dropped, not resumed.
+
+        With nobody online it is queued all the same, and the customer is asked to leave a
+        message and told how follow-up works.
+        """
         for frame in t.state.stack[-2::-1]:
             t.emit(ev.FLOW_CANCELLED, flow=frame.flow, reason="handoff")
-        t.emit(ev.HANDOFF, status="queued", reason=step.reason)
-        t.say("utter_handoff_queued")
+        t.emit(ev.HANDOFF, status="queued", reason=reason)
+        if await self._agents_online():
+            t.say("utter_handoff_queued", self._handoff_vars)
+        else:
+            t.say("utter_handoff_offline", self._handoff_vars)
         return Outcome.NEXT
 
     async def _call(

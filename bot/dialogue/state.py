@@ -36,9 +36,11 @@ class ConversationState:
     customer_id: str | None = None
     channel: str | None = None
     status: str = "bot"  # bot | queued | agent | closed
+    agent_id: str | None = None  # who holds the conversation while status is "agent"
     last_seq: int = 0
     stack: list[Frame] = field(default_factory=list)
     fallback_count: int = 0
+    failed_actions: int = 0  # failed actions in a row; enough of them bring in a person
     strong_until: float = 0.0
 
     @property
@@ -133,6 +135,12 @@ def _fallback(state: ConversationState, data: dict[str, Any]) -> None:
 
 def _handoff(state: ConversationState, data: dict[str, Any]) -> None:
     state.status = data["status"]
+    state.agent_id = data.get("agent_id") if state.status == "agent" else None
+    state.failed_actions = 0
+
+
+def _action_run(state: ConversationState, data: dict[str, Any]) -> None:
+    state.failed_actions = 0 if data["ok"] else state.failed_actions + 1
 
 
 def _nothing(state: ConversationState, data: dict[str, Any]) -> None:
@@ -150,9 +158,10 @@ _REDUCERS: dict[str, Callable[[ConversationState, dict[str, Any]], None]] = {
     ev.FLOW_COMPLETED: _flow_ended,
     ev.FLOW_CANCELLED: _flow_ended,
     ev.STEP_ADVANCED: _step_advanced,
-    ev.ACTION_RUN: _nothing,
+    ev.ACTION_RUN: _action_run,
     ev.AUTH_STEP: _auth_step,
     ev.FALLBACK: _fallback,
     ev.HANDOFF: _handoff,
     ev.AGENT_MESSAGE: _nothing,
+    ev.AGENT_NOTE: _nothing,
 }

@@ -1,0 +1,86 @@
+"""The agent console in headless Chromium, driven by keyboard where a person would use it,
+with the customer on the REST channel of the other worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.conftest import Customer, text_of
+from tests.handoff.conftest import PASSWORD, Workers, customer_feed
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, workers: Workers, agent_names: Any) -> Iterator[Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(workers.b.base_url + "/agent")
+    yield page
+    context.close()
+
+
+def sign_in(page: Page, password: str = PASSWORD) -> None:
+    page.get_by_label("Name").fill("ana")
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password").press("Enter")
+
+
+def test_a_wrong_password_shows_an_error_and_no_console(page: Page) -> None:
+    sign_in(page, "not the password")
+    expect(page.get_by_role("alert").first).to_have_text("That name and password don't match.")
+    expect(page.locator("#console-view")).to_be_hidden()
+
+
+def test_an_agent_takes_a_conversation_from_the_queue_to_hand_back(
+    page: Page, customer: Customer, workers: Workers
+) -> None:
+    sign_in(page)
+    expect(page.locator("#live")).to_have_text("Online")
+    customer.say("can I speak to a real person please")
+    cid = customer.conversation_id
+    entry = page.locator(f'#queue button[data-conversation="{cid}"]')
+    expect(entry).to_be_visible()  # arrived live over the socket
+    entry.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#profile")).to_contain_text("•••• •••")
+    expect(page.get_by_role("button", name="Claim")).to_be_focused()
+
+    with customer_feed(workers, cid) as feed:
+        page.keyboard.press("Enter")  # claim
+        transcript = page.get_by_role("log", name="Transcript")
+        expect(transcript).to_contain_text("Ana from our team has joined")
+        customer.say("my card was declined, can you help?")
+        expect(transcript).to_contain_text("my card was declined, can you help?")
+
+        page.get_by_label("Canned response").select_option(label="Checking")
+        expect(page.get_by_label("Message")).to_be_focused()
+        page.keyboard.press("Control+Enter")
+        expect(transcript).to_contain_text("let me check that for you")
+        page.get_by_label("Message").fill("Customer sounds worried; check Paris payments")
+        page.get_by_role("button", name="Add internal note").click()
+        expect(page.locator("#transcript li.note")).to_contain_text("check Paris payments")
+        page.get_by_role("button", name="Hand back to bot").click()
+        expect(transcript).to_contain_text("Status: bot")
+        frames = feed.frames(wait=1.0)
+
+    texts = [f.get("text", "") for f in frames]
+    assert any("let me check that for you" in t for t in texts)
+    assert not any("Paris payments" in t for t in texts)
+    assert "£" in text_of(customer.say("what's my balance?"))
+    expect(page.get_by_role("button", name="Send to customer")).to_be_disabled()
