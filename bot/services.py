@@ -83,7 +83,7 @@ async def build_services(settings: Settings, secrets: Secrets) -> AsyncIterator[
             bank,
             OtpService(secrets.otp_key, outbox, settings.otp),
             settings,
-            CustomerLockout(build_counters(settings, redis)),
+            lockout=CustomerLockout(build_counters(settings, redis)),
             presence=presence,
         )
         engine = TurnEngine(

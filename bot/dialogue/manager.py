@@ -66,6 +66,7 @@ class DialogueManager:
         bank: BankClient,
         otp: OtpService,
         settings: Settings,
+        *,
         lockout: CustomerLockout | None = None,
         presence: Presence | None = None,
     ) -> None:

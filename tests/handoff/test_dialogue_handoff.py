@@ -62,7 +62,7 @@ def make_chat(domain_dir: Path, presence: LocalPresence, bank: Bank, on_failures
     settings = Settings(handoff=HandoffSettings(on_failures=on_failures))
     otp = OtpService(secrets.token_bytes(32), DevOutbox(), settings.otp)
     domain = load_domain(domain_dir, actions)
-    return Chat(DialogueManager(domain, actions, Directory(), otp, settings, presence))
+    return Chat(DialogueManager(domain, actions, Directory(), otp, settings, presence=presence))
 
 
 @pytest.fixture
