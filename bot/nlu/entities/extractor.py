@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.nlu.entities.accounts import AccountFinder
+from bot.nlu.entities.cards import find_cards
 from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
 from bot.nlu.entities.money import MoneyFinder, currency_words
 from bot.nlu.entities.names import NameFinder
@@ -22,7 +23,7 @@ from bot.nlu.training_data import TrainingData
 from bot.nlu.types import Entity
 
 # Ties between equally long spans go to the earlier entity type in this list.
-_PRIORITY = ("account", "date_range", "date", "number", "amount", "merchant", "payee")
+_PRIORITY = ("card", "account", "date_range", "date", "number", "amount", "merchant", "payee")
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
 )
@@ -83,6 +84,7 @@ class EntityExtractor:
 
     def extract(self, text: str, today: date) -> tuple[Entity, ...]:
         candidates = [
+            *find_cards(text),
             *self._accounts.find(text),
             *find_ranges(text, today),
             *join_ranges(text, find_dates(text, today), today),
