@@ -49,9 +49,7 @@ def scored(model: NluModel, examples: list[Example]) -> Evaluation:
 
 
 def rejected_share(model: NluModel, examples: list[Example]) -> float:
-    return sum(model.parse(e.text, TODAY).intent.name in REJECTED for e in examples) / len(
-        examples
-    )
+    return sum(model.parse(e.text, TODAY).intent.name in REJECTED for e in examples) / len(examples)
 
 
 def timing(model: NluModel, texts: list[str]) -> tuple[float, float]:
@@ -102,12 +100,14 @@ def main() -> None:
         clean = scored(model, test).accuracy
         noisy = scored(model, read_csv(PROJECT_ROOT / "bench/data/banking77_test_noisy.csv"))
         print("\n== BANKING77 test, typo-noised copy")
-        print(f"accuracy      {noisy.accuracy:.4f}  (clean {clean:.4f}, drop {clean - noisy.accuracy:.4f})")
+        drop = clean - noisy.accuracy
+        print(f"accuracy      {noisy.accuracy:.4f}  (clean {clean:.4f}, drop {drop:.4f})")
     if "entities" in chosen:
         ents = scored(model, load_training_data(DATA / "entities.yml").examples)
         print(f"\n== entities (tests/nlu/data/entities.yml, {ents.examples} utterances)")
-        print("\n".join(line for line in format_evaluation(ents).splitlines() if line.startswith(("entity", "  "))
-                        and "->" not in line))  # fmt: skip
+        for line in format_evaluation(ents).splitlines():
+            if line.startswith(("entity", "  ")) and "->" not in line:  # entity lines only
+                print(line)
     if "teller" in chosen:
         print("\n== Teller's own intents (tests/nlu/data/heldout.yml)")
         print(format_evaluation(scored(model, load_training_data(DATA / "heldout.yml").examples)))

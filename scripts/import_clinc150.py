@@ -20,10 +20,11 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.nlu.banking77 import clean_text, datasets_dir
+
+ROOT = Path(__file__).resolve().parent.parent
 
 IN_SCOPE_DOMAINS = {"banking", "credit_cards"}
 TELLER_ANSWERS = {
@@ -67,7 +68,9 @@ def main() -> None:
     data = json.loads((source / "data_full.json").read_text(encoding="utf-8"))
     domains = json.loads((source / "domains.json").read_text(encoding="utf-8"))
     intents = out_of_scope_intents(domains)
-    credit = "# CLINC150: Larson et al., EMNLP-IJCNLP 2019; clinc/oos-eval, CC-BY-3.0 (see NOTICE).\n"
+    credit = (
+        "# CLINC150: Larson et al., EMNLP-IJCNLP 2019; clinc/oos-eval, CC-BY-3.0 (see NOTICE).\n"
+    )
     train = [t for t, _ in data["oos_train"] + data["oos_val"]]
     train += pick(data["train"], intents, TRAIN_PER_INTENT)
     test = [t for t, _ in data["oos_test"]] + pick(data["test"], intents, TEST_PER_INTENT)

@@ -1,6 +1,6 @@
 """Write a typo-noised copy of BANKING77 test.csv for the robustness benchmark (seed fixed).
 
-    .venv/bin/python scripts/noisy_banking77.py [--csv PATH] [--out bench/data/banking77_test_noisy.csv]
+    .venv/bin/python scripts/noisy_banking77.py [--csv PATH] [--out PATH]
 
 Each message is lower-cased and stripped of punctuation; then each word of four or
 more letters gets, with probability TYPO_RATE, one common misspelling (from MISSPELLINGS)
@@ -17,10 +17,11 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.nlu.banking77 import datasets_dir
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SEED = 77
 TYPO_RATE = 0.12

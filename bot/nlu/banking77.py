@@ -26,7 +26,10 @@ def datasets_dir() -> Path:
     """
     if env := os.environ.get("TELLER_DATASETS"):
         return Path(env)
-    candidates = [PROJECT_ROOT.parent / "shared/datasets", PROJECT_ROOT.parents[1] / "shared/datasets"]
+    candidates = [
+        PROJECT_ROOT.parent / "shared/datasets",
+        PROJECT_ROOT.parents[1] / "shared/datasets",
+    ]
     return next((c for c in candidates if c.is_dir()), candidates[0])
 
 

@@ -26,7 +26,9 @@ _NAMED = re.compile(rf"\b(?P<kind>{_KIND})\s+card\b", re.IGNORECASE)
 
 
 def find_cards(text: str) -> list[Found]:
-    found = [Found("card", f"ending:{m.group('d')}", m.start(), m.end()) for m in _ENDING.finditer(text)]
+    found = [
+        Found("card", f"ending:{m.group('d')}", m.start(), m.end()) for m in _ENDING.finditer(text)
+    ]
     found.extend(
         Found("card", CARD_KINDS[" ".join(m.group("kind").lower().split())], m.start(), m.end())
         for m in _NAMED.finditer(text)

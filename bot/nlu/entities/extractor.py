@@ -22,6 +22,7 @@ from bot.nlu.text import tokenize
 from bot.nlu.training_data import TrainingData
 from bot.nlu.types import Entity
 
+OUT_OF_SCOPE = "out_of_scope"
 # Ties between equally long spans go to the earlier entity type in this list.
 _PRIORITY = ("card", "account", "date_range", "date", "number", "amount", "merchant", "payee")
 _ITEMS = (
@@ -54,6 +55,8 @@ class Lexicon:
                     merchants.setdefault(span.text.lower(), span.value or span.text)
                 elif span.entity == "payee":
                     payee_words.update(t.lower for t in tokenize(span.text))
+            if example.intent == OUT_OF_SCOPE:  # talk about anything, names and places too
+                continue
             outside = list(example.text)
             for span in example.entities:
                 outside[span.start : span.end] = " " * (span.end - span.start)
