@@ -82,3 +82,11 @@ def test_out_of_scope_messages_are_rarely_accepted(model: NluModel) -> None:
     held_out = load_training_data(PROJECT_ROOT / "tests/nlu/data/out_of_scope.yml").examples[::2]
     accepted = sum(model.parse(e.text, TODAY).intent.name not in REJECTED for e in held_out)
     assert accepted / len(held_out) <= FALSE_ACCEPT_CEILING
+
+
+@pytest.mark.parametrize("text", ["flibber jabber wockity", "zorp quux blarg"])
+def test_text_without_one_known_word_falls_back(model: NluModel, text: str) -> None:
+    """Out-of-scope is a class the model learnt; gibberish is not understood at all."""
+    parse = model.parse(text, TODAY)
+    assert parse.intent.name == "nlu_fallback"
+    assert parse.ranking, "the ranking is kept so the dialogue can offer likely intents"
