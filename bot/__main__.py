@@ -1,4 +1,4 @@
-"""Command line: `python -m bot train`, `python -m bot evaluate FILE [--report DIR]`,
+"""Command line: `python -m bot train`, `python -m bot evaluate FILE [--report DIR]` (YAML or CSV),
 `python -m bot agents add NAME [--display-name NAME] [--password-stdin]`.
 
 Each subcommand is a function registered in `build_parser`, so adding one (e.g.
@@ -16,9 +16,10 @@ from datetime import date
 from pathlib import Path
 
 from bot.config import load_settings
+from bot.nlu.banking77 import read_csv
 from bot.nlu.evaluate import evaluate, format_evaluation, write_report
 from bot.nlu.model import load_or_train
-from bot.nlu.training_data import TrainingDataError, load_training_data
+from bot.nlu.training_data import Example, TrainingDataError, load_training_data
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -38,10 +39,9 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     settings = load_settings(args.config).nlu
     model = load_or_train(settings)
-    result = evaluate(model, load_training_data(args.file).examples, args.today)
+    result = evaluate(model, _examples(args.file), args.today)
     print(format_evaluation(result))
-    if args.report:
-        print(f"report written to {write_report(result, args.report)}")
+    print(f"report written to {write_report(result, args.report)} (+ .txt and PNG charts)")
     return 0
 
 
@@ -82,6 +82,16 @@ def _agents_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _examples(path: Path) -> list[Example]:
+    """A Rasa-format file or directory, or a BANKING77-style `text,category` CSV."""
+    if path.suffix == ".csv":
+        try:
+            return read_csv(path)
+        except (OSError, ValueError, KeyError) as exc:
+            raise TrainingDataError(f"{path}: {exc}") from exc
+    return load_training_data(path).examples
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Teller command line")
     parser.add_argument("--config", type=Path, help="config file (default: config.yml)")
@@ -91,8 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(run=_train)
 
     ev = commands.add_parser("evaluate", help="score the NLU model on an annotated Rasa file")
-    ev.add_argument("file", type=Path, help="Rasa-format YAML file or directory of them")
-    ev.add_argument("--report", type=Path, help="directory for nlu_report.json and .txt")
+    ev.add_argument(
+        "file", type=Path, help="Rasa-format YAML (file or directory) or text,category CSV"
+    )
+    ev.add_argument(
+        "--report", type=Path, default=Path("reports/nlu"),
+        help="directory for nlu_report.json/.txt and the PNG charts (default: reports/nlu)",
+    )  # fmt: skip
     ev.add_argument("--today", type=date.fromisoformat, help="reference date for relative dates")
     ev.set_defaults(run=_evaluate)
 

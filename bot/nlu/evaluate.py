@@ -37,6 +37,7 @@ class Evaluation:
     fallback_rate: float
     intents: dict[str, Scores] = field(default_factory=dict)
     confusions: list[tuple[str, str, int]] = field(default_factory=list)  # gold, predicted, n
+    matrix: dict[str, dict[str, int]] = field(default_factory=dict)  # gold -> predicted -> n
     entities: dict[str, Scores] = field(default_factory=dict)
     entity_f1: float | None = None  # micro-averaged over all types; None if none annotated
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -62,6 +63,7 @@ def evaluate(model: NluModel, examples: list[Example], today: date | None = None
             errors.append({"text": example.text, "intent": example.intent, "predicted": top,
                            "confidence": round(parse.ranking[0].confidence, 3)})  # fmt: skip
         _count_entities(example.entities, parse.entities, entity_counts)
+    annotated = any(example.entities for example in examples)  # else entity scores mean nothing
     labels = sorted(set(gold))
     p, r, f, s = precision_recall_fscore_support(gold, predicted, labels=labels, zero_division=0)
     confusions = Counter((g, q) for g, q in zip(gold, predicted, strict=True) if g != q)
@@ -75,10 +77,21 @@ def evaluate(model: NluModel, examples: list[Example], today: date | None = None
             for i, name in enumerate(labels)
         },
         confusions=[(g, q, n) for (g, q), n in confusions.most_common(10)],
-        entities={name: _scores(c) for name, c in sorted(entity_counts.items())},
-        entity_f1=_scores(sum(entity_counts.values(), Counter())).f1 if entity_counts else None,
+        matrix=_matrix(gold, predicted),
+        entities={name: _scores(c) for name, c in sorted(entity_counts.items())}
+        if annotated
+        else {},
+        entity_f1=_scores(sum(entity_counts.values(), Counter())).f1 if annotated else None,
         errors=errors,
     )
+
+
+def _matrix(gold: list[str], predicted: list[str]) -> dict[str, dict[str, int]]:
+    matrix: dict[str, dict[str, int]] = {}
+    for g, q in zip(gold, predicted, strict=True):
+        row = matrix.setdefault(g, {})
+        row[q] = row.get(q, 0) + 1
+    return matrix
 
 
 def _count_entities(
@@ -139,9 +152,21 @@ def format_evaluation(result: Evaluation) -> str:
     return "\n".join(lines)
 
 
+def format_per_intent(result: Evaluation) -> str:
+    lines = ["intent                                             precision  recall     f1  support"]
+    for name, s in sorted(result.intents.items(), key=lambda kv: kv[1].f1):
+        lines.append(f"  {name:<48} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.support:8d}")
+    return "\n".join(lines)
+
+
 def write_report(result: Evaluation, directory: Path) -> Path:
+    """nlu_report.json (everything), nlu_report.txt (summary and per-intent F1), PNG charts."""
+    from bot.nlu.charts import write_charts  # matplotlib only when a report is asked for
+
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "nlu_report.json"
     path.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
-    (directory / "nlu_report.txt").write_text(format_evaluation(result) + "\n", encoding="utf-8")
+    text = format_evaluation(result) + "\n\n" + format_per_intent(result) + "\n"
+    (directory / "nlu_report.txt").write_text(text, encoding="utf-8")
+    write_charts(result, directory)
     return path

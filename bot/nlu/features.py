@@ -121,6 +121,11 @@ class Featurizer:
         data = np.concatenate([values for _, values in rows])
         return csr_matrix((data, indices, indptr), shape=(len(texts), self.size))
 
+    def known_words(self, text: str) -> int:
+        """How many of the text's word terms (n-grams, regex hits) the vocabulary knows."""
+        assert self._words is not None, "featurizer not fitted"
+        return sum(term in self._words.vocab for term in self._terms(text)[0])
+
     def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature indices, values) of one text: the sparse row, without scipy overhead."""
         idx, values = self._weigh(*self._terms(text))

@@ -85,11 +85,11 @@ class NluModel:
         """Intent (or `nlu_fallback` below the threshold, ranking kept) and entities."""
         ranking = tuple(self.classifier.rank(text)[:RANKING_SIZE])
         top = ranking[0]
-        intent = (
-            top
-            if top.confidence >= self.fallback_threshold
-            else IntentScore(FALLBACK_INTENT, top.confidence)
-        )
+        understood = top.confidence >= self.fallback_threshold
+        # Not one known word ("flibber jabber"): whatever class the bias favours, it is
+        # not understanding, so the dialogue's clarify-then-handoff fallback applies.
+        understood = understood and self.classifier.featurizer.known_words(text) > 0
+        intent = top if understood else IntentScore(FALLBACK_INTENT, top.confidence)
         entities = self.extractor.extract(text, today or date.today())
         return Parse(text, intent, ranking, entities)
 

@@ -22,6 +22,8 @@ class Entity:
     account -> "current" | "savings" | "credit_card" | "ending:4821";
     payee -> the name as written (or its synonym's canonical value);
     date -> "2026-11-17"; date_range -> {"start": "2026-11-01", "end": "2026-11-15"};
+    card -> "debit" | "virtual" | "disposable" | "physical" | "visa" | "mastercard" |
+    "contactless" | "ending:1934";
     merchant -> canonical merchant name; number -> int (e.g. "last 5 transactions").
     """
 

@@ -6,7 +6,8 @@ from bot.nlu.training_data import load_training_data
 from bot.nlu.types import FALLBACK_INTENT
 from tests.nlu.conftest import HELDOUT, TODAY
 
-# Measured on heldout.yml: accuracy 0.905, macro-F1 0.893, entity F1 0.99 (bench/nlu.py).
+# Measured on heldout.yml with the 77 BANKING77 intents in training: accuracy 0.884,
+# macro-F1 0.877, entity F1 1.0 (bench/nlu.py --teller; 0.905/0.893 with our 13 intents only).
 ACCURACY_FLOOR = 0.85
 MACRO_F1_FLOOR = 0.83
 ENTITY_F1_FLOOR = 0.93

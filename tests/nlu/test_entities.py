@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
+from bot.config import PROJECT_ROOT
+from bot.nlu.evaluate import evaluate
 from bot.nlu.model import NluModel
+from bot.nlu.training_data import load_training_data
 from tests.nlu.conftest import TODAY  # Wednesday 2026-11-18
 
 
@@ -46,11 +49,26 @@ def test_amounts_and_currencies(model: NluModel, text: str, expected: dict[str, 
         ("my credit card", {"account": "credit_card"}),
         ("from my main account", {"account": "current"}),  # synonym from nlu_data
         ("balance of the account ending 4821", {"account": "ending:4821"}),
-        ("card ending in 1234", {"account": "ending:1234"}),
         ("what's my current balance", {}),  # "current balance" is about now, not an account
     ],
 )
 def test_accounts(model: NluModel, text: str, expected: dict[str, Any]) -> None:
+    assert values(model, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("please freeze my debit card", {"card": "debit"}),
+        ("card ending in 1234 was stolen", {"card": "ending:1234"}),
+        ("my visa card ending 1934 is blocked", {"card": "ending:1934"}),
+        ("my virtual card doesn't work", {"card": "virtual"}),
+        ("I lost my Mastercard card", {"card": "mastercard"}),
+        ("how much is on my credit card", {"account": "credit_card"}),  # an account, not a card
+        ("my card doesn't work", {}),  # no kind and no digits: nothing to fill a slot with
+    ],
+)
+def test_cards(model: NluModel, text: str, expected: dict[str, Any]) -> None:
     assert values(model, text) == expected
 
 
@@ -127,3 +145,14 @@ def test_entity_offsets_point_at_their_text(model: NluModel) -> None:
     text = "send £50 to Bob Martin from my savings on 3 March"
     for entity in model.parse(text, TODAY).entities:
         assert text[entity.start : entity.end] == entity.text
+
+
+def test_held_out_entity_set_meets_the_targets(model: NluModel) -> None:
+    """tests/nlu/data/entities.yml: 320 utterances written for evaluation, never trained on."""
+    examples = load_training_data(PROJECT_ROOT / "tests/nlu/data/entities.yml").examples
+    result = evaluate(model, examples, TODAY)
+    assert len(examples) >= 300
+    assert result.entities["amount"].f1 >= 0.95
+    assert result.entities["currency"].f1 >= 0.95
+    assert result.entities["card"].f1 >= 0.90
+    assert result.entity_f1 is not None and result.entity_f1 >= 0.90

@@ -15,7 +15,7 @@ BASE_ACCOUNTS = {
 # "current" alone names the account except in "current balance", which asks about now.
 _NOT_AFTER = {"current": r"(?!\s+(?:balance|rate|address|limit))"}
 _ENDING = re.compile(
-    r"(?:\b(?:(?:my|the)\s+)?(?:account|acc|a/c|card)\s+(?:number\s+)?)?"
+    r"(?:\b(?:(?:my|the)\s+)?(?:account|acc|a/c)\s+(?:number\s+)?)?"
     r"\b(?:ending|ends|finishing|finishes)(?:\s+(?:in|with|on))?\s+(?P<d>\d{4})\b"
     r"|(?:••|\*\*|xx|x{4}\s?)(?P<masked>\d{4})\b",
     re.IGNORECASE,

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.nlu.entities.accounts import AccountFinder
+from bot.nlu.entities.cards import find_cards
 from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
 from bot.nlu.entities.money import MoneyFinder, currency_words
 from bot.nlu.entities.names import NameFinder
@@ -21,8 +22,9 @@ from bot.nlu.text import tokenize
 from bot.nlu.training_data import TrainingData
 from bot.nlu.types import Entity
 
+OUT_OF_SCOPE = "out_of_scope"
 # Ties between equally long spans go to the earlier entity type in this list.
-_PRIORITY = ("account", "date_range", "date", "number", "amount", "merchant", "payee")
+_PRIORITY = ("card", "account", "date_range", "date", "number", "amount", "merchant", "payee")
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
 )
@@ -53,6 +55,8 @@ class Lexicon:
                     merchants.setdefault(span.text.lower(), span.value or span.text)
                 elif span.entity == "payee":
                     payee_words.update(t.lower for t in tokenize(span.text))
+            if example.intent == OUT_OF_SCOPE:  # talk about anything, names and places too
+                continue
             outside = list(example.text)
             for span in example.entities:
                 outside[span.start : span.end] = " " * (span.end - span.start)
@@ -83,6 +87,7 @@ class EntityExtractor:
 
     def extract(self, text: str, today: date) -> tuple[Entity, ...]:
         candidates = [
+            *find_cards(text),
             *self._accounts.find(text),
             *find_ranges(text, today),
             *join_ranges(text, find_dates(text, today), today),

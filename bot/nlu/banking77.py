@@ -1,0 +1,60 @@
+"""BANKING77 (PolyAI, CC-BY-4.0) as Teller examples: intent names and CSV reading.
+
+The data set's category names are mostly snake_case already; two are not
+("Refund_not_showing_up", "reverted_card_payment?"). `intent_name` is the one
+mapping used everywhere, so the imported training file, the benchmark and the
+domain agree on names: lower-case, anything outside [a-z0-9_] dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from pathlib import Path
+
+from bot.config import PROJECT_ROOT
+from bot.nlu.training_data import Example
+
+_NOT_NAME = re.compile(r"[^a-z0-9_]+")
+
+
+def datasets_dir() -> Path:
+    """The team's shared data sets: $TELLER_DATASETS, else `shared/datasets` beside the repo.
+
+    A git worktree sits one level deeper than the main checkout, so both are tried.
+    """
+    if env := os.environ.get("TELLER_DATASETS"):
+        return Path(env)
+    candidates = [
+        PROJECT_ROOT.parent / "shared/datasets",
+        PROJECT_ROOT.parents[1] / "shared/datasets",
+    ]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+def intent_name(category: str) -> str:
+    """'Refund_not_showing_up' -> 'refund_not_showing_up'; 'reverted_card_payment?' -> ..."""
+    name = _NOT_NAME.sub("", category.strip().lower())
+    if not name:
+        raise ValueError(f"BANKING77 category {category!r} has no usable name")
+    return name
+
+
+def clean_text(text: str) -> str:
+    """One line, no square brackets (they would read as entity annotations)."""
+    text = " ".join(text.split())
+    return text.replace("[", "(").replace("]", ")")
+
+
+def read_csv(path: str | Path) -> list[Example]:
+    """Examples from a BANKING77 `text,category` CSV, intents under their Teller names."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or set(rows[0]) != {"text", "category"}:
+        raise ValueError(f"{path}: expected a BANKING77 CSV with columns text,category")
+    return [
+        Example(intent_name(row["category"]), clean_text(row["text"]), (), f"{path}:{i + 2}")
+        for i, row in enumerate(rows)
+        if row["text"].strip()
+    ]
