@@ -18,8 +18,10 @@ from bot.conversations import Conversations
 from bot.dialogue.domain import load_domain
 from bot.dialogue.manager import DialogueManager
 from bot.nlu.model import load_or_train
-from bot.store.factory import build_lock, connect_redis
+from bot.store.bus import Bus
+from bot.store.factory import build_bus, build_lock, build_once_guard, connect_redis
 from bot.store.mongo import MongoEventStore
+from bot.store.ports import OnceGuard
 from bot.turn import TurnEngine
 
 
@@ -31,6 +33,8 @@ class Services:
     outbox: DevOutbox
     store: MongoEventStore
     engine: TurnEngine
+    bus: Bus  # `conv:{id}` pushes to every socket of a conversation, on any worker
+    once: OnceGuard  # drops a resent widget message that was already taken
 
 
 def bank_base_url(settings: Settings) -> str:
@@ -60,7 +64,16 @@ async def build_services(settings: Settings, secrets: Secrets) -> AsyncIterator[
             settings,
         )
         engine = TurnEngine(nlu, dialogue, store, Conversations(store), build_lock(settings, redis))
-        yield Services(settings, TokenVerifier(settings.auth, secrets), bank, outbox, store, engine)
+        yield Services(
+            settings,
+            TokenVerifier(settings.auth, secrets),
+            bank,
+            outbox,
+            store,
+            engine,
+            build_bus(redis),
+            build_once_guard(redis),
+        )
     finally:
         await bank.aclose()
         await store.close()

@@ -31,10 +31,14 @@ class Parser(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class TurnOutcome:
+    """What a turn answered; `events` are all it stored, numbered, for channels that must
+    tell the customer each message's seq (the widget resumes and dedupes by it)."""
+
     conversation_id: str
     messages: list[BotMessage]
     parse: Parse
     state: dict[str, Any]
+    events: tuple[Event, ...] = ()
 
 
 class TurnEngine:
@@ -107,7 +111,7 @@ class TurnEngine:
                 raise
             self._conversations.remember(after)
         messages = [BotMessage.from_dict(e.data) for e in replies if e.type == ev.BOT_MESSAGE]
-        return TurnOutcome(conversation_id, messages, parse, after.summary())
+        return TurnOutcome(conversation_id, messages, parse, after.summary(), tuple(numbered))
 
 
 def _user_event(inbound: InboundMessage, parse: Parse, secret: bool) -> Event:
