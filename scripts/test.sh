@@ -10,4 +10,9 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   redis-server --daemonize yes --port 6379 --save "" --appendonly no
   for _ in $(seq 50); do redis-cli ping >/dev/null 2>&1 && break; sleep 0.1; done
 fi
+# The browser tests drive the system Chromium through playwright (`playwright install`
+# cannot download here): install it once when it is missing.
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
 .venv/bin/python -m pytest "$@"

@@ -62,7 +62,7 @@
   root.innerHTML = `
     <link rel="stylesheet" href="${stylesheet}">
     <button class="launcher" type="button" aria-expanded="false" aria-controls="panel">
-      <span aria-hidden="true" class="launcher-icon">💬</span>
+      <svg class="launcher-icon" aria-hidden="true" viewBox="0 0 24 24" width="22" height="22"><path fill="currentColor" d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z"/></svg>
       <span class="launcher-text">Chat</span>
       <span class="badge" hidden></span>
     </button>
@@ -100,10 +100,10 @@
     launcher.classList.toggle("is-open", open);
     if (open) {
       unread = 0;
-      showUnread();
       scrollToEnd();
       input.focus();
     }
+    showUnread();
   }
   launcher.addEventListener("click", () => setOpen(panel.hidden));
   $(".close").addEventListener("click", () => {
@@ -130,7 +130,7 @@
     badge.textContent = String(unread);
     launcher.setAttribute(
       "aria-label",
-      unread ? `Open chat, ${unread} new message${unread > 1 ? "s" : ""}` : panel.hidden ? "Open chat" : "Close chat",
+      !panel.hidden ? "Hide chat" : unread ? `Open chat, ${unread} new message${unread > 1 ? "s" : ""}` : "Open chat",
     );
   }
 
