@@ -288,3 +288,47 @@ def test_the_widget_script_and_styles_are_served(stack: Stack) -> None:
     styles = httpx.get(f"{stack.teller.base_url}/widget/widget.css")
     assert styles.status_code == 200 and "text/css" in styles.headers["content-type"]
     assert httpx.get(f"{stack.teller.base_url}/widget/../server.py").status_code == 404
+
+
+def test_an_agent_message_pushed_while_closed_shows_an_unread_badge(
+    page: Page, site: HostSite, agent: AgentSide
+) -> None:
+    page.goto(site.url)
+    page.get_by_role("button", name="Open chat").click()
+    say(page, "what's my balance?")
+    wait_for_bot(page, 1)
+    page.keyboard.press("Escape")
+    conversation = page.evaluate(
+        "() => Object.entries(sessionStorage).map(([k, v]) => JSON.parse(v))[0].conversationId"
+    )
+    agent.say(conversation, "Hi, Sam here. Anything else I can help with?")
+    launcher = page.get_by_role("button", name="Open chat, 1 new message")
+    expect(launcher).to_be_visible()
+    launcher.click()
+    assert messages(page)[-1] == "Agent: Hi, Sam here. Anything else I can help with?"
+    expect(page.get_by_role("button", name="Hide chat")).to_be_visible()
+
+
+def test_the_demo_page_signs_the_picked_customer_into_the_widget(
+    page: Page, stack: Stack, shots: Path
+) -> None:
+    page.goto(stack.teller.base_url + "/")
+    expect(page.get_by_role("dialog", name="Chat with Teller")).to_be_visible()  # data-open
+    page.get_by_label("Signed in as").select_option("cust-002")
+    say(page, "send 5 to Margaret Wilson")
+    wait_for_bot(page, 1)
+    assert "£5.00 to Margaret Wilson" in messages(page)[-1]
+    page.get_by_role("button", name="Yes, send it").click()
+    wait_for_bot(page, 2)
+    # The page refreshes its dev outbox on the widget's `teller:message` event.
+    sms = page.locator("#outbox li").first
+    expect(sms).to_contain_text(re.compile(r"\b\d{6}\b"))
+    code = re.search(r"\b(\d{6})\b", sms.inner_text())
+    assert code is not None
+    say(page, code.group(1))
+    wait_for_bot(page, 3)
+    assert "Margaret Wilson" in messages(page)[-1] and "£5.00" in messages(page)[-1]
+    assert code.group(1) not in messages(page)[-2], "the code is shown masked once taken"
+    stored = page.evaluate("() => Object.values(sessionStorage).join()")
+    assert code.group(1) not in stored, "a one-time code must not be kept in the tab's storage"
+    page.screenshot(path=shots / "demo.png")

@@ -197,8 +197,9 @@
     }
     const mine = frame.client_id && log.querySelector(`li[data-client-id="${CSS.escape(frame.client_id)}"]`);
     if (mine) {
-      // our own message, now taken: keep what was typed (the server masks codes), add its seq
+      // our own message, now taken: show it as stored (one-time codes masked), with its seq
       mine.classList.remove("pending", "failed");
+      mine.querySelector(".text").textContent = frame.text;
       mine.querySelector(".note").textContent = "";
       placeNumbered(mine, frame.seq);
     } else {
