@@ -235,7 +235,10 @@ async def _hello(socket: WebSocket, services: Services) -> Hello | None:
         frame is None
         or frame.get("type") != "hello"
         or not (isinstance(last_seq, int) and last_seq >= 0)
-        or not (conversation_id is None or isinstance(conversation_id, str))
+        or not (
+            conversation_id is None
+            or (isinstance(conversation_id, str) and 0 < len(conversation_id) <= 64)
+        )
     ):
         await socket.send_json(
             _error("bad_request", 'Start with {"type": "hello"}; last_seq is a count.')
@@ -250,7 +253,7 @@ async def _hello(socket: WebSocket, services: Services) -> Hello | None:
         await socket.close(code=4401)
         return None
     if conversation_id is not None:
-        record = await services.store.get_conversation(conversation_id[:64])
+        record = await services.store.get_conversation(conversation_id)
         if record is None or record.customer_id != identity.customer_id:
             # Unknown or someone else's (indistinguishable): the client starts afresh.
             await socket.send_json(_error("conversation_not_found", "No such conversation."))

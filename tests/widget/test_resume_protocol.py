@@ -177,6 +177,7 @@ def test_someone_elses_conversation_is_not_resumed(stack: Stack, token: str) -> 
         {"type": "hello", "last_seq": -1},
         {"type": "hello", "last_seq": "3"},
         {"type": "hello", "conversation_id": 42},
+        {"type": "hello", "conversation_id": "c" * 65},
         {"type": "message", "text": "hi"},
     ],
 )

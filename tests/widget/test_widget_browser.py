@@ -31,6 +31,7 @@ HOST_PAGE = """<!doctype html>
   <script>
     // The bank's page asks its own backend for the signed-in customer's Teller token.
     window.bankToken = async () => (await (await fetch("/teller-token")).json()).token;
+    window.forgedToken = () => "not-a-real-token";
   </script>
   <script src="{teller}/widget/widget.js" {attrs} defer></script>
 </body></html>"""
@@ -43,6 +44,7 @@ class HostSite:
         pages = {
             "/": HOST_PAGE.format(teller=teller_url, attrs='data-token="bankToken"'),
             "/anonymous": HOST_PAGE.format(teller=teller_url, attrs=""),
+            "/forged": HOST_PAGE.format(teller=teller_url, attrs='data-token="forgedToken"'),
         }
 
         class Handler(BaseHTTPRequestHandler):
@@ -173,6 +175,16 @@ def test_the_widget_works_anonymously_without_a_token_hook(page: Page, site: Hos
     say(page, "hello")
     wait_for_bot(page, 1)
     assert messages(page)[0] == "You: hello"
+
+
+def test_a_token_the_server_refuses_asks_the_customer_to_sign_in_again(
+    page: Page, site: HostSite
+) -> None:
+    page.goto(site.url + "/forged")
+    page.get_by_role("button", name="Open chat").click()
+    expect(page.get_by_role("dialog").get_by_role("status").last).to_have_text(
+        "Please sign in again to keep chatting.", timeout=10_000
+    )
 
 
 def test_nothing_is_lost_or_doubled_across_a_server_restart(
