@@ -11,9 +11,11 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import redis
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.support.sandbox import unused_port
@@ -344,3 +346,38 @@ def test_the_demo_page_signs_the_picked_customer_into_the_widget(
     stored = page.evaluate("() => Object.values(sessionStorage).join()")
     assert code.group(1) not in stored, "a one-time code must not be kept in the tab's storage"
     page.screenshot(path=shots / "demo.png")
+
+
+def test_a_message_the_server_could_not_take_is_sent_again_once(
+    page: Page, site: HostSite, events: Any
+) -> None:
+    received: list[dict[str, Any]] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda payload: received.append(json.loads(payload))),
+    )
+    page.goto(site.url)
+    page.get_by_role("button", name="Open chat").click()
+    say(page, "what's my balance?")
+    wait_for_bot(page, 1)
+    conversation = page.evaluate(
+        "() => Object.entries(sessionStorage).map(([k, v]) => JSON.parse(v))[0].conversationId"
+    )
+    # Another worker holds the conversation past the turn lock's timeout (10 s in the test
+    # config), then its lease runs out: the first attempt is refused, the resend goes in.
+    redis.Redis(host="127.0.0.1", port=6379).set(f"teller:lock:{conversation}", "x", px=12_000)
+    say(page, "show my last 3 transactions")
+    expect(page.locator(".typing")).to_be_visible()
+    wait_for_bot(page, 2)
+    shown = messages(page)
+    assert shown.count("You: show my last 3 transactions") == 1 and len(shown) == 4
+    stored = events.count_documents(
+        {
+            "conversation_id": conversation,
+            "type": "user_message",
+            "data.text": "show my last 3 transactions",
+        }
+    )
+    assert stored == 1
+    refused = [f for f in received if f["type"] == "error"]
+    assert [(f["error"]["code"], f.get("retry")) for f in refused] == [("unavailable", True)]
