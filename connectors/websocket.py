@@ -157,24 +157,16 @@ class ChatSession:
             return  # the client left; the read loop ends too
 
     async def message(self, frame: dict[str, Any]) -> None:
-        text, payload, client_id = (
-            frame.get("text") or "",
-            frame.get("payload"),
-            frame.get("client_id"),
-        )
-        if not isinstance(text, str) or not (payload is None or isinstance(payload, str)):
-            await self.outlet.send(_error("bad_request", "text and payload must be strings."))
+        fields = _message_fields(frame)
+        if isinstance(fields, str):
+            await self.outlet.send(_error("bad_request", fields))
             return
-        if client_id is not None and not (
-            isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id)
-        ):
-            await self.outlet.send(_error("bad_request", "client_id must be 8-64 letters/digits."))
-            return
+        text, payload, client_id = fields
         tag = {"client_id": client_id}
         try:
             check_text(text, payload, self._services.settings.server.max_message_chars)
             if client_id is not None and not await self._services.once.first_time(
-                f"web:{client_id}", CLIENT_ID_TTL_SECONDS
+                f"web:{self._identity.customer_id}:{client_id}", CLIENT_ID_TTL_SECONDS
             ):
                 await self.outlet.send({"type": "duplicate", **tag})
                 return
@@ -218,6 +210,18 @@ class ChatSession:
                 await self._services.bus.publish(topic, frame)
         except StoreUnavailable:
             log.warning("could not publish a turn of %s; other tabs catch up on resume", topic)
+
+
+def _message_fields(frame: dict[str, Any]) -> tuple[str, str | None, str | None] | str:
+    """(text, payload, client_id) of a message frame, or why it is malformed."""
+    text, payload, client_id = frame.get("text") or "", frame.get("payload"), frame.get("client_id")
+    if not isinstance(text, str) or not (payload is None or isinstance(payload, str)):
+        return "text and payload must be strings."
+    if client_id is not None and not (
+        isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id)
+    ):
+        return "client_id must be 8-64 letters, digits, - or _."
+    return text, payload, client_id
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:
