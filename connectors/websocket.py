@@ -8,6 +8,7 @@ Client to server:
   before (a resend after an ambiguous disconnect) is answered `{"type": "duplicate"}` and
   not processed again.
 - `{"type": "ack", "seq"}`: the client has shown everything up to `seq`.
+- `{"type": "ping"}`, answered `{"type": "pong"}`: how a client notices a dead connection.
 
 Server to client: numbered transcript frames (`connectors/frames.py`), from the replay, from
 other tabs and agents through the bus topic `conv:{id}`, or inside the turn's
@@ -24,7 +25,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from contextlib import AsyncExitStack, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,6 @@ from bot.conversations import ConversationNotFound
 from bot.events import Event
 from bot.messages import InboundMessage
 from bot.services import Services
-from bot.store.bus import Subscription
 from bot.store.ports import LockTimeout, StoreUnavailable
 from connectors.chat import check_text, identify, outcome_json
 from connectors.errors import ApiError
@@ -48,6 +48,7 @@ MAX_FRAME_BYTES = 16_384
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 CLIENT_ID_TTL_SECONDS = 86_400
 SERVER_ERROR = 1011  # close code: the client reconnects and resumes
+MAX_QUEUED_TURNS = 20
 
 
 def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -120,41 +121,83 @@ class Outlet:
 
 
 class ChatSession:
-    """The turns of one socket, and the pushes it follows once its conversation is known."""
+    """The turns of one socket, and the pushes it follows once its conversation is known.
 
-    def __init__(
-        self, socket: WebSocket, services: Services, hello: Hello, exits: AsyncExitStack
-    ) -> None:
+    Two kinds of task serve a socket: one worker takes the turns in order (so pings and acks
+    are read while a turn runs), and once the conversation is known a follower holds its
+    bus subscription and forwards pushes. `close()` ends both.
+    """
+
+    def __init__(self, socket: WebSocket, services: Services, hello: Hello) -> None:
         self._socket = socket
         self._services = services
         self._identity = hello.identity
-        self._exits = exits
         self.conversation_id = hello.conversation_id
         self.outlet = Outlet(socket, services, hello.last_seq)
+        self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self._worker = asyncio.create_task(self._take_turns())
+        self._follower: asyncio.Task[None] | None = None
+
+    async def close(self) -> None:
+        """A turn under way finishes; queued ones are dropped (never taken: the client
+        sends them again); then the subscription goes."""
+        while not self._inbox.empty():
+            self._inbox.get_nowait()
+        self._inbox.put_nowait(None)
+        with suppress(Exception):
+            await self._worker
+        if self._follower is not None:
+            self._follower.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._follower
+
+    async def enqueue(self, frame: dict[str, Any]) -> None:
+        if self._inbox.qsize() >= MAX_QUEUED_TURNS:
+            client_id = frame.get("client_id")
+            await self.outlet.send(
+                _error("busy", "Too many messages at once.", client_id=client_id, retry=True)
+            )
+            return
+        self._inbox.put_nowait(frame)
+
+    async def _take_turns(self) -> None:
+        while (frame := await self._inbox.get()) is not None:
+            try:
+                await self.message(frame)
+            except StoreUnavailable:
+                with suppress(Exception):
+                    await self._socket.close(code=SERVER_ERROR)
+                return
+            except (WebSocketDisconnect, RuntimeError):
+                return  # the client left; what it sent next it will send again
 
     async def follow(self) -> None:
-        """Subscribe to the conversation's topic, then send what the store has beyond
-        `sent_seq`: in that order, so nothing published in between is missed."""
-        assert self.conversation_id is not None
-        subscription = await self._exits.enter_async_context(
-            self._services.bus.subscribe(customer_topic(self.conversation_id))
-        )
-        await self.outlet.catch_up(self.conversation_id)
-        forwarder = asyncio.create_task(self._forward(subscription, self.conversation_id))
-        self._exits.push_async_callback(_cancel, forwarder)
+        """Start forwarding pushes; returns once the store's backlog has been sent."""
+        assert self.conversation_id is not None and self._follower is None
+        caught_up = asyncio.get_running_loop().create_future()
+        self._follower = asyncio.create_task(self._forward(self.conversation_id, caught_up))
+        await caught_up
 
-    async def _forward(self, subscription: Subscription, conversation_id: str) -> None:
+    async def _forward(self, conversation_id: str, caught_up: asyncio.Future[None]) -> None:
+        """Subscribe, then send what the store has beyond `sent_seq` (in that order, so
+        nothing published in between is missed), then forward pushes until cancelled."""
         try:
-            while True:
-                message = await subscription.get(within=30)
-                if message is not None:
-                    await self.outlet.pushed(conversation_id, message[1])
+            async with self._services.bus.subscribe(customer_topic(conversation_id)) as feed:
+                await self.outlet.catch_up(conversation_id)
+                caught_up.set_result(None)
+                while True:
+                    message = await feed.get(within=30)
+                    if message is not None:
+                        await self.outlet.pushed(conversation_id, message[1])
         except StoreUnavailable:
             log.warning("lost the push feed of %s; closing so the client resumes", conversation_id)
             with suppress(Exception):
                 await self._socket.close(code=SERVER_ERROR)
         except (WebSocketDisconnect, RuntimeError):
-            return  # the client left; the read loop ends too
+            pass  # the client left; the read loop ends too
+        finally:
+            if not caught_up.done():
+                caught_up.set_result(None)
 
     async def message(self, frame: dict[str, Any]) -> None:
         fields = _message_fields(frame)
@@ -196,8 +239,12 @@ class ChatSession:
                 )
             )
             return
-        await self.outlet.turn({"type": "reply", **outcome_json(outcome), **tag}, outcome.events)
-        await self._publish(outcome.conversation_id, outcome.events)
+        try:
+            await self.outlet.turn(
+                {"type": "reply", **outcome_json(outcome), **tag}, outcome.events
+            )
+        finally:  # other tabs see the turn even when this socket has just gone
+            await self._publish(outcome.conversation_id, outcome.events)
         if self.conversation_id is None:
             self.conversation_id = outcome.conversation_id
             await self.follow()
@@ -222,12 +269,6 @@ def _message_fields(frame: dict[str, Any]) -> tuple[str, str | None, str | None]
     ):
         return "client_id must be 8-64 letters, digits, - or _."
     return text, payload, client_id
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with suppress(asyncio.CancelledError):
-        await task
 
 
 async def _hello(socket: WebSocket, services: Services) -> Hello | None:
@@ -284,8 +325,8 @@ async def chat_socket(socket: WebSocket) -> None:
         hello = await _hello(socket, services)
         if hello is None:
             return
-        async with AsyncExitStack() as exits:
-            session = ChatSession(socket, services, hello, exits)
+        session = ChatSession(socket, services, hello)
+        try:
             if session.conversation_id is not None:
                 await session.follow()
             await session.outlet.send(
@@ -298,13 +339,17 @@ async def chat_socket(socket: WebSocket) -> None:
             while True:
                 frame = await _read_frame(socket) or {}
                 if frame.get("type") == "message":
-                    await session.message(frame)
+                    await session.enqueue(frame)
+                elif frame.get("type") == "ping":
+                    await session.outlet.send({"type": "pong"})
                 elif frame.get("type") == "ack" and isinstance(frame.get("seq"), int):
                     continue  # what to replay comes with the next hello; an ack needs no answer
                 else:
                     await session.outlet.send(
                         _error("bad_request", "Frames must be JSON messages or acks.")
                     )
+        finally:
+            await session.close()
     except WebSocketDisconnect:
         return
     except StoreUnavailable:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import redis
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -212,3 +213,16 @@ def test_bad_frames_get_an_error_and_the_socket_stays_usable(
         if "client_id" in frame and code != "bad_request":
             assert error["client_id"] == frame["client_id"]
         assert "£" in me.say("what's my balance?")["messages"][0]["text"]
+
+
+def test_a_ping_is_answered_even_while_a_turn_is_waiting(stack: Stack, token: str) -> None:
+    with tab(stack, token) as (me, _, _):
+        me.say("hello")
+        # Another worker holds the conversation for a moment: the turn waits for it.
+        lock = redis.Redis(host="127.0.0.1", port=6379)
+        lock.set(f"teller:lock:{me.conversation_id}", "x", px=2000)
+        me.send({"type": "message", "text": "what's my balance?", "client_id": _id()})
+        me.send({"type": "ping"})
+        assert me.recv() == {"type": "pong"}
+        _, reply = me.until("reply")
+        assert "£" in reply["messages"][0]["text"]

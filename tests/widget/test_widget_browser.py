@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +47,9 @@ class HostSite:
         pages = {
             "/": HOST_PAGE.format(teller=teller_url, attrs='data-token="bankToken"'),
             "/anonymous": HOST_PAGE.format(teller=teller_url, attrs=""),
+            "/heartbeat": HOST_PAGE.format(
+                teller=teller_url, attrs='data-token="bankToken" data-heartbeat="1"'
+            ),
             "/forged": HOST_PAGE.format(teller=teller_url, attrs='data-token="forgedToken"'),
         }
 
@@ -231,6 +235,28 @@ def test_nothing_is_lost_or_doubled_across_a_server_restart(
     say(page, "thanks")
     wait_for_bot(page, 4)
     assert messages(page)[:5] == shown and len(messages(page)) == 7
+
+
+def test_a_connection_that_goes_silent_is_replaced(
+    page: Page, site: HostSite, stack: Stack
+) -> None:
+    """The server stops answering without closing anything (as on a dead mobile network):
+    the heartbeat notices, and the widget reconnects once the server is back."""
+    page.goto(site.url + "/heartbeat")
+    page.get_by_role("button", name="Open chat").click()
+    say(page, "what's my balance?")
+    wait_for_bot(page, 1)
+    assert stack.teller.process is not None
+    pid = stack.teller.process.pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        expect(page.locator(".connection")).to_contain_text("Reconnecting", timeout=10_000)
+        say(page, "thanks")
+        expect(page.locator("li.msg.pending")).to_have_count(1)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    wait_for_bot(page, 2)
+    assert [m.split(":")[0] for m in messages(page)] == ["You", "Teller", "You", "Teller"]
 
 
 def test_keyboard_only_use(page: Page, site: HostSite) -> None:

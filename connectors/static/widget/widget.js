@@ -16,6 +16,7 @@
   const storageKey = "teller-widget:" + origin;
   const KEEP_FRAMES = 200;
   const MAX_BACKOFF_MS = 30000;
+  const HEARTBEAT_MS = Number(script.dataset.heartbeat || 20) * 1000;
   const STATUS_TEXT = {
     bot: "Teller assistant",
     queued: "Waiting for a person to join",
@@ -30,6 +31,7 @@
   let authFailures = 0;
   let retryTimer = null;
   let ackTimer = null;
+  let heardAt = 0; // when the current socket last sent us anything
   let unread = 0;
   const inFlight = new Set(); // client ids of messages whose turn has not answered yet
   let state = load();
@@ -285,6 +287,8 @@
         if (frame.state && frame.state.status) setStatus(frame.state.status);
         if (frame.client_id) settle(frame.client_id);
         break;
+      case "pong":
+        break; // heard: that is all a pong is for
       case "duplicate": {
         // taken before the connection dropped; its messages arrive by replay or push
         const mine = log.querySelector(`li[data-client-id="${CSS.escape(frame.client_id)}"]`);
@@ -378,7 +382,10 @@
       return retry("Couldn't sign you in. Retrying…");
     }
     const ws = new WebSocket(socketUrl);
+    const replaced = socket;
     socket = ws;
+    if (replaced) replaced.close(1000);
+    watch(ws);
     ws.addEventListener("open", () => {
       ws.send(
         JSON.stringify({
@@ -390,22 +397,42 @@
       );
     });
     ws.addEventListener("message", (e) => {
-      if (socket === ws) onFrame(JSON.parse(e.data));
+      if (socket !== ws) return;
+      heardAt = Date.now();
+      onFrame(JSON.parse(e.data));
     });
-    ws.addEventListener("close", (e) => {
-      if (socket !== ws) return; // replaced on purpose
-      socket = null;
-      ready = false;
-      inFlight.clear();
-      for (const message of state.pending) message.sent = false;
-      updateTyping();
-      for (const item of log.querySelectorAll("li.pending .note")) item.textContent = "Waiting for connection…";
-      if (e.code === 4401 && ++authFailures > 1) {
-        setConnection("Please sign in again to keep chatting.");
-        return;
+    ws.addEventListener("close", (e) => dropped(ws, e.code));
+  }
+
+  // A phone that changes networks can leave a socket that neither delivers nor closes for
+  // minutes. Ping every heartbeat; when nothing at all came back since the last ping (or
+  // since connecting), give the socket up and reconnect.
+  function watch(ws) {
+    let pingedAt = Date.now();
+    const timer = setInterval(() => {
+      if (socket !== ws) return clearInterval(timer); // this socket is over
+      if (heardAt < pingedAt) {
+        ws.close(4000); // its close event may take long on a dead network: act now
+        return dropped(ws, 4000);
       }
-      retry("Connection lost. Reconnecting…");
-    });
+      pingedAt = Date.now();
+      sendFrame({ type: "ping" });
+    }, HEARTBEAT_MS);
+  }
+
+  function dropped(ws, code) {
+    if (socket !== ws) return; // replaced on purpose, or already handled
+    socket = null;
+    ready = false;
+    inFlight.clear();
+    for (const message of state.pending) message.sent = false;
+    updateTyping();
+    for (const item of log.querySelectorAll("li.pending .note")) item.textContent = "Waiting for connection…";
+    if (code === 4401 && ++authFailures > 1) {
+      setConnection("Please sign in again to keep chatting.");
+      return;
+    }
+    retry("Connection lost. Reconnecting…");
   }
 
   function retry(message) {
