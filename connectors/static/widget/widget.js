@@ -235,9 +235,9 @@
     if (!typing.hidden) scrollToEnd();
   }
 
+  // Kept rendered even when empty: a live region that appears with its text is often not read.
   function setConnection(text) {
     connection.textContent = text;
-    connection.hidden = !text;
   }
 
   // ---- frames from the server ----
