@@ -38,7 +38,7 @@
 
   // ---- storage: the transcript survives reloads within the tab, not beyond it ----
   function empty() {
-    return { conversationId: null, lastSeq: 0, status: "bot", frames: [], pending: [] };
+    return { conversationId: null, lastSeq: 0, status: "bot", awaiting: null, frames: [], pending: [] };
   }
   function load() {
     try {
@@ -49,7 +49,9 @@
   }
   function save() {
     state.frames = state.frames.slice(-KEEP_FRAMES);
-    const kept = { ...state, pending: state.pending.map(({ sent, ...m }) => m) };
+    // While a one-time code is awaited, what the customer types stays in memory only.
+    const pending = state.awaiting === "otp" ? [] : state.pending.map(({ sent, ...m }) => m);
+    const kept = { ...state, pending };
     try {
       sessionStorage.setItem(storageKey, JSON.stringify(kept));
     } catch {
@@ -284,7 +286,10 @@
       case "reply":
         state.conversationId = frame.conversation_id;
         for (const f of frame.frames || []) accept(f);
-        if (frame.state && frame.state.status) setStatus(frame.state.status);
+        if (frame.state) {
+          state.awaiting = frame.state.awaiting;
+          setStatus(frame.state.status);
+        }
         if (frame.client_id) settle(frame.client_id);
         break;
       case "pong":
