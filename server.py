@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Teller", lifespan=lifespan, docs_url="/api/docs" if settings.dev_mode else None
     )
     install_error_handlers(app)
+    app.mount("/widget", StaticFiles(directory=STATIC / "widget"), name="widget")  # any host page
     app.include_router(rest.router)
     app.include_router(websocket.router)
     # Messaging channels: each webhook answers 404 while its channel's secrets are unset.

@@ -29,8 +29,9 @@ from bot.handoff.wiring import Handoff
 from bot.nlu.model import load_or_train
 from bot.outbound import Outbound
 from bot.store.bus import Bus
-from bot.store.factory import build_bus, build_counters, build_lock, connect_redis
+from bot.store.factory import build_bus, build_counters, build_lock, build_once_guard, connect_redis
 from bot.store.mongo import MongoEventStore
+from bot.store.ports import OnceGuard
 from bot.turn import TurnEngine
 from connectors.channels import Channels, open_channels
 
@@ -47,6 +48,8 @@ class Services:
     engine: TurnEngine
     channels: Channels  # WhatsApp/Telegram webhooks, senders and account linking
     handoff: Handoff
+    bus: Bus  # `conv:{id}` pushes to every socket of a conversation, on any worker
+    once: OnceGuard  # drops a resent widget message that was already taken
 
 
 def bank_base_url(settings: Settings) -> str:
@@ -99,7 +102,18 @@ async def build_services(settings: Settings, secrets: Secrets) -> AsyncIterator[
             for channel, sender in channels.senders.items():
                 handoff.outbound.register(channel, sender)  # agent replies reach chat apps
             tokens = TokenVerifier(settings.auth, secrets)
-            yield Services(settings, tokens, bank, outbox, store, engine, channels, handoff)
+            yield Services(
+                settings,
+                tokens,
+                bank,
+                outbox,
+                store,
+                engine,
+                channels,
+                handoff,
+                bus,
+                build_once_guard(settings, redis),
+            )
     finally:
         if handoff is not None:
             await handoff.close()

@@ -39,10 +39,14 @@ Plan = Callable[[ConversationState], Awaitable[Sequence[Event]]]
 
 @dataclass(frozen=True, slots=True)
 class TurnOutcome:
+    """What a turn answered; `events` are all it stored, numbered, for channels that must
+    tell the customer each message's seq (the widget resumes and dedupes by it)."""
+
     conversation_id: str
     messages: list[BotMessage]
     parse: Parse
     state: dict[str, Any]
+    events: tuple[Event, ...] = ()
 
 
 class TurnEngine:
@@ -110,7 +114,7 @@ class TurnEngine:
         if self._feed is not None and (before.status != "bot" or after.status != "bot"):
             await self._feed.to_agents(conversation_id, numbered, after.status)
         messages = [BotMessage.from_dict(e.data) for e in replies if e.type == ev.BOT_MESSAGE]
-        return TurnOutcome(conversation_id, messages, parse, after.summary())
+        return TurnOutcome(conversation_id, messages, parse, after.summary(), tuple(numbered))
 
     async def record(self, conversation_id: str, events: Sequence[Event] | Plan) -> list[Event]:
         """Append events outside a customer turn and publish them; returns them numbered.

@@ -1,15 +1,32 @@
-"""WebSocket chat at `/ws` for the widget and the demo page.
+"""WebSocket chat at `/ws` for the widget: every message once, in order, across reconnects.
 
-The first frame authenticates (`{"type": "hello", "token"?, "conversation_id"?}`) so the token
-never travels in a URL; then every `{"type": "message", "text", "payload"?}` frame gets one
-`{"type": "reply", ...}` frame in the REST reply shape. Errors arrive as
-`{"type": "error", "error": {"code", "message"}}` and do not close the socket, except a bad
-token (close code 4401).
+Client to server:
+- `{"type": "hello", "token"?, "conversation_id"?, "last_seq"?}` first, so the token never
+  travels in a URL; with a conversation id the server replays every event after `last_seq`
+  the customer may see, then says `{"type": "ready", "conversation_id", "seq"}`.
+- `{"type": "message", "text", "payload"?, "client_id"?}`: one turn. A `client_id` seen
+  before (a resend after an ambiguous disconnect) is answered `{"type": "duplicate"}` and
+  not processed again.
+- `{"type": "ack", "seq"}`: the client has shown everything up to `seq`.
+- `{"type": "ping"}`, answered `{"type": "pong"}`: how a client notices a dead connection.
+
+Server to client: numbered transcript frames (`bot.handoff.feed.customer_frame`), from the
+replay, from other tabs and agents through the bus topic `conv:{id}`, or inside the turn's
+`{"type": "reply", ...REST reply..., "client_id", "frames"}`. Errors are
+`{"type": "error", "error": {"code", "message"}, "client_id"?, "retry"?}`; `retry: true`
+means the message was not taken and may be sent again under a new client id. Only a bad
+hello closes the socket (4400, or 4401 for a bad token).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import re
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -17,24 +34,260 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from bot.auth.identity import Identity
 from bot.auth.tokens import TokenError
 from bot.conversations import ConversationNotFound
+from bot.events import Event
+from bot.handoff.feed import customer_frame, customer_topic
 from bot.messages import InboundMessage
 from bot.services import Services
 from bot.store.ports import LockTimeout, StoreUnavailable
 from connectors.chat import check_text, identify, outcome_json
 from connectors.errors import ApiError
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 MAX_FRAME_BYTES = 16_384
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+CLIENT_ID_TTL_SECONDS = 86_400
+SERVER_ERROR = 1011  # close code: the client reconnects and resumes
+MAX_QUEUED_TURNS = 20
 
 
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "error": {"code": code, "message": message}}
+def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "error", "error": {"code": code, "message": message}, **extra}
 
 
-async def _hello(socket: WebSocket, services: Services) -> tuple[Identity, str | None] | None:
+@dataclass(frozen=True, slots=True)
+class Hello:
+    identity: Identity
+    conversation_id: str | None
+    last_seq: int
+
+
+class Outlet:
+    """One socket's side of a conversation: sends each visible event once, in seq order.
+
+    `sent_seq` is how far the client's transcript is complete. A batch that starts beyond
+    it (an agent message published while this socket was busy, or a turn taken in another
+    tab) first fills the gap from the event store, so nothing is skipped or reordered.
+    """
+
+    def __init__(self, socket: WebSocket, services: Services, sent_seq: int) -> None:
+        self._socket = socket
+        self._store = services.store
+        self.sent_seq = sent_seq
+        self._sending = asyncio.Lock()
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        async with self._sending:
+            await self._socket.send_json(frame)
+
+    async def catch_up(self, conversation_id: str) -> None:
+        async with self._sending:
+            await self._fill(conversation_id, None)
+
+    async def pushed(self, conversation_id: str, frame: dict[str, Any]) -> None:
+        """A frame from the bus: sent unless already sent; a gap before it is filled first."""
+        seq = frame.get("seq")
+        if not isinstance(seq, int):
+            return
+        async with self._sending:
+            if seq <= self.sent_seq:
+                return
+            if seq > self.sent_seq + 1:
+                await self._fill(conversation_id, seq)
+            if seq > self.sent_seq:
+                await self._socket.send_json(frame)
+                self.sent_seq = seq
+
+    async def turn(self, reply: dict[str, Any], events: Sequence[Event]) -> None:
+        """The turn's reply frame, carrying the frames of its events not yet sent."""
+        async with self._sending:
+            if events and events[0].seq > self.sent_seq + 1:
+                await self._fill(reply["conversation_id"], events[0].seq - 1)
+            fresh = [e for e in events if e.seq > self.sent_seq]
+            reply["frames"] = [f for f in map(customer_frame, fresh) if f is not None]
+            await self._socket.send_json(reply)
+            if fresh:
+                self.sent_seq = fresh[-1].seq
+
+    async def _fill(self, conversation_id: str, through: int | None) -> None:
+        """Send what the store holds after `sent_seq` (up to `through`, if given)."""
+        for event in await self._store.events(conversation_id, self.sent_seq):
+            if through is not None and event.seq > through:
+                break
+            frame = customer_frame(event)
+            if frame is not None:
+                await self._socket.send_json(frame)
+            self.sent_seq = event.seq
+
+
+class ChatSession:
+    """The turns of one socket, and the pushes it follows once its conversation is known.
+
+    Two kinds of task serve a socket: one worker takes the turns in order (so pings and acks
+    are read while a turn runs), and once the conversation is known a follower holds its
+    bus subscription and forwards pushes. `close()` ends both.
+    """
+
+    def __init__(self, socket: WebSocket, services: Services, hello: Hello) -> None:
+        self._socket = socket
+        self._services = services
+        self._identity = hello.identity
+        self.conversation_id = hello.conversation_id
+        self.outlet = Outlet(socket, services, hello.last_seq)
+        self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self._worker = asyncio.create_task(self._take_turns())
+        self._follower: asyncio.Task[None] | None = None
+
+    async def close(self) -> None:
+        """A turn under way finishes; queued ones are dropped (never taken: the client
+        sends them again); then the subscription goes."""
+        while not self._inbox.empty():
+            self._inbox.get_nowait()
+        self._inbox.put_nowait(None)
+        with suppress(Exception):
+            await self._worker
+        if self._follower is not None:
+            self._follower.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._follower
+
+    async def enqueue(self, frame: dict[str, Any]) -> None:
+        if self._inbox.qsize() >= MAX_QUEUED_TURNS:
+            client_id = frame.get("client_id")
+            await self.outlet.send(
+                _error("busy", "Too many messages at once.", client_id=client_id, retry=True)
+            )
+            return
+        self._inbox.put_nowait(frame)
+
+    async def _take_turns(self) -> None:
+        while (frame := await self._inbox.get()) is not None:
+            try:
+                await self.message(frame)
+            except StoreUnavailable:
+                with suppress(Exception):
+                    await self._socket.close(code=SERVER_ERROR)
+                return
+            except (WebSocketDisconnect, RuntimeError):
+                return  # the client left; what it sent next it will send again
+
+    async def follow(self) -> None:
+        """Start forwarding pushes; returns once the store's backlog has been sent."""
+        assert self.conversation_id is not None and self._follower is None
+        caught_up = asyncio.get_running_loop().create_future()
+        self._follower = asyncio.create_task(self._forward(self.conversation_id, caught_up))
+        await caught_up
+
+    async def _forward(self, conversation_id: str, caught_up: asyncio.Future[None]) -> None:
+        """Subscribe, then send what the store has beyond `sent_seq` (in that order, so
+        nothing published in between is missed), then forward pushes until cancelled."""
+        try:
+            async with self._services.bus.subscribe(customer_topic(conversation_id)) as feed:
+                await self.outlet.catch_up(conversation_id)
+                caught_up.set_result(None)
+                while True:
+                    message = await feed.get(within=30)
+                    if message is not None:
+                        await self.outlet.pushed(conversation_id, message[1])
+        except StoreUnavailable:
+            log.warning("lost the push feed of %s; closing so the client resumes", conversation_id)
+            with suppress(Exception):
+                await self._socket.close(code=SERVER_ERROR)
+        except (WebSocketDisconnect, RuntimeError):
+            pass  # the client left; the read loop ends too
+        finally:
+            if not caught_up.done():
+                caught_up.set_result(None)
+
+    async def message(self, frame: dict[str, Any]) -> None:
+        fields = _message_fields(frame)
+        if isinstance(fields, str):
+            await self.outlet.send(_error("bad_request", fields))
+            return
+        text, payload, client_id = fields
+        tag = {"client_id": client_id}
+        try:
+            check_text(text, payload, self._services.settings.server.max_message_chars)
+            if client_id is not None and not await self._services.once.first_time(
+                f"web:{self._identity.customer_id}:{client_id}", CLIENT_ID_TTL_SECONDS
+            ):
+                await self.outlet.send({"type": "duplicate", **tag})
+                return
+            outcome = await self._services.engine.handle(
+                self._identity,
+                InboundMessage(
+                    "web",
+                    text,
+                    payload,
+                    conversation_id=self.conversation_id,
+                    channel_message_id=client_id,
+                ),
+            )
+        except ApiError as exc:
+            await self.outlet.send(_error(exc.code, exc.message, **tag))
+            return
+        except ConversationNotFound:
+            await self.outlet.send(_error("conversation_not_found", "No such conversation.", **tag))
+            return
+        except (StoreUnavailable, LockTimeout):
+            await self.outlet.send(
+                _error(
+                    "unavailable",
+                    "We couldn't take that message. It will be sent again.",
+                    retry=True,
+                    **tag,
+                )
+            )
+            return
+        try:
+            await self.outlet.turn(
+                {"type": "reply", **outcome_json(outcome), **tag}, outcome.events
+            )
+        finally:  # other tabs see the turn even when this socket has just gone
+            await self._publish(outcome.conversation_id, outcome.events)
+        if self.conversation_id is None:
+            self.conversation_id = outcome.conversation_id
+            await self.follow()
+
+    async def _publish(self, conversation_id: str, events: Sequence[Event]) -> None:
+        """Other sockets of this conversation (another tab, another worker) see the turn too."""
+        topic = customer_topic(conversation_id)
+        try:
+            for frame in filter(None, map(customer_frame, events)):
+                await self._services.bus.publish(topic, frame)
+        except StoreUnavailable:
+            log.warning("could not publish a turn of %s; other tabs catch up on resume", topic)
+
+
+def _message_fields(frame: dict[str, Any]) -> tuple[str, str | None, str | None] | str:
+    """(text, payload, client_id) of a message frame, or why it is malformed."""
+    text, payload, client_id = frame.get("text") or "", frame.get("payload"), frame.get("client_id")
+    if not isinstance(text, str) or not (payload is None or isinstance(payload, str)):
+        return "text and payload must be strings."
+    if client_id is not None and not (
+        isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id)
+    ):
+        return "client_id must be 8-64 letters, digits, - or _."
+    return text, payload, client_id
+
+
+async def _hello(socket: WebSocket, services: Services) -> Hello | None:
+    """Check the first frame; on a bad one, say why and close."""
     frame = await _read_frame(socket)
-    if frame is None or frame.get("type") != "hello":
-        await socket.send_json(_error("bad_request", 'Start with {"type": "hello"}.'))
+    last_seq = frame.get("last_seq", 0) if frame else 0
+    conversation_id = frame.get("conversation_id") if frame else None
+    if (
+        frame is None
+        or frame.get("type") != "hello"
+        or not (isinstance(last_seq, int) and last_seq >= 0)
+        or not (
+            conversation_id is None
+            or (isinstance(conversation_id, str) and 0 < len(conversation_id) <= 64)
+        )
+    ):
+        await socket.send_json(
+            _error("bad_request", 'Start with {"type": "hello"}; last_seq is a count.')
+        )
         await socket.close(code=4400)
         return None
     token = frame.get("token")
@@ -44,8 +297,13 @@ async def _hello(socket: WebSocket, services: Services) -> tuple[Identity, str |
         await socket.send_json(_error(exc.code, "Sign in again: the access token is not valid."))
         await socket.close(code=4401)
         return None
-    conversation_id = frame.get("conversation_id")
-    return identity, conversation_id if isinstance(conversation_id, str) else None
+    if conversation_id is not None:
+        record = await services.store.get_conversation(conversation_id)
+        if record is None or record.customer_id != identity.customer_id:
+            # Unknown or someone else's (indistinguishable): the client starts afresh.
+            await socket.send_json(_error("conversation_not_found", "No such conversation."))
+            return Hello(identity, None, 0)
+    return Hello(identity, conversation_id, last_seq if conversation_id else 0)
 
 
 async def _read_frame(socket: WebSocket) -> dict[str, Any] | None:
@@ -67,35 +325,33 @@ async def chat_socket(socket: WebSocket) -> None:
         hello = await _hello(socket, services)
         if hello is None:
             return
-        identity, conversation_id = hello
-        await socket.send_json({"type": "ready", "conversation_id": conversation_id})
-        while True:
-            frame = await _read_frame(socket)
-            if frame is None or frame.get("type") != "message":
-                await socket.send_json(_error("bad_request", "Frames must be JSON messages."))
-                continue
-            text, payload = frame.get("text") or "", frame.get("payload")
-            if not isinstance(text, str) or not (payload is None or isinstance(payload, str)):
-                await socket.send_json(_error("bad_request", "text and payload must be strings."))
-                continue
-            try:
-                check_text(text, payload, services.settings.server.max_message_chars)
-                outcome = await services.engine.handle(
-                    identity,
-                    InboundMessage("web", text, payload, conversation_id=conversation_id),
-                )
-            except ApiError as exc:
-                await socket.send_json(_error(exc.code, exc.message))
-                continue
-            except ConversationNotFound:
-                await socket.send_json(_error("conversation_not_found", "No such conversation."))
-                continue
-            except (StoreUnavailable, LockTimeout):
-                await socket.send_json(
-                    _error("unavailable", "We couldn't take that message. Please send it again.")
-                )
-                continue
-            conversation_id = outcome.conversation_id
-            await socket.send_json({"type": "reply", **outcome_json(outcome)})
+        session = ChatSession(socket, services, hello)
+        try:
+            if session.conversation_id is not None:
+                await session.follow()
+            await session.outlet.send(
+                {
+                    "type": "ready",
+                    "conversation_id": session.conversation_id,
+                    "seq": session.outlet.sent_seq,
+                }
+            )
+            while True:
+                frame = await _read_frame(socket) or {}
+                if frame.get("type") == "message":
+                    await session.enqueue(frame)
+                elif frame.get("type") == "ping":
+                    await session.outlet.send({"type": "pong"})
+                elif frame.get("type") == "ack" and isinstance(frame.get("seq"), int):
+                    continue  # what to replay comes with the next hello; an ack needs no answer
+                else:
+                    await session.outlet.send(
+                        _error("bad_request", "Frames must be JSON messages or acks.")
+                    )
+        finally:
+            await session.close()
     except WebSocketDisconnect:
         return
+    except StoreUnavailable:
+        with suppress(Exception):
+            await socket.close(code=SERVER_ERROR)

@@ -35,13 +35,27 @@ def agents_topic(space: str) -> str:
 
 
 def customer_frame(event: Event) -> dict[str, Any] | None:
-    """The frame a customer's client gets for `event`, or None if it is not theirs to see."""
+    """The frame a customer's client gets for `event`, or None if it is not theirs to see.
+
+    The customer's own messages are frames too (`from: "customer"`, with the client's
+    message id), so another tab, or a widget reconnecting, learns which messages got in.
+    """
+    if event.type == ev.HANDOFF:
+        return {"type": "status", "seq": event.seq, "status": event.data["status"]}
+    if event.type == ev.USER_MESSAGE:
+        return {
+            "type": "message",
+            "seq": event.seq,
+            "from": "customer",
+            "text": event.data["text"],  # as stored: one-time codes and card numbers masked
+            "buttons": [],
+            "ts": event.ts,
+            "client_id": event.data.get("channel_message_id"),
+        }
     if event.type == ev.BOT_MESSAGE:
         sender = event.data.get("from", "bot")
     elif event.type == ev.AGENT_MESSAGE:
         sender = "agent"
-    elif event.type == ev.HANDOFF:
-        return {"type": "status", "seq": event.seq, "status": event.data["status"]}
     else:
         return None
     return {

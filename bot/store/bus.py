@@ -78,6 +78,11 @@ class _RedisSubscription:
         self.closed = False
 
     async def get(self, within: float | None = None) -> Message | None:
+        if self.closed:  # never spin: a closed subscription waits out `within`, then says so
+            if within is None:
+                raise RuntimeError("get() on a subscription that has been closed")
+            await asyncio.sleep(within)
+            return None
         loop = asyncio.get_running_loop()
         deadline = None if within is None else loop.time() + within
         while not self.closed:

@@ -1,74 +1,17 @@
-// Teller demo page: pick a sandbox customer, chat over /ws, show the dev outbox.
+// Teller demo page: the host page's part. It picks a sandbox customer, hands the widget a
+// token hook for them, and shows the dev outbox (one-time codes) as the widget talks.
 (() => {
-  const log = document.getElementById("log");
-  const form = document.getElementById("composer");
-  const input = document.getElementById("text");
   const picker = document.getElementById("customer");
-  const status = document.getElementById("status");
   const outbox = document.getElementById("outbox");
-  let socket = null;
-  let conversationId = null;
 
-  function add(kind, text, buttons = []) {
-    const item = document.createElement("li");
-    item.className = kind;
-    item.textContent = text;
-    if (buttons.length) {
-      const row = document.createElement("div");
-      row.className = "buttons";
-      for (const b of buttons) {
-        const btn = document.createElement("button");
-        btn.type = "button";
-        btn.textContent = b.title;
-        btn.addEventListener("click", () => send(b.title, b.payload));
-        row.appendChild(btn);
-      }
-      item.appendChild(row);
-    }
-    log.appendChild(item);
-    log.scrollTop = log.scrollHeight;
-  }
-
-  async function token(customerId) {
-    if (!customerId) return null;
+  async function token() {
+    if (!picker.value) return null;
     const r = await fetch("/dev/token", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ customer_id: customerId }),
+      body: JSON.stringify({ customer_id: picker.value }),
     });
     return (await r.json()).token;
-  }
-
-  async function connect() {
-    if (socket) socket.close();
-    log.replaceChildren();
-    conversationId = null;
-    const tok = await token(picker.value);
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}/ws`);
-    socket.addEventListener("open", () => {
-      socket.send(JSON.stringify({ type: "hello", token: tok }));
-    });
-    socket.addEventListener("message", (e) => {
-      const frame = JSON.parse(e.data);
-      if (frame.type === "ready") status.textContent = "Connected.";
-      if (frame.type === "error") add("error", frame.error.message);
-      if (frame.type === "reply") {
-        conversationId = frame.conversation_id;
-        for (const m of frame.messages) add("bot", m.text, m.buttons);
-        const s = frame.state;
-        status.textContent = s.flow ? `In flow ${s.flow}${s.awaiting ? `, waiting for ${s.awaiting}` : ""}` : "";
-        refreshOutbox();
-      }
-    });
-    socket.addEventListener("close", () => { status.textContent = "Disconnected."; });
-    refreshOutbox();
-  }
-
-  function send(text, payload = null) {
-    if (!socket || socket.readyState !== WebSocket.OPEN) return;
-    add("user", text);
-    socket.send(JSON.stringify({ type: "message", text, payload }));
   }
 
   async function refreshOutbox() {
@@ -84,17 +27,20 @@
     }
   }
 
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const text = input.value.trim();
-    if (text) send(text);
-    input.value = "";
-    input.focus();
-  });
-  picker.addEventListener("change", connect);
+  function signIn() {
+    sessionStorage.setItem("teller-demo-customer", picker.value);
+    window.TellerWidget.signOut(); // a different customer: a new conversation
+    window.TellerWidget.init({ token });
+    refreshOutbox();
+  }
 
-  fetch("/dev/customers").then((r) => r.json()).then((customers) => {
+  window.addEventListener("teller:message", refreshOutbox);
+  picker.addEventListener("change", signIn);
+  window.addEventListener("DOMContentLoaded", async () => {
+    const customers = await (await fetch("/dev/customers")).json();
     for (const c of customers) picker.add(new Option(`${c.name} (${c.id})`, c.id));
-    connect();
+    picker.value = sessionStorage.getItem("teller-demo-customer") || "";
+    window.TellerWidget.init({ token }); // a reload resumes the tab's conversation
+    refreshOutbox();
   });
 })();

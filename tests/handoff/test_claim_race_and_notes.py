@@ -58,8 +58,8 @@ def test_notes_are_kept_for_agents_and_never_reach_the_customer(
 
 def test_only_customer_facing_events_become_customer_frames() -> None:
     note = Event(ev.AGENT_NOTE, {"agent_id": "ana", "text": "internal"}, seq=3)
-    said = Event(ev.USER_MESSAGE, {"text": "hi"}, seq=4)
-    assert customer_frame(note) is None and customer_frame(said) is None
+    slot = Event(ev.SLOT_SET, {"name": "amount", "value": "50.00"}, seq=4)
+    assert customer_frame(note) is None and customer_frame(slot) is None
     reply = customer_frame(Event(ev.AGENT_MESSAGE, {"agent_id": "ana", "text": "hi"}, seq=5))
     assert reply is not None and reply["from"] == "agent" and reply["seq"] == 5
 
