@@ -49,9 +49,10 @@ class AgentSide:
     server's cached state would not know the event (the handoff engine's `record` does).
     """
 
-    def __init__(self, events: Collection[dict[str, Any]]) -> None:
+    def __init__(self, events: Collection[dict[str, Any]], redis_prefix: str) -> None:
         self._events = events
         self._redis = redis.Redis(host="127.0.0.1", port=6379)
+        self._topic_prefix = f"{redis_prefix}bus:conv:"  # the stack's Redis namespace
 
     def last_seq(self, conversation_id: str) -> int:
         last = self._events.find_one({"conversation_id": conversation_id}, sort=[("seq", -1)])
@@ -83,9 +84,9 @@ class AgentSide:
         return frame
 
     def publish(self, conversation_id: str, frame: dict[str, Any]) -> None:
-        self._redis.publish(f"teller:bus:conv:{conversation_id}", json.dumps(frame))
+        self._redis.publish(self._topic_prefix + conversation_id, json.dumps(frame))
 
 
 @pytest.fixture(scope="session")
-def agent(events: Collection[dict[str, Any]]) -> AgentSide:
-    return AgentSide(events)
+def agent(events: Collection[dict[str, Any]], stack: Stack) -> AgentSide:
+    return AgentSide(events, stack.teller.env["REDIS_PREFIX"])

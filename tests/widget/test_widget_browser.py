@@ -375,7 +375,7 @@ def test_the_demo_page_signs_the_picked_customer_into_the_widget(
 
 
 def test_a_message_the_server_could_not_take_is_sent_again_once(
-    page: Page, site: HostSite, events: Any
+    page: Page, site: HostSite, events: Any, stack: Stack
 ) -> None:
     received: list[dict[str, Any]] = []
     page.on(
@@ -391,7 +391,8 @@ def test_a_message_the_server_could_not_take_is_sent_again_once(
     )
     # Another worker holds the conversation past the turn lock's timeout (10 s in the test
     # config), then its lease runs out: the first attempt is refused, the resend goes in.
-    redis.Redis(host="127.0.0.1", port=6379).set(f"teller:lock:{conversation}", "x", px=12_000)
+    lock_key = f"{stack.teller.env['REDIS_PREFIX']}lock:{conversation}"
+    redis.Redis(host="127.0.0.1", port=6379).set(lock_key, "x", px=12_000)
     say(page, "show my last 3 transactions")
     expect(page.locator(".typing")).to_be_visible()
     wait_for_bot(page, 2)
