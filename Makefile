@@ -20,7 +20,7 @@ model: install  ## train the NLU model if the data or config changed
 run: model  ## serve on 127.0.0.1:$${PORT:-8000} with local SecantusDB and the sandbox bank
 	scripts/run-local.sh
 
-test: install  ## start what the tests need and run them
+test: model  ## start what the tests need (the trained model too) and run them
 	scripts/test.sh
 
 lint: install
