@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def main() -> None:
     settings = load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per bank call is noise
     uvicorn.run(
         create_app(settings),
         host=settings.server.host,
