@@ -1,9 +1,11 @@
 import secrets
 import shutil
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from actions.bank_client import BankClient
 from bot.auth.notifier import DevOutbox
 from bot.auth.otp import OtpService
 from bot.config import PROJECT_ROOT, Settings
@@ -11,6 +13,7 @@ from bot.dialogue.domain import Domain, load_domain
 from bot.dialogue.manager import DialogueManager
 from tests.dialogue.chat import Chat
 from tests.dialogue.stand_ins import RESPONSES_YML, Directory, Ledger, build_actions
+from tests.support.sandbox import start_sandbox
 
 DOMAIN = PROJECT_ROOT / "bot" / "domain"
 
@@ -61,3 +64,22 @@ def manager(
 @pytest.fixture
 def chat(manager: DialogueManager) -> Chat:
     return Chat(manager)
+
+
+SANDBOX_API_KEY = secrets.token_urlsafe(24)
+
+
+@pytest.fixture(scope="module")
+def bank_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real sandbox bank over HTTP, fresh for each test module that asks for it."""
+    database = tmp_path_factory.mktemp("bank") / "bank.db"
+    url, stop = start_sandbox(f"sqlite+aiosqlite:///{database}", SANDBOX_API_KEY)
+    yield url
+    stop()
+
+
+@pytest.fixture
+async def bank(bank_url: str) -> AsyncIterator[BankClient]:
+    client = BankClient(bank_url, SANDBOX_API_KEY)
+    yield client
+    await client.aclose()

@@ -2,7 +2,6 @@
 OtpService delivering to the DevOutbox. Balances are read back from the bank."""
 
 import secrets
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,26 +19,9 @@ from bot.dialogue.domain import load_domain
 from bot.dialogue.manager import DialogueManager
 from tests.dialogue.chat import Chat, latest_code
 from tests.dialogue.conftest import DOMAIN
-from tests.support.sandbox import start_sandbox
 
 CUSTOMER = "cust-001"
 CURRENT = "acc-001-current"
-API_KEY = secrets.token_urlsafe(24)
-
-
-@pytest.fixture(scope="module")
-def bank_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    database = tmp_path_factory.mktemp("bank") / "bank.db"
-    url, stop = start_sandbox(f"sqlite+aiosqlite:///{database}", API_KEY)
-    yield url
-    stop()
-
-
-@pytest.fixture
-async def bank(bank_url: str) -> AsyncIterator[BankClient]:
-    client = BankClient(bank_url, API_KEY)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

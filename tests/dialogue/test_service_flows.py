@@ -2,7 +2,6 @@
 the real OtpService delivering to the DevOutbox. Card states are read back from the bank."""
 
 import secrets
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -17,25 +16,8 @@ from bot.config import Settings
 from bot.dialogue.domain import load_domain
 from bot.dialogue.manager import DialogueManager
 from tests.dialogue.chat import Chat, latest_code
-from tests.dialogue.conftest import DOMAIN
+from tests.dialogue.conftest import DOMAIN, SANDBOX_API_KEY
 from tests.support.sandbox import start_sandbox, unused_port
-
-API_KEY = secrets.token_urlsafe(24)
-
-
-@pytest.fixture(scope="module")
-def bank_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    database = tmp_path_factory.mktemp("bank") / "bank.db"
-    url, stop = start_sandbox(f"sqlite+aiosqlite:///{database}", API_KEY)
-    yield url
-    stop()
-
-
-@pytest.fixture
-async def bank(bank_url: str) -> AsyncIterator[BankClient]:
-    client = BankClient(bank_url, API_KEY, timeout=5)
-    yield client
-    await client.aclose()
 
 
 def manager_for(bank: BankClient, outbox: DevOutbox, settings: Settings) -> DialogueManager:
@@ -165,7 +147,7 @@ async def test_asking_to_freeze_signed_out_asks_to_sign_in(real_manager: Dialogu
 async def test_with_the_bank_down_nothing_is_asked_and_the_customer_is_told(
     outbox: DevOutbox, settings: Settings
 ) -> None:
-    async with BankClient(f"http://127.0.0.1:{unused_port()}", API_KEY, timeout=2) as down:
+    async with BankClient(f"http://127.0.0.1:{unused_port()}", SANDBOX_API_KEY, timeout=2) as down:
         chat = Chat(manager_for(down, outbox, settings), "cust-001")
         said = await chat.say("lost my card", "lost_or_stolen_card")
     assert said.startswith("Sorry, I can't reach the bank's systems right now")
@@ -175,8 +157,8 @@ async def test_with_the_bank_down_nothing_is_asked_and_the_customer_is_told(
 async def test_the_bank_going_down_after_the_code_says_the_card_is_not_frozen(
     tmp_path, outbox: DevOutbox, settings: Settings
 ) -> None:
-    url, stop = start_sandbox(f"sqlite+aiosqlite:///{tmp_path / 'bank.db'}", API_KEY)
-    async with BankClient(url, API_KEY, timeout=2) as client:
+    url, stop = start_sandbox(f"sqlite+aiosqlite:///{tmp_path / 'bank.db'}", SANDBOX_API_KEY)
+    async with BankClient(url, SANDBOX_API_KEY, timeout=2) as client:
         chat = Chat(manager_for(client, outbox, settings), "cust-003")
         await chat.send("card stolen", "lost_or_stolen_card")
         await chat.say("debit", "inform")
