@@ -1,5 +1,6 @@
 """Two Teller workers sharing MongoDB and Redis, agents made with the CLI, and the people
-on both ends: a customer on the REST channel and agents on the console's API and socket."""
+on both ends: a customer on the REST channel and agents on the console's API and socket,
+or in headless Chromium on the console page."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from playwright.sync_api import Browser, Page, sync_playwright
 from pymongo import MongoClient
 from websockets.sync.client import ClientConnection, connect
 
@@ -29,6 +31,7 @@ CONFIG = Path(__file__).with_name("config.yml")
 AGENT_SECRET = secrets.token_urlsafe(32)
 PASSWORD = "correct horse battery"
 REDIS_URL = "redis://127.0.0.1:6379/0"  # the stack's: the bus and locks live there
+CHROMIUM = "/usr/bin/chromium"
 
 
 @dataclass
@@ -192,3 +195,21 @@ def wait_until_nobody_online(console: AgentConsole, timeout: float = 10) -> None
     while console.queue()["agents_online"] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert console.queue()["agents_online"] == 0
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+def sign_in(page: Page, password: str = PASSWORD) -> None:
+    """Sign in to the console page as Ana."""
+    page.get_by_label("Name").fill("ana")
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password").press("Enter")

@@ -7,23 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Customer, text_of
-from tests.handoff.conftest import PASSWORD, Workers, customer_feed
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
+from tests.handoff.conftest import Workers, customer_feed, sign_in
 
 
 @pytest.fixture
@@ -33,12 +20,6 @@ def page(browser: Browser, workers: Workers, agent_names: Any) -> Iterator[Page]
     page.goto(workers.b.base_url + "/agent")
     yield page
     context.close()
-
-
-def sign_in(page: Page, password: str = PASSWORD) -> None:
-    page.get_by_label("Name").fill("ana")
-    page.get_by_label("Password").fill(password)
-    page.get_by_label("Password").press("Enter")
 
 
 def test_a_wrong_password_shows_an_error_and_no_console(page: Page) -> None:

@@ -8,9 +8,7 @@ import json
 import os
 import re
 import signal
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,62 +17,10 @@ import pytest
 import redis
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.support.sandbox import unused_port
 from tests.support.stack import Stack
-from tests.widget.conftest import AgentSide
+from tests.widget.conftest import AgentSide, HostSite, messages, say, wait_for_bot
 
 CHROMIUM = "/usr/bin/chromium"
-HOST_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Example Bank</title></head>
-<body>
-  <h1>Example Bank</h1>
-  <a href="/accounts">Your accounts</a>
-  <script>
-    // The bank's page asks its own backend for the signed-in customer's Teller token.
-    window.bankToken = async () => (await (await fetch("/teller-token")).json()).token;
-    window.forgedToken = () => "not-a-real-token";
-  </script>
-  <script src="{teller}/widget/widget.js" {attrs} defer></script>
-</body></html>"""
-
-
-class HostSite:
-    """A bank's website on its own origin: `/` embeds the widget, `/teller-token` signs in."""
-
-    def __init__(self, teller_url: str, token: str) -> None:
-        pages = {
-            "/": HOST_PAGE.format(teller=teller_url, attrs='data-token="bankToken"'),
-            "/anonymous": HOST_PAGE.format(teller=teller_url, attrs=""),
-            "/heartbeat": HOST_PAGE.format(
-                teller=teller_url, attrs='data-token="bankToken" data-heartbeat="1"'
-            ),
-            "/forged": HOST_PAGE.format(teller=teller_url, attrs='data-token="forgedToken"'),
-        }
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path == "/teller-token":
-                    body, kind = json.dumps({"token": token}), "application/json"
-                elif self.path in pages:
-                    body, kind = pages[self.path], "text/html"
-                else:
-                    self.send_error(404)
-                    return
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", unused_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture(scope="module")
@@ -107,26 +53,6 @@ def shots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("WIDGET_SHOTS", tmp_path))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def messages(page: Page) -> list[str]:
-    """The transcript as shown, in order: who said it and the text."""
-    items = page.locator("li.msg")
-    return [
-        f"{items.nth(i).locator('.who').inner_text()}: {items.nth(i).locator('.text').inner_text()}"
-        for i in range(items.count())
-    ]
-
-
-def say(page: Page, text: str) -> None:
-    page.get_by_label("Your message").fill(text)
-    page.get_by_label("Your message").press("Enter")
-
-
-def wait_for_bot(page: Page, count: int) -> None:
-    """Until `count` Teller/agent messages are shown and no turn is running."""
-    expect(page.locator("li.msg:not(.from-customer)")).to_have_count(count, timeout=15_000)
-    expect(page.locator(".typing")).to_be_hidden()
 
 
 def record_typing(page: Page) -> None:
