@@ -90,13 +90,7 @@ class TurnEngine:
             user_event = _user_event(inbound, parse, secret)
             # The dialogue numbers its events after the state's last_seq, so what this turn
             # records first is numbered and applied before the dialogue steps.
-            first = [
-                replace(event, seq=before.last_seq + i)
-                for i, event in enumerate((*opening, user_event), start=1)
-            ]
-            working = before.copy()
-            for event in first:
-                working.apply(event)
+            first, working = _numbered(before, (*opening, user_event))
             now = time.time()
             replies, after = await self._dialogue.step(
                 working, TurnInput(parse=parse, text=inbound.text, identity=identity, now=now)
@@ -128,12 +122,7 @@ class TurnEngine:
             planned = await events(before) if callable(events) else events
             if not planned:
                 return []
-            numbered = [
-                replace(event, seq=before.last_seq + i) for i, event in enumerate(planned, start=1)
-            ]
-            after = before.copy()
-            for event in numbered:
-                after.apply(event)
+            numbered, after = _numbered(before, planned)
             summary = _summary(before, after, time.time())
             await self._append(conversation_id, numbered, summary, after)
         if self._feed is not None:
@@ -156,13 +145,25 @@ class TurnEngine:
         await self._conversations.stored(after)
 
 
+def _numbered(
+    state: ConversationState, events: Sequence[Event]
+) -> tuple[list[Event], ConversationState]:
+    """`events` numbered after `state`, and a copy of `state` with them applied."""
+    numbered = [replace(event, seq=state.last_seq + i) for i, event in enumerate(events, 1)]
+    after = state.copy()
+    for event in numbered:
+        after.apply(event)
+    return numbered, after
+
+
 def _summary(
     before: ConversationState, after: ConversationState, now: float, opening: bool = False
 ) -> dict[str, Any]:
     """The conversation document's fields the agents' queue is listed and claimed by.
 
-    Written only when they change: most turns leave them alone, and the store keeps
-    `last_seq` current on every append regardless.
+    Written only when they change (or the conversation opens): most turns leave them
+    alone, so the document's `last_seq` is as of its last change; the event log and the
+    Redis seq marks, not the document, say where a conversation is.
     """
     if not opening and after.status == before.status and after.agent_id == before.agent_id:
         return {}
