@@ -19,11 +19,12 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from pymongo import MongoClient
 from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.conftest import Customer
+from tests.support.browser import chromium
 from tests.support.process import ROOT, ServerProcess, start_teller
 from tests.support.stack import Stack, running_stack
 
@@ -31,7 +32,6 @@ CONFIG = Path(__file__).with_name("config.yml")
 AGENT_SECRET = secrets.token_urlsafe(32)
 PASSWORD = "correct horse battery"
 REDIS_URL = "redis://127.0.0.1:6379/0"  # the stack's: the bus and locks live there
-CHROMIUM = "/usr/bin/chromium"
 
 
 @dataclass
@@ -199,13 +199,8 @@ def wait_until_nobody_online(console: AgentConsole, timeout: float = 10) -> None
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def sign_in(page: Page, password: str = PASSWORD) -> None:
