@@ -101,22 +101,6 @@ class MongoEventStore:
         with _unavailable_on_failure():
             await self._client.admin.command("ping")
 
-    async def create_conversation(self, record: ConversationRecord) -> None:
-        """Create the conversation document unless it exists (then it is left untouched)."""
-        fields = {
-            "customer_id": record.customer_id,
-            "channel": record.channel,
-            "created_at": record.created_at,
-            "updated_at": record.created_at,
-            "status": record.status,
-            "last_seq": record.last_seq,
-            "channel_user_id": record.channel_user_id,
-        }
-        with _unavailable_on_failure():
-            await self._conversations.update_one(
-                {"_id": record.id}, {"$setOnInsert": fields}, upsert=True
-            )
-
     async def get_conversation(self, conversation_id: str) -> ConversationRecord | None:
         with _unavailable_on_failure():
             doc = await self._conversations.find_one({"_id": conversation_id})

@@ -36,8 +36,6 @@ class ConversationRecord:
 
 
 class EventStore(Protocol):
-    async def create_conversation(self, record: ConversationRecord) -> None: ...
-
     async def get_conversation(self, conversation_id: str) -> ConversationRecord | None: ...
 
     async def append(

@@ -100,29 +100,6 @@ async def test_last_seq_never_goes_back(store: MongoEventStore) -> None:
     assert record is not None and record.last_seq == 12
 
 
-async def test_create_conversation_then_append(store: MongoEventStore) -> None:
-    conversation = new_id()
-    record = ConversationRecord(
-        id=conversation,
-        customer_id=None,
-        channel="whatsapp",
-        created_at=5.0,
-        channel_user_id="447700900123",
-    )
-    await store.create_conversation(record)
-    await store.create_conversation(ConversationRecord(conversation, "someone-else", "web", 9.0))
-    assert await store.get_conversation(conversation) == record  # the second create changed nothing
-
-    await store.append(conversation, turn(1), summary(3, status="agent"))
-    updated = await store.get_conversation(conversation)
-    assert updated is not None
-    assert (updated.status, updated.last_seq, updated.channel_user_id) == (
-        "agent",
-        3,
-        "447700900123",
-    )
-
-
 async def test_a_taken_seq_fails_only_its_own_caller_in_a_batch(store: MongoEventStore) -> None:
     taken, others = new_id(), [new_id() for _ in range(30)]
     await store.append(taken, turn(1, "first writer"), summary(3))
