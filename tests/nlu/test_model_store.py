@@ -67,9 +67,12 @@ def test_changed_data_retrains_and_replaces_the_stale_model(small: NluSettings) 
     assert [p.name for p in small.model_dir.iterdir()] == [new.fingerprint]
 
 
-def test_corrupt_model_is_rebuilt(small: NluSettings) -> None:
+@pytest.mark.parametrize("part", ["arrays.npz", "encoder.onnx", "tokenizer.json"])
+def test_corrupt_model_is_rebuilt(small: NluSettings, part: str) -> None:
     trained = load_or_train(small)
-    (small.model_dir / trained.fingerprint / "arrays.npz").write_bytes(b"not numpy")
+    (small.model_dir / trained.fingerprint / part).write_bytes(b"not what it should be")
+    with pytest.raises(ModelError):
+        NluModel.load(small.model_dir / trained.fingerprint, small.fallback_threshold)
     rebuilt = load_or_train(small)
     assert rebuilt.report is not None
     assert rebuilt.parse("hello", TODAY).intent.name == "greet"
