@@ -8,6 +8,7 @@ the same lock, so a conversation's log is written by one writer at a time on any
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -68,8 +69,10 @@ class TurnEngine:
 
     async def handle(self, identity: Identity, inbound: InboundMessage) -> TurnOutcome:
         """Run one turn; raises ConversationNotFound, StoreUnavailable or LockTimeout."""
-        parse = (parse_payload(inbound.payload) if inbound.payload else None) or self._nlu.parse(
-            inbound.text
+        # A parse is a few ms of encoder work that releases the GIL: on a worker thread it
+        # leaves the event loop free for other turns' I/O and uses a second core.
+        parse = (parse_payload(inbound.payload) if inbound.payload else None) or (
+            await asyncio.to_thread(self._nlu.parse, inbound.text)
         )
         conversation_id = inbound.conversation_id or uuid.uuid4().hex
         async with self._lock.hold(conversation_id):
