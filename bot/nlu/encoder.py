@@ -59,9 +59,9 @@ def weights_identity() -> str:
     return f"{WEIGHTS_PACKAGE}=={importlib.metadata.version(WEIGHTS_PACKAGE)}"
 
 
-def export(target: Path, source: Path | None = None) -> None:
-    """Write `encoder.onnx` and `tokenizer.json` for the weights in `source` into `target`."""
-    source = source or weights_dir()
+def export(target: Path) -> None:
+    """Write `encoder.onnx` and `tokenizer.json` for the installed weights into `target`."""
+    source = weights_dir()
     config = json.loads((source / "config.json").read_text(encoding="utf-8"))
     # Training-time only, like onnx itself.
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -122,18 +122,19 @@ class SentenceEncoder:
         """(len(texts), dimensions) float32, `workers` texts at a time (onnxruntime
         releases the GIL, so threads use as many cores)."""
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            vectors = list(pool.map(self.encode_one, texts, chunksize=64))
+            vectors = list(pool.map(self.encode_one, texts))
         return np.stack(vectors) if vectors else np.zeros((0, self.dimensions), np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:
         ids = np.array([self._tokenizer.encode(text).ids], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
-        (pooled,) = self._session.run(None, feed)
+        (pooled,) = self._session.run(None, {"input_ids": ids})
         return pooled[0] / max(float(np.linalg.norm(pooled[0])), 1e-12)
 
 
 def _bert_graph(config: dict, weights: dict[str, np.ndarray]) -> onnx.ModelProto:
-    """A BERT encoder with mean pooling as ONNX (opset 17), weights as initialisers."""
+    """A BERT encoder with mean pooling as ONNX (opset 17), weights as initialisers.
+
+    One unpadded text a run (see SentenceEncoder), so there is no attention mask."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -180,14 +181,6 @@ def _bert_graph(config: dict, weights: dict[str, np.ndarray]) -> onnx.ModelProto
     token_type = const("token_type", weights[prefix + "embeddings.token_type_embeddings.weight"][0])
     h = op("Add", [op("Add", [words, positions], "wp"), token_type], "embedded")
     h = norm(h, "embeddings.LayerNorm")
-    # Padding: -10000 added to attention scores of padded keys; mean over real tokens.
-    mask = op("Cast", ["attention_mask"], "mask", to=TensorProto.FLOAT)
-    keys_mask = op("Unsqueeze", [mask, ints("a12", 1, 2)], "mask4")
-    padding = op(
-        "Mul",
-        [op("Sub", [scalar("one", 1.0), keys_mask], "pad"), scalar("minus", -1e4)],
-        "padding",
-    )
     split = ints("split", 0, 0, heads, hidden // heads)
     merge = ints("merge", 0, 0, hidden)
     scale = scalar("scale", 1.0 / np.sqrt(hidden // heads))
@@ -201,7 +194,7 @@ def _bert_graph(config: dict, weights: dict[str, np.ndarray]) -> onnx.ModelProto
         k = per_head(dense(h, f"{layer}.attention.self.key"), [0, 2, 3, 1], f"{layer}/k")
         v = per_head(dense(h, f"{layer}.attention.self.value"), [0, 2, 1, 3], f"{layer}/v")
         scores = op("Mul", [op("MatMul", [q, k], f"{layer}/qk"), scale], f"{layer}/scaled")
-        probs = op("Softmax", [op("Add", [scores, padding], f"{layer}/masked")], f"{layer}/p")
+        probs = op("Softmax", [scores], f"{layer}/p", axis=-1)
         context = op("MatMul", [probs, v], f"{layer}/ctx")
         context = op("Transpose", [context], f"{layer}/ctx_t", perm=[0, 2, 1, 3])
         context = op("Reshape", [context, merge], f"{layer}/ctx_m")
@@ -221,18 +214,12 @@ def _bert_graph(config: dict, weights: dict[str, np.ndarray]) -> onnx.ModelProto
         gelu = op("Mul", [gelu, scalar(f"{layer}/half", 0.5)], f"{layer}/gelu")
         out = dense(gelu, f"{layer}.output.dense")
         h = norm(op("Add", [h, out], f"{layer}/res2"), f"{layer}.output.LayerNorm")
-    token_mask = op("Unsqueeze", [mask, ints("a2", 2)], "mask3")
-    summed = op(
-        "ReduceSum", [op("Mul", [h, token_mask], "masked"), ints("a1", 1)], "sum", keepdims=0
-    )
-    count = op("ReduceSum", [mask, ints("a1b", 1)], "count", keepdims=1)
-    pooled = op("Div", [summed, count], "pooled")
+    pooled = op("ReduceMean", [h], "pooled", axes=[1], keepdims=0)
     graph = helper.make_graph(
         nodes,
         "sentence_encoder",
         [
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),
-            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "tokens"]),
         ],
         [helper.make_tensor_value_info(pooled, TensorProto.FLOAT, ["batch", hidden])],
         initialisers,

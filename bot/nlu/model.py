@@ -30,7 +30,7 @@ from bot.nlu.entities import EntityExtractor, Lexicon
 from bot.nlu.training_data import TrainingData, load_training_data, training_files
 from bot.nlu.types import FALLBACK_INTENT, IntentScore, Parse
 
-FORMAT_VERSION = 2  # 2: the semantic model and its encoder
+FORMAT_VERSION = 3  # 2: the semantic model and its encoder; 3: its graph takes no mask
 RANKING_SIZE = 5
 _MODEL_JSON = "model.json"
 _ARRAYS = "arrays.npz"
