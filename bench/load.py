@@ -4,7 +4,7 @@ Starts SecantusDB (or uses $MONGODB_URI), the sandbox bank and one Teller server
 separate processes on loopback, then runs N concurrent senders, each holding its own
 conversations as a signed-in customer, and prints turns/s and latency percentiles.
 
-    .venv/bin/python bench/load.py --senders 16 --turns 4000
+    .venv/bin/python bench/load.py --senders 16 --turns 4000 [--script chat]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -105,11 +106,29 @@ async def sender(
         connection.close()
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(process_cpu_seconds(int(child)) for child in children)
+
+
+def machine_busy_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
-async def run(base_url: str, script: tuple[str, ...], senders: int, turns: int) -> None:
+async def run(
+    base_url: str, teller_pid: int, script: tuple[str, ...], senders: int, turns: int
+) -> None:
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         tokens = [
             (await client.post("/dev/token", json={"customer_id": c})).json()["token"]
@@ -121,11 +140,20 @@ async def run(base_url: str, script: tuple[str, ...], senders: int, turns: int) 
     )
     latencies: list[float] = []
     per_sender = max(1, turns // senders)
+    teller_cpu, (busy, total), own_cpu = (
+        process_cpu_seconds(teller_pid),
+        machine_busy_seconds(),
+        time.process_time(),
+    )
     started = time.perf_counter()
     await asyncio.gather(
         *(sender(base_url, tokens[i % 3], script, per_sender, latencies) for i in range(senders))
     )
     elapsed = time.perf_counter() - started
+    teller_cpu = process_cpu_seconds(teller_pid) - teller_cpu
+    own_cpu = time.process_time() - own_cpu
+    busy_after, total_after = machine_busy_seconds()
+    busy_share = (busy_after - busy) / (total_after - total)
     latencies.sort()
     print(f"senders            {senders}")
     print(f"turns              {len(latencies)}")
@@ -134,6 +162,10 @@ async def run(base_url: str, script: tuple[str, ...], senders: int, turns: int) 
     print(f"latency p95 ms     {percentile(latencies, 0.95) * 1000:.1f}")
     print(f"latency p99 ms     {percentile(latencies, 0.99) * 1000:.1f}")
     print(f"latency mean ms    {statistics.fmean(latencies) * 1000:.1f}")
+    n = len(latencies)
+    teller_ms, own_ms = teller_cpu / n * 1000, own_cpu / n * 1000
+    print(f"CPU ms per turn    Teller {teller_ms:.2f}, load generator {own_ms:.2f}")
+    print(f"machine CPU busy   {busy_share:.0%} of {os.cpu_count()} cores")
 
 
 def main() -> None:
@@ -144,7 +176,16 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, running_stack(Path(tmp)) as stack:
         print(f"script             {args.script}")
-        asyncio.run(run(stack.teller.base_url, SCRIPTS[args.script], args.senders, args.turns))
+        assert stack.teller.process is not None
+        asyncio.run(
+            run(
+                stack.teller.base_url,
+                stack.teller.process.pid,
+                SCRIPTS[args.script],
+                args.senders,
+                args.turns,
+            )
+        )
 
 
 if __name__ == "__main__":
