@@ -22,6 +22,7 @@ import json
 import logging
 import shutil
 import tempfile
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,6 +101,7 @@ class SentenceEncoder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        self.directory = directory
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1  # one core a parse; parallelism is across texts
         options.inter_op_num_threads = 1
@@ -113,6 +115,26 @@ class SentenceEncoder:
             raise EncoderError(f"{directory}: cannot load the sentence encoder: {exc}") from exc
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
+
+    @classmethod
+    def exported(cls) -> SentenceEncoder:
+        """The installed weights, exported into a temporary directory that lives as long
+        as the encoder (a trained model saves from it without exporting again)."""
+        directory = Path(tempfile.mkdtemp(prefix="teller-encoder-"))
+        try:
+            export(directory)
+            encoder = cls(directory)
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        weakref.finalize(encoder, shutil.rmtree, directory, True)
+        return encoder
+
+    def save(self, target: Path) -> None:
+        """Copy the encoder's files into `target` (a model directory)."""
+        if target.resolve() != self.directory.resolve():
+            for name in (ONNX_FILE, TOKENIZER_FILE):
+                shutil.copyfile(self.directory / name, target / name)
 
     @property
     def dimensions(self) -> int:

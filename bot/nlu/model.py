@@ -70,16 +70,13 @@ class NluModel:
         fingerprint: str = "",
     ) -> NluModel:
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="teller-encoder-") as workdir:
-            sentence_encoder.export(Path(workdir))
-            encoder = sentence_encoder.SentenceEncoder(Path(workdir))
-            classifier = IntentClassifier.train(
-                [e.text for e in data.examples],
-                [e.intent for e in data.examples],
-                data.regexes,
-                config,
-                encoder,
-            )
+        classifier = IntentClassifier.train(
+            [e.text for e in data.examples],
+            [e.intent for e in data.examples],
+            data.regexes,
+            config,
+            sentence_encoder.SentenceEncoder.exported(),
+        )
         model = cls(
             classifier,
             EntityExtractor(Lexicon.from_training(data)),
@@ -114,7 +111,7 @@ class NluModel:
         }
         (directory / _MODEL_JSON).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         np.savez(directory / _ARRAYS, **self.classifier.arrays())
-        sentence_encoder.export(directory)  # deterministic: the same graph the model trained on
+        self.classifier.encoder.save(directory)
 
     @classmethod
     def load(cls, directory: str | Path, fallback_threshold: float) -> NluModel:
@@ -136,7 +133,8 @@ class NluModel:
 
 
 def fingerprint(data_path: Path, config: ClassifierConfig = DEFAULT_CONFIG) -> str:
-    """Hash of the training files (names and bytes), the pipeline config and the format."""
+    """Hash of the training files (names and bytes), the pipeline config, the format and
+    the encoder weights' package version."""
     digest = hashlib.sha256()
     settings: dict[str, Any] = {
         "format": FORMAT_VERSION,
