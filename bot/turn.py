@@ -12,6 +12,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -58,9 +59,11 @@ class TurnEngine:
         store: EventStore,
         conversations: Conversations,
         lock: TurnLock,
+        parsing: Executor,
         feed: Feed | None = None,
     ) -> None:
         self._nlu = nlu
+        self._parsing = parsing
         self._dialogue = dialogue
         self._store = store
         self._conversations = conversations
@@ -69,10 +72,12 @@ class TurnEngine:
 
     async def handle(self, identity: Identity, inbound: InboundMessage) -> TurnOutcome:
         """Run one turn; raises ConversationNotFound, StoreUnavailable or LockTimeout."""
-        # A parse is a few ms of encoder work that releases the GIL: on a worker thread it
-        # leaves the event loop free for other turns' I/O and uses a second core.
+        # A parse is a few ms of encoder work that releases the GIL: on a parsing thread it
+        # leaves the event loop free for other turns' I/O and uses another core.
         parse = (parse_payload(inbound.payload) if inbound.payload else None) or (
-            await asyncio.to_thread(self._nlu.parse, inbound.text)
+            await asyncio.get_running_loop().run_in_executor(
+                self._parsing, self._nlu.parse, inbound.text
+            )
         )
         conversation_id = inbound.conversation_id or uuid.uuid4().hex
         async with self._lock.hold(conversation_id):
