@@ -1,6 +1,7 @@
 """NLU benchmark: train the shipped pipeline on nlu_data/ once, then score held-out sets.
 
     .venv/bin/python bench/nlu.py [--banking77] [--oos] [--entities] [--noisy] [--teller]
+                                  [--clinc]
 
 With no flag every benchmark runs (a few minutes on 2 cores). Always printed: training
 seconds, model size and parse p50/p99 (one thread, model loaded from disk). Per flag:
@@ -11,13 +12,16 @@ seconds, model size and parse p50/p99 (one thread, model loaded from disk). Per 
   out_of_scope or nlu_fallback);
 - --entities: entity precision/recall/F1 on tests/nlu/data/entities.yml;
 - --noisy: accuracy on the typo-noised test copy (scripts/noisy_banking77.py) and the drop;
-- --teller: intent and entity scores on tests/nlu/data/heldout.yml (our own intents).
+- --teller: intent and entity scores on tests/nlu/data/heldout.yml (our own intents);
+- --clinc: CLINC150 test queries of the intents that mean one of ours (CLINC_TO_TELLER),
+  an outside test written by other people: accuracy and the share rejected.
 Nothing here reads test labels before the model is trained and saved.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -38,10 +42,40 @@ TODAY = date(2026, 11, 18)  # the reference date the entity annotations were wri
 PARSES = 2000
 REJECTED = {FALLBACK_INTENT, "out_of_scope"}
 DATA = PROJECT_ROOT / "tests/nlu/data"
+FLAGS = ("banking77", "oos", "entities", "noisy", "teller", "clinc")
+# CLINC150 intents whose every query is one of Teller's intents; the ambiguous ones
+# (report_fraud, freeze_account, international_fees, damaged_card, new_card, ...) are left out.
+CLINC_TO_TELLER = {
+    "balance": "check_balance",
+    "transfer": "transfer_money",
+    "transactions": "transaction_history",
+    "spending_history": "transaction_history",
+    "pin_change": "change_pin",
+    "report_lost_card": "lost_or_stolen_card",
+    "card_declined": "declined_card_payment",
+    "replacement_card_duration": "card_delivery_estimate",
+    "greeting": "greet",
+    "goodbye": "goodbye",
+    "thank_you": "thank_you",
+    "yes": "affirm",
+    "no": "deny",
+    "cancel": "cancel",
+    "what_can_i_ask_you": "help",
+}
 
 
 def banking77_test() -> list[Example]:
     return read_csv(datasets_dir() / "banking77/test.csv")
+
+
+def clinc_outside_test() -> list[Example]:
+    """CLINC150 `test` queries of the mapped intents, under Teller's intent names."""
+    test = json.loads((datasets_dir() / "clinc150/data_full.json").read_text())["test"]
+    return [
+        Example(CLINC_TO_TELLER[intent], text, (), "clinc150/test")
+        for text, intent in test
+        if intent in CLINC_TO_TELLER
+    ]
 
 
 def scored(model: NluModel, examples: list[Example]) -> Evaluation:
@@ -69,12 +103,11 @@ def timing(model: NluModel, texts: list[str]) -> dict[str, tuple[float, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for flag in ("banking77", "oos", "entities", "noisy", "teller"):
+    for flag in FLAGS:
         parser.add_argument(f"--{flag}", action="store_true")
     parser.add_argument("--data", type=Path, default=PROJECT_ROOT / "nlu_data")
     args = parser.parse_args()
-    chosen = {f for f in ("banking77", "oos", "entities", "noisy", "teller") if getattr(args, f)}
-    chosen = chosen or {"banking77", "oos", "entities", "noisy", "teller"}
+    chosen = {f for f in FLAGS if getattr(args, f)} or set(FLAGS)
 
     threshold = load_settings().nlu.fallback_threshold
     data = load_training_data(args.data)
@@ -117,6 +150,15 @@ def main() -> None:
     if "teller" in chosen:
         print("\n== Teller's own intents (tests/nlu/data/heldout.yml)")
         print(format_evaluation(scored(model, load_training_data(DATA / "heldout.yml").examples)))
+
+    if "clinc" in chosen:
+        outside = clinc_outside_test()
+        result = scored(model, outside)
+        print(f"\n== CLINC150 test, {len(CLINC_TO_TELLER)} intents mapped to ours ({len(outside)})")
+        print(f"accuracy      {result.accuracy:.4f}")
+        print(f"rejected      {rejected_share(model, outside):.4f}")
+        print("most confused (gold -> predicted: count)")
+        print("\n".join(f"  {g} -> {q}: {n}" for g, q, n in result.confusions[:5]))
 
     print(f"\nparse ms      ({PARSES} parses of BANKING77 test messages, one thread, model loaded)")
     for name, (p50, p99) in timing(model, [e.text for e in test]).items():
