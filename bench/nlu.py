@@ -78,6 +78,11 @@ def clinc_outside_test() -> list[Example]:
     ]
 
 
+def print_confusions(result: Evaluation) -> None:
+    print("most confused (gold -> predicted: count)")
+    print("\n".join(f"  {g} -> {q}: {n}" for g, q, n in result.confusions[:5]))
+
+
 def scored(model: NluModel, examples: list[Example]) -> Evaluation:
     return evaluate(model, examples, TODAY)
 
@@ -128,8 +133,7 @@ def main() -> None:
         print(f"\n== BANKING77 test.csv ({result.examples} messages, 77-way)")
         print(f"accuracy      {result.accuracy:.4f}")
         print(f"macro-F1      {result.macro_f1:.4f}")
-        print("most confused (gold -> predicted: count)")
-        print("\n".join(f"  {g} -> {q}: {n}" for g, q, n in result.confusions[:5]))
+        print_confusions(result)
     if "oos" in chosen:
         oos = load_training_data(DATA / "out_of_scope.yml").examples
         print(f"\n== out of scope ({len(oos)} held-out messages; {len(test)} BANKING77 test)")
@@ -150,15 +154,13 @@ def main() -> None:
     if "teller" in chosen:
         print("\n== Teller's own intents (tests/nlu/data/heldout.yml)")
         print(format_evaluation(scored(model, load_training_data(DATA / "heldout.yml").examples)))
-
     if "clinc" in chosen:
         outside = clinc_outside_test()
         result = scored(model, outside)
         print(f"\n== CLINC150 test, {len(CLINC_TO_TELLER)} intents mapped to ours ({len(outside)})")
         print(f"accuracy      {result.accuracy:.4f}")
         print(f"rejected      {rejected_share(model, outside):.4f}")
-        print("most confused (gold -> predicted: count)")
-        print("\n".join(f"  {g} -> {q}: {n}" for g, q, n in result.confusions[:5]))
+        print_confusions(result)
 
     print(f"\nparse ms      ({PARSES} parses of BANKING77 test messages, one thread, model loaded)")
     for name, (p50, p99) in timing(model, [e.text for e in test]).items():
