@@ -72,7 +72,7 @@ async def build_services(settings: Settings, secrets: Secrets) -> AsyncIterator[
     redis = connect_redis(settings.stores.redis_url)
     bank = BankClient(bank_base_url(settings), secrets.bank_api_key, settings.bank.timeout_seconds)
     # One parsing thread a core: more threads only fight over the GIL (bench/load.py chat:
-    # 452 turns/s with 2 threads, 335 with asyncio's default pool of 6).
+    # 424-438 turns/s with 2 threads, 335 with asyncio's default pool of 6).
     parsing = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="parse")
     handoff: Handoff | None = None
     try:

@@ -26,9 +26,9 @@ def test_paraphrases_are_closer_than_different_requests(encoder: SentenceEncoder
 
 
 def test_a_vector_does_not_depend_on_its_batch(encoder: SentenceEncoder) -> None:
-    """Padding to the longest message of a batch must not leak into shorter ones."""
+    """Training encodes many texts across threads; each must get the vector its parse gets."""
     texts = ["hi", "what is the exchange rate for dollars to euros today please", "lost card"]
-    batched = encoder.encode(texts)
+    batched = encoder.encode(texts, workers=2)
     alone = np.stack([encoder.encode_one(t) for t in texts])
     assert np.allclose(batched, alone, atol=1e-4)
     assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-5)
