@@ -113,6 +113,12 @@ class IntentClassifier:
         )
         return cls(featurizer, encoder, labels, lexical, semantic, config.semantic_weight)
 
+    def knows_a_word(self, text: str) -> bool:
+        """Whether the text has one word (or n-gram) of the training vocabulary, counting
+        the words it has once its typos are repaired ("hullo" is "hello")."""
+        known = self.featurizer.known_words
+        return known(text) > 0 or known(self._speller.correct(text)) > 0
+
     def rank(self, text: str) -> list[IntentScore]:
         """Every intent with its probability, most likely first."""
         idx, values = self.featurizer.transform_one(text)

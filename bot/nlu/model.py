@@ -95,7 +95,7 @@ class NluModel:
         understood = top.confidence >= self.fallback_threshold
         # Not one known word ("flibber jabber"): whatever class the bias favours, it is
         # not understanding, so the dialogue's clarify-then-handoff fallback applies.
-        understood = understood and self.classifier.featurizer.known_words(text) > 0
+        understood = understood and self.classifier.knows_a_word(text)
         intent = top if understood else IntentScore(FALLBACK_INTENT, top.confidence)
         entities = self.extractor.extract(text, today or date.today())
         return Parse(text, intent, ranking, entities)

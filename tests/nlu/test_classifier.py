@@ -58,6 +58,12 @@ def test_empty_and_odd_input_still_parses(model: NluModel) -> None:
         assert len(parse.ranking) == RANKING_SIZE
 
 
+def test_a_message_whose_only_word_is_a_typo_is_still_understood(model: NluModel) -> None:
+    """ "hullo" has no known word, but is one edit from "hello": it is a greeting, while
+    gibberish with nothing close stays nlu_fallback (test_banking77)."""
+    assert model.parse("hullo", TODAY).intent.name == "greet"
+
+
 def test_typos_and_case_do_not_change_the_intent(model: NluModel) -> None:
     assert model.parse("WHATS MY BALNCE", TODAY).intent.name == "check_balance"
     assert model.parse("tranfser 30 to bob", TODAY).intent.name == "transfer_money"
