@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import PROJECT_ROOT, load_settings
-from bot.nlu.banking77 import datasets_dir, read_csv
+from bot.nlu.banking77 import DATASETS, read_csv
 from bot.nlu.evaluate import Evaluation, evaluate, format_evaluation
 from bot.nlu.model import NluModel
 from bot.nlu.training_data import Example, load_training_data
@@ -69,12 +69,12 @@ CLINC_CONVERSATIONAL = {
 
 
 def banking77_test() -> list[Example]:
-    return read_csv(datasets_dir() / "banking77/test.csv")
+    return read_csv(DATASETS / "banking77/test.csv")
 
 
 def clinc_test(mapping: dict[str, str]) -> list[Example]:
     """CLINC150 `test` queries of the mapped intents, under Teller's intent names."""
-    test = json.loads((datasets_dir() / "clinc150/data_full.json").read_text())["test"]
+    test = json.loads((DATASETS / "clinc150/data_full.json").read_text())["test"]
     return [
         Example(mapping[intent], text, (), "clinc150/test")
         for text, intent in test

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.nlu.banking77 import datasets_dir, read_csv
+from bot.nlu.banking77 import DATASETS, read_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +54,7 @@ def render(csv_path: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", type=Path, default=datasets_dir() / "banking77/train.csv")
+    parser.add_argument("--csv", type=Path, default=DATASETS / "banking77/train.csv")
     parser.add_argument("--out", type=Path, default=ROOT / "nlu_data/banking77.yml")
     args = parser.parse_args()
     args.out.write_text(render(args.csv), encoding="utf-8")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.nlu.banking77 import clean_text, datasets_dir
+from bot.nlu.banking77 import DATASETS, clean_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,7 +64,7 @@ def render(header: str, texts: list[str]) -> str:
 
 
 def main() -> None:
-    source = datasets_dir() / "clinc150"
+    source = DATASETS / "clinc150"
     data = json.loads((source / "data_full.json").read_text(encoding="utf-8"))
     domains = json.loads((source / "domains.json").read_text(encoding="utf-8"))
     intents = out_of_scope_intents(domains)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.nlu.banking77 import datasets_dir
+from bot.nlu.banking77 import DATASETS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +59,7 @@ def noisy(text: str, rng: random.Random) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", type=Path, default=datasets_dir() / "banking77/test.csv")
+    parser.add_argument("--csv", type=Path, default=DATASETS / "banking77/test.csv")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/data/banking77_test_noisy.csv")
     args = parser.parse_args()
     rng = random.Random(SEED)

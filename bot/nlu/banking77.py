@@ -9,28 +9,15 @@ domain agree on names: lower-case, anything outside [a-z0-9_] dropped.
 from __future__ import annotations
 
 import csv
-import os
 import re
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
 from bot.nlu.training_data import Example
 
+# BANKING77 and CLINC150, vendored in the project (each folder's README: source, licence, rules).
+DATASETS = PROJECT_ROOT / "datasets"
 _NOT_NAME = re.compile(r"[^a-z0-9_]+")
-
-
-def datasets_dir() -> Path:
-    """The team's shared data sets: $TELLER_DATASETS, else `shared/datasets` beside the repo.
-
-    A git worktree sits one level deeper than the main checkout, so both are tried.
-    """
-    if env := os.environ.get("TELLER_DATASETS"):
-        return Path(env)
-    candidates = [
-        PROJECT_ROOT.parent / "shared/datasets",
-        PROJECT_ROOT.parents[1] / "shared/datasets",
-    ]
-    return next((c for c in candidates if c.is_dir()), candidates[0])
 
 
 def intent_name(category: str) -> str:

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.nlu.banking77 import datasets_dir, intent_name, read_csv
+from bot.nlu.banking77 import DATASETS, intent_name, read_csv
 from bot.nlu.evaluate import evaluate
 from bot.nlu.model import NluModel
 from bot.nlu.training_data import load_training_data
@@ -36,7 +36,7 @@ def test_category_names_become_snake_case_intents() -> None:
 
 def test_the_committed_training_file_is_what_the_script_writes() -> None:
     committed = (PROJECT_ROOT / "nlu_data/banking77.yml").read_text(encoding="utf-8")
-    assert render(datasets_dir() / "banking77/train.csv") == committed
+    assert render(DATASETS / "banking77/train.csv") == committed
     data = load_training_data(PROJECT_ROOT / "nlu_data/banking77.yml")
     assert len(data.intents) == 77 and len(data.examples) > 9_900
 
@@ -75,7 +75,7 @@ def test_transactional_and_banking77_intents_are_told_apart(
 
 
 def test_banking77_test_accuracy_stays_above_the_floor(model: NluModel) -> None:
-    sample = read_csv(datasets_dir() / "banking77/test.csv")[::4]  # 770 messages, all 77 intents
+    sample = read_csv(DATASETS / "banking77/test.csv")[::4]  # 770 messages, all 77 intents
     result = evaluate(model, sample, TODAY)
     assert result.accuracy >= ACCURACY_FLOOR
     assert len(result.intents) == 77
@@ -84,7 +84,7 @@ def test_banking77_test_accuracy_stays_above_the_floor(model: NluModel) -> None:
 
 
 def test_typos_lower_case_and_emoji_cost_little_accuracy(model: NluModel) -> None:
-    clean = read_csv(datasets_dir() / "banking77/test.csv")[1::4]
+    clean = read_csv(DATASETS / "banking77/test.csv")[1::4]
     noisy_copy = read_csv(PROJECT_ROOT / "bench/data/banking77_test_noisy.csv")[1::4]
     assert [e.intent for e in clean] == [e.intent for e in noisy_copy]
     drop = evaluate(model, clean, TODAY).accuracy - evaluate(model, noisy_copy, TODAY).accuracy
