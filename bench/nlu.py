@@ -22,7 +22,6 @@ Nothing here reads test labels before the model is trained and saved.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -33,9 +32,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import PROJECT_ROOT, load_settings
-from bot.nlu.banking77 import DATASETS, read_csv
-from bot.nlu.evaluate import Evaluation, evaluate, format_evaluation
 from bot.nlu.model import NluModel
+from bot.nlu.report.datasets import DATASETS, read_clinc150, read_csv
+from bot.nlu.report.evaluate import Evaluation, evaluate, format_evaluation
 from bot.nlu.training_data import Example, load_training_data
 from bot.nlu.types import FALLBACK_INTENT
 
@@ -74,7 +73,7 @@ def banking77_test() -> list[Example]:
 
 def clinc_test(mapping: dict[str, str]) -> list[Example]:
     """CLINC150 `test` queries of the mapped intents, under Teller's intent names."""
-    test = json.loads((DATASETS / "clinc150/data_full.json").read_text())["test"]
+    test = read_clinc150()["test"]
     return [
         Example(mapping[intent], text, (), "clinc150/test")
         for text, intent in test

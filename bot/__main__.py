@@ -16,8 +16,6 @@ from datetime import date
 from pathlib import Path
 
 from bot.config import load_settings
-from bot.nlu.banking77 import read_csv
-from bot.nlu.evaluate import evaluate, format_evaluation, write_report
 from bot.nlu.model import load_or_train
 from bot.nlu.training_data import Example, TrainingDataError, load_training_data
 
@@ -37,11 +35,21 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    # The offline report package (and matplotlib) only for this command, never for serving.
+    from bot.nlu.report.charts import ChartsUnavailable
+    from bot.nlu.report.evaluate import evaluate, format_evaluation, write_charts, write_report
+
     settings = load_settings(args.config).nlu
     model = load_or_train(settings)
     result = evaluate(model, _examples(args.file), args.today)
     print(format_evaluation(result))
-    print(f"report written to {write_report(result, args.report)} (+ .txt and PNG charts)")
+    path = write_report(result, args.report)
+    try:
+        write_charts(result, args.report)
+    except ChartsUnavailable as exc:
+        print(f"report written to {path} (+ .txt; {exc})")
+    else:
+        print(f"report written to {path} (+ .txt and PNG charts)")
     return 0
 
 
@@ -85,6 +93,8 @@ def _agents_add(args: argparse.Namespace) -> int:
 def _examples(path: Path) -> list[Example]:
     """A Rasa-format file or directory, or a BANKING77-style `text,category` CSV."""
     if path.suffix == ".csv":
+        from bot.nlu.report.datasets import read_csv
+
         try:
             return read_csv(path)
         except (OSError, ValueError, KeyError) as exc:

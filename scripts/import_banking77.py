@@ -4,7 +4,7 @@
 
 Reproducible: the same CSV gives byte-identical output (intents sorted, examples in
 file order, exact duplicates within an intent dropped). Category names are mapped to
-Teller intent names by `bot.nlu.banking77.intent_name` (lower-case, characters outside
+Teller intent names by `bot.nlu.report.datasets.intent_name` (lower-case, characters outside
 [a-z0-9_] dropped): "Refund_not_showing_up" -> "refund_not_showing_up",
 "reverted_card_payment?" -> "reverted_card_payment"; the other 75 are unchanged.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.nlu.banking77 import DATASETS, read_csv
+from bot.nlu.report.datasets import DATASETS, read_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 

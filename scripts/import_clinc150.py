@@ -16,13 +16,12 @@ CLINC150's `test` and `oos_test` never reach training.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.nlu.banking77 import DATASETS, clean_text
+from bot.nlu.report.datasets import clean_text, read_clinc150
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,9 +63,8 @@ def render(header: str, texts: list[str]) -> str:
 
 
 def main() -> None:
-    source = DATASETS / "clinc150"
-    data = json.loads((source / "data_full.json").read_text(encoding="utf-8"))
-    domains = json.loads((source / "domains.json").read_text(encoding="utf-8"))
+    data = read_clinc150("data_full.json")
+    domains = read_clinc150("domains.json")
     intents = out_of_scope_intents(domains)
     credit = (
         "# CLINC150: Larson et al., EMNLP-IJCNLP 2019; clinc/oos-eval, CC-BY-3.0 (see NOTICE).\n"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.nlu.banking77 import DATASETS
+from bot.nlu.report.datasets import DATASETS
 
 ROOT = Path(__file__).resolve().parent.parent
 

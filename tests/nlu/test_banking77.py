@@ -8,9 +8,9 @@ import random
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.nlu.banking77 import DATASETS, intent_name, read_csv
-from bot.nlu.evaluate import evaluate
 from bot.nlu.model import NluModel
+from bot.nlu.report.datasets import DATASETS, intent_name, read_csv
+from bot.nlu.report.evaluate import evaluate
 from bot.nlu.training_data import load_training_data
 from scripts.import_banking77 import render
 from scripts.noisy_banking77 import SEED, noisy

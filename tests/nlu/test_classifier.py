@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from bot.nlu.evaluate import evaluate
 from bot.nlu.model import RANKING_SIZE, NluModel
+from bot.nlu.report.evaluate import evaluate
 from bot.nlu.training_data import load_training_data
 from bot.nlu.types import FALLBACK_INTENT
 from tests.nlu.conftest import HELDOUT, TODAY

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.nlu.evaluate import evaluate
 from bot.nlu.model import NluModel
+from bot.nlu.report.evaluate import evaluate
 from bot.nlu.training_data import load_training_data
 from tests.nlu.conftest import TODAY  # Wednesday 2026-11-18
 

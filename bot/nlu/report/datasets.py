@@ -1,21 +1,23 @@
-"""BANKING77 (PolyAI, CC-BY-4.0) as Teller examples: intent names and CSV reading.
+"""The vendored data sets (datasets/): BANKING77 as Teller examples, CLINC150's JSON files.
 
-The data set's category names are mostly snake_case already; two are not
-("Refund_not_showing_up", "reverted_card_payment?"). `intent_name` is the one
-mapping used everywhere, so the imported training file, the benchmark and the
-domain agree on names: lower-case, anything outside [a-z0-9_] dropped.
+BANKING77 (PolyAI, CC-BY-4.0): the category names are mostly snake_case already; two
+are not ("Refund_not_showing_up", "reverted_card_payment?"). `intent_name` is the one
+mapping used everywhere, so the imported training file, the benchmark and the domain
+agree on names: lower-case, anything outside [a-z0-9_] dropped. CLINC150 (Larson et
+al., CC-BY-3.0) is read as published. Each folder's README.md gives the rules of use.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 from bot.config import PROJECT_ROOT
 from bot.nlu.training_data import Example
 
-# BANKING77 and CLINC150, vendored in the project (each folder's README: source, licence, rules).
 DATASETS = PROJECT_ROOT / "datasets"
 _NOT_NAME = re.compile(r"[^a-z0-9_]+")
 
@@ -45,3 +47,9 @@ def read_csv(path: str | Path) -> list[Example]:
         for i, row in enumerate(rows)
         if row["text"].strip()
     ]
+
+
+def read_clinc150(name: str = "data_full.json") -> Any:
+    """A CLINC150 file as published: `data_full.json` (split -> [text, intent] lists) or
+    `domains.json` (domain -> intents)."""
+    return json.loads((DATASETS / "clinc150" / name).read_text(encoding="utf-8"))

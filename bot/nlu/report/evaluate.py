@@ -17,6 +17,7 @@ from typing import Any
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from bot.nlu.model import NluModel
+from bot.nlu.report import charts
 from bot.nlu.training_data import EntitySpan, Example
 from bot.nlu.types import FALLBACK_INTENT, Entity
 
@@ -160,13 +161,20 @@ def format_per_intent(result: Evaluation) -> str:
 
 
 def write_report(result: Evaluation, directory: Path) -> Path:
-    """nlu_report.json (everything), nlu_report.txt (summary and per-intent F1), PNG charts."""
-    from bot.nlu.charts import write_charts  # matplotlib only when a report is asked for
-
+    """nlu_report.json (everything) and nlu_report.txt (summary and per-intent F1)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "nlu_report.json"
     path.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
     text = format_evaluation(result) + "\n\n" + format_per_intent(result) + "\n"
     (directory / "nlu_report.txt").write_text(text, encoding="utf-8")
-    write_charts(result, directory)
     return path
+
+
+def write_charts(result: Evaluation, directory: Path) -> list[Path]:
+    """The report's PNG charts; charts.ChartsUnavailable when matplotlib is not installed."""
+    return charts.write_charts(
+        {name: s.f1 for name, s in result.intents.items()},
+        result.matrix,
+        directory,
+        f"Per-intent F1 (accuracy {result.accuracy:.3f}, macro-F1 {result.macro_f1:.3f})",
+    )
