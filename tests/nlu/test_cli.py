@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,21 @@ def test_evaluate_prints_scores_and_writes_a_report(
     assert "per_intent" not in out and "check_balance" in (report / "nlu_report.txt").read_text()
     for chart in ("per_intent_f1.png", "confusion_worst.png"):
         assert (report / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_without_matplotlib_writes_the_report_and_says_how_to_get_charts(
+    config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` fails
+    report = tmp_path / "r"
+    assert main(["--config", str(config), "evaluate", str(HELDOUT), "--report", str(report)]) == 0
+    said = [line for line in capsys.readouterr().out.splitlines() if "teller[report]" in line]
+    assert len(said) == 1 and "report written to" in said[0]
+    assert (report / "nlu_report.json").exists() and (report / "nlu_report.txt").exists()
+    assert not list(report.glob("*.png"))
 
 
 def test_evaluate_reads_a_banking77_style_csv(
