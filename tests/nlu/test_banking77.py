@@ -34,6 +34,13 @@ def test_category_names_become_snake_case_intents() -> None:
         intent_name("??")
 
 
+def test_the_data_sets_are_vendored_in_the_project() -> None:
+    assert DATASETS == PROJECT_ROOT / "datasets"
+    for name in ("banking77/train.csv", "banking77/test.csv", "clinc150/data_full.json"):
+        path = (DATASETS / name).resolve()
+        assert path.is_relative_to(PROJECT_ROOT) and path.is_file(), name
+
+
 def test_the_committed_training_file_is_what_the_script_writes() -> None:
     committed = (PROJECT_ROOT / "nlu_data/banking77.yml").read_text(encoding="utf-8")
     assert render(DATASETS / "banking77/train.csv") == committed
