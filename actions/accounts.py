@@ -8,23 +8,34 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from actions.bank_client import Account, BankError, Transaction
-from actions.base import ActionContext, ActionResult, Reply, action
 from actions.formatting import account_label, day, money
 from actions.lookup import find_account
-from actions.replies import account_not_found, bank_unavailable
+from actions.replies import ACCOUNT_NOT_FOUND, BANK_UNAVAILABLE, account_not_found, bank_unavailable
+from bot.bank import Account, BankError, Transaction
+from bot.handlers import ActionContext, ActionResult, Reply, action
 
 DEFAULT_HISTORY = 5
 MAX_HISTORY = 50
 
 
-def _balance_line(account: Account, amount: Decimal, currency: str) -> str:
+def _balance_line(ctx: ActionContext, account: Account, amount: Decimal, currency: str) -> str:
     if account.kind == "credit_card" and amount < 0:
-        return f"{account_label(account)}: {money(-amount, currency)} owed"
-    return f"{account_label(account)}: {money(amount, currency)}"
+        return ctx.text(
+            "balance_line_owed", account=account_label(account), amount=money(-amount, currency)
+        )
+    return ctx.text("balance_line", account=account_label(account), amount=money(amount, currency))
 
 
-@action("check_balance")
+@action(
+    "check_balance",
+    says={
+        "utter_balance": ["lines"],
+        "balance_line": ["account", "amount"],
+        "balance_line_owed": ["account", "amount"],
+        **BANK_UNAVAILABLE,
+        **ACCOUNT_NOT_FOUND,
+    },
+)
 async def check_balance(ctx: ActionContext) -> ActionResult:
     """One account when the `account` slot names one, otherwise every account."""
     reference = str(ctx.slots.get("account") or "").strip()
@@ -41,7 +52,7 @@ async def check_balance(ctx: ActionContext) -> ActionResult:
         accounts = [account]
     by_account = {b.account_id: b for b in balances}
     lines = [
-        _balance_line(a, by_account[a.id].amount, by_account[a.id].currency)
+        _balance_line(ctx, a, by_account[a.id].amount, by_account[a.id].currency)
         for a in accounts
         if a.id in by_account
     ]
@@ -74,31 +85,71 @@ def _limit(raw: Any) -> int:
     return min(max(wanted, 1), MAX_HISTORY)
 
 
-def _period(account: Account | None, merchant: str, start: date | None, end: date | None) -> str:
+PERIOD_TEXTS = {
+    "period_account": ["account"],
+    "period_all_accounts": [],
+    "period_merchant": ["merchant"],
+    "period_day": ["day"],
+    "period_range": ["start", "end"],
+    "period_since": ["start"],
+    "period_until": ["end"],
+}
+
+
+def _period(
+    ctx: ActionContext,
+    account: Account | None,
+    merchant: str,
+    start: date | None,
+    end: date | None,
+) -> str:
     """The scope of a listing in words: " at Tesco from 1 Nov 2026 to 15 Nov 2026"."""
-    parts = [f" on your {account_label(account)}" if account else " on all your accounts"]
+    parts = [
+        ctx.text("period_account", account=account_label(account))
+        if account
+        else ctx.text("period_all_accounts")
+    ]
     if merchant:
-        parts.append(f" at {merchant}")
+        parts.append(ctx.text("period_merchant", merchant=merchant))
     if start and end and start == end:
-        parts.append(f" on {day(start)}")
+        parts.append(ctx.text("period_day", day=day(start)))
     elif start and end:
-        parts.append(f" from {day(start)} to {day(end)}")
+        parts.append(ctx.text("period_range", start=day(start), end=day(end)))
     elif start:
-        parts.append(f" since {day(start)}")
+        parts.append(ctx.text("period_since", start=day(start)))
     elif end:
-        parts.append(f" up to {day(end)}")
-    return "".join(parts)
+        parts.append(ctx.text("period_until", end=day(end)))
+    return "".join(f" {part}" for part in parts)
 
 
-def _line(txn: Transaction, accounts: Mapping[str, Account], several: bool) -> str:
+def _line(
+    ctx: ActionContext, txn: Transaction, accounts: Mapping[str, Account], several: bool
+) -> str:
     sign = "+" if txn.amount > 0 else ""
-    text = f"{day(txn.booked_at.date())} · {txn.merchant or txn.description} · "
-    text += sign + money(txn.amount, txn.currency)
+    said = {
+        "day": day(txn.booked_at.date()),
+        "what": txn.merchant or txn.description,
+        "amount": sign + money(txn.amount, txn.currency),
+    }
     account = accounts.get(txn.account_id)
-    return f"{text} ({account_label(account)})" if several and account else text
+    if several and account:
+        return ctx.text("transaction_line_on", **said, account=account_label(account))
+    return ctx.text("transaction_line", **said)
 
 
-@action("transaction_history")
+@action(
+    "transaction_history",
+    says={
+        "utter_transactions": ["lines", "count", "period"],
+        "utter_no_transactions": ["period"],
+        "utter_history_date_invalid": [],
+        "transaction_line": ["day", "what", "amount"],
+        "transaction_line_on": ["day", "what", "amount", "account"],
+        **PERIOD_TEXTS,
+        **BANK_UNAVAILABLE,
+        **ACCOUNT_NOT_FOUND,
+    },
+)
 async def transaction_history(ctx: ActionContext) -> ActionResult:
     """Last N (default 5), optionally on a date or range, at a merchant, on one account."""
     reference = str(ctx.slots.get("account") or "").strip()
@@ -123,11 +174,11 @@ async def transaction_history(ctx: ActionContext) -> ActionResult:
         )
     except BankError as exc:
         return bank_unavailable("transaction_history", exc)
-    period = _period(account, merchant, start, end)
+    period = _period(ctx, account, merchant, start, end)
     if not found:
         return ActionResult(replies=[Reply("utter_no_transactions", {"period": period})])
     by_id = {a.id: a for a in accounts}
     several = len({t.account_id for t in found}) > 1
-    lines = "\n".join(_line(t, by_id, several) for t in found)
+    lines = "\n".join(_line(ctx, t, by_id, several) for t in found)
     reply = Reply("utter_transactions", {"lines": lines, "count": len(found), "period": period})
     return ActionResult(replies=[reply])

@@ -1,4 +1,4 @@
-"""Typed async client for the bank's API (the sandbox speaks it; a real core would too).
+"""The bank port (`bot.bank.Bank`) over HTTP: the sandbox speaks this API, a real core would too.
 
 One shared `httpx.AsyncClient` keeps connections alive. Reads may be retried once when the
 connection drops; a payment POST is never retried here, because a retry that reaches the
@@ -8,7 +8,6 @@ safe, and that decision belongs to the caller.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,148 +15,25 @@ from urllib.parse import quote
 
 import httpx
 
+from bot.bank import (
+    Account,
+    Balance,
+    BankError,
+    BankRejected,
+    BankUnavailable,
+    Card,
+    CardChange,
+    Customer,
+    Delivery,
+    ExchangeRate,
+    Payee,
+    Payment,
+    PendingTransaction,
+    TopUp,
+    Transaction,
+)
+
 ACCOUNT_KINDS = {"CurrentAccount": "current", "Savings": "savings", "CreditCard": "credit_card"}
-
-
-class BankError(Exception):
-    """The bank could not be used as expected (bad credentials, malformed answer...)."""
-
-
-class BankUnavailable(BankError):
-    """Could not reach the bank, it timed out, or it failed (5xx).
-
-    `outcome_unknown` is True when the request may have reached the bank: for a payment
-    that means it may or may not have been made.
-    """
-
-    def __init__(self, message: str, *, outcome_unknown: bool = False) -> None:
-        super().__init__(message)
-        self.outcome_unknown = outcome_unknown
-
-
-class BankRejected(BankError):
-    """The bank understood and refused (4xx): `code` is its machine-readable reason."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class Customer:
-    id: str
-    name: str
-    first_name: str
-    phone: str
-    email: str
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    id: str
-    kind: str  # current | savings | credit_card
-    name: str
-    last4: str
-    currency: str
-
-
-@dataclass(frozen=True, slots=True)
-class Balance:
-    account_id: str
-    amount: Decimal  # negative: owed (an overdrawn account or a credit card balance)
-    currency: str
-
-
-@dataclass(frozen=True, slots=True)
-class Transaction:
-    id: str
-    account_id: str
-    booked_at: datetime
-    amount: Decimal  # signed: money in > 0, money out < 0
-    currency: str
-    description: str
-    merchant: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Payee:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Payment:
-    id: str
-    status: str
-    amount: Decimal
-    currency: str
-    payee_id: str
-    source_account_id: str
-    new_balance: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    status: str  # ordered | dispatched | delivered
-    ordered_at: datetime | None
-    dispatched_at: datetime | None
-    delivered_at: datetime | None
-    expected_on: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class Card:
-    id: str
-    account_id: str
-    kind: str  # debit | credit | virtual
-    scheme: str
-    last4: str
-    status: str  # active | frozen | cancelled | pending_activation
-    expires: date  # the first day of the expiry month (a card works to its month's end)
-    delivery: Delivery | None  # None: a virtual card, never posted
-
-
-@dataclass(frozen=True, slots=True)
-class CardChange:
-    card: Card
-    action_id: str
-    from_status: str
-    to_status: str
-    replayed: bool  # the same idempotency key was seen before: nothing changed this time
-
-
-@dataclass(frozen=True, slots=True)
-class PendingTransaction:
-    id: str
-    account_id: str
-    kind: str  # card_payment | transfer | cash_withdrawal
-    amount: Decimal  # money out, positive
-    currency: str
-    description: str
-    merchant: str | None
-    created_at: datetime
-    expected_on: date
-
-
-@dataclass(frozen=True, slots=True)
-class TopUp:
-    id: str
-    method: str  # card | bank_transfer
-    source: str
-    amount: Decimal
-    currency: str
-    status: str  # pending | completed | failed | reverted
-    reason: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ExchangeRate:
-    currency: str
-    rate: Decimal  # units of `currency` per 1 GBP
 
 
 def _signed(item: dict[str, Any]) -> Decimal:

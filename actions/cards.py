@@ -14,40 +14,46 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from actions.bank_client import BankError, BankRejected, BankUnavailable, Card, CardChange
-from actions.base import ActionContext, ActionResult, Reply, action
 from actions.formatting import day
-from actions.replies import bank_unavailable, payload
+from actions.replies import BANK_UNAVAILABLE, bank_unavailable, payload
+from bot.bank import BankError, BankRejected, BankUnavailable, Card, CardChange
+from bot.handlers import ActionContext, ActionResult, Reply, action
 
 log = logging.getLogger("actions.cards")
 
-KIND_NAMES = {"debit": "debit card", "credit": "credit card", "virtual": "virtual card"}
+KINDS = ("debit", "credit", "virtual")
 ELIGIBLE = {"freeze": ("active", "pending_activation"), "activate": ("pending_activation",)}
-STATE_WORDS = {
-    "active": "active",
-    "frozen": "frozen: payments and cash withdrawals are blocked",
-    "cancelled": "cancelled: it can't be used again",
-    "pending_activation": "not activated yet",
-}
+STATES = ("active", "frozen", "cancelled", "pending_activation")
 EXPIRING_DAYS = 60  # a card expiring within this many days is flagged
+# How a card is named: mid-sentence ("your debit card ••4417") and on its own (a button).
+LABELS = {
+    f"card_{form}_{kind}": ["last4"] for form in ("label", "title") for kind in (*KINDS, "other")
+}
+STATE_TEXTS = {f"card_state_{state}": [] for state in STATES}
 # What the NLU's `account` values say about a card: "credit card", "current account".
 _ACCOUNT_KINDS = {"credit_card": {"credit"}, "current": {"debit", "virtual"}}
 _KIND_WORDS = re.compile(r"\b(debit|credit|virtual)\b", re.IGNORECASE)
 _LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 
-def card_label(card: Card) -> str:
-    """ "debit card ••4417": how a card is named to the customer (never more than the last 4)."""
-    return f"{KIND_NAMES.get(card.kind, 'card')} ••{card.last4}"
+def card_label(ctx: ActionContext, card: Card, form: str = "label") -> str:
+    """ "debit card ••4417": how a card is named to the customer (never more than the last 4);
+    `form="title"` for a card named on its own, "Debit card ••4417"."""
+    kind = card.kind if card.kind in KINDS else "other"
+    return ctx.text(f"card_{form}_{kind}", last4=card.last4)
+
+
+def _state(ctx: ActionContext, card: Card) -> str:
+    return ctx.text(f"card_state_{card.status}") if card.status in STATES else card.status
 
 
 def _expiry(card: Card) -> str:
     return f"{card.expires:%m/%y}"
 
 
-def _card_buttons(cards: Sequence[Card]) -> tuple[tuple[str, str], ...]:
+def _card_buttons(ctx: ActionContext, cards: Sequence[Card]) -> tuple[tuple[str, str], ...]:
     return tuple(
-        (card_label(c).capitalize(), payload("inform", account=f"ending:{c.last4}")) for c in cards
+        (card_label(ctx, c, "title"), payload("inform", account=f"ending:{c.last4}")) for c in cards
     )
 
 
@@ -71,11 +77,27 @@ def _operation(ctx: ActionContext) -> str:
     return operation
 
 
-def _chosen(card: Card) -> dict[str, str]:
-    return {"card": card.id, "card_id": card.id, "card_label": card_label(card)}
+def _chosen(ctx: ActionContext, card: Card) -> dict[str, str]:
+    return {"card": card.id, "card_id": card.id, "card_label": card_label(ctx, card)}
 
 
-@action("offer_cards")
+CHOSEN = ["card_id", "card_label"]
+
+
+@action(
+    "offer_cards",
+    says={
+        **{f"utter_no_card_to_{operation}": ["states"] for operation in ELIGIBLE},
+        **{f"utter_cards_to_{operation}": ["note"] for operation in ELIGIBLE},
+        "card_state_line": ["card", "state"],
+        "card_already_frozen": ["card"],
+        "card_none": [],
+        **LABELS,
+        **STATE_TEXTS,
+        **BANK_UNAVAILABLE,
+    },
+    sets=CHOSEN,
+)
 async def offer_cards(ctx: ActionContext) -> ActionResult:
     """Before asking which card: stop if none is eligible, pick the one meant, or list them.
 
@@ -90,20 +112,34 @@ async def offer_cards(ctx: ActionContext) -> ActionResult:
         return bank_unavailable("offer_cards", exc)
     eligible = [c for c in cards if c.status in ELIGIBLE[operation]]
     if not eligible:
-        states = "; ".join(f"{card_label(c)}: {STATE_WORDS[c.status]}" for c in cards)
-        reply = Reply(f"utter_no_card_to_{operation}", {"states": states or "no cards"})
+        states = "; ".join(
+            ctx.text("card_state_line", card=card_label(ctx, c), state=_state(ctx, c))
+            for c in cards
+        )
+        reply = Reply(f"utter_no_card_to_{operation}", {"states": states or ctx.text("card_none")})
         return ActionResult(ok=False, error="no_eligible_card", replies=[reply])
     reference = str(ctx.slots.get("card") or "")
     matches = match_cards(eligible, reference) if reference else eligible
     frozen = [c for c in cards if c.status == "frozen"] if operation == "freeze" else []
     if len(matches) == 1 and (reference or not frozen):
-        return ActionResult(slots=_chosen(matches[0]))
-    note = "".join(f"Your {card_label(c)} is already frozen. " for c in frozen)
-    reply = Reply(f"utter_cards_to_{operation}", {"note": note}, _card_buttons(matches or eligible))
+        return ActionResult(slots=_chosen(ctx, matches[0]))
+    note = "".join(ctx.text("card_already_frozen", card=card_label(ctx, c)) for c in frozen)
+    buttons = _card_buttons(ctx, matches or eligible)
+    reply = Reply(f"utter_cards_to_{operation}", {"note": note}, buttons)
     return ActionResult(replies=[reply], slots={"card": None})
 
 
-@action("validate_card")
+@action(
+    "validate_card",
+    says={
+        "utter_card_not_eligible": ["card_label", "state"],
+        "utter_card_not_matched": ["reference"],
+        **LABELS,
+        **STATE_TEXTS,
+        **BANK_UNAVAILABLE,
+    },
+    sets=CHOSEN,
+)
 async def validate_card(ctx: ActionContext) -> ActionResult:
     """Exactly one eligible card must match what the customer said, else ask with buttons."""
     operation = _operation(ctx)
@@ -115,16 +151,17 @@ async def validate_card(ctx: ActionContext) -> ActionResult:
     reference = str(ctx.slots.get("card") or "")
     matches = match_cards(eligible, reference)
     if len(matches) == 1:
-        return ActionResult(slots=_chosen(matches[0]))
+        return ActionResult(slots=_chosen(ctx, matches[0]))
     named = match_cards(cards, reference) if reference else []
     if len(named) == 1 and named[0] not in eligible:  # a real card, in the wrong state
         reply = Reply(
             "utter_card_not_eligible",
-            {"card_label": card_label(named[0]), "state": STATE_WORDS[named[0].status]},
-            _card_buttons(eligible),
+            {"card_label": card_label(ctx, named[0]), "state": _state(ctx, named[0])},
+            _card_buttons(ctx, eligible),
         )
         return ActionResult(ok=False, error="card_not_eligible", replies=[reply])
-    reply = Reply("utter_card_not_matched", {"reference": reference}, _card_buttons(eligible))
+    buttons = _card_buttons(ctx, eligible)
+    reply = Reply("utter_card_not_matched", {"reference": reference}, buttons)
     return ActionResult(ok=False, error="card_not_matched", replies=[reply])
 
 
@@ -133,7 +170,7 @@ async def _change(ctx: ActionContext, operation: str) -> ActionResult:
     if not card_id or not ctx.idempotency_key:
         # A flow bug, not a customer problem: never change a card without an approved code.
         raise ValueError(f"{operation}_card needs the card_id slot and an idempotency key")
-    said = {"card_label": str(ctx.slots.get("card_label") or "card")}
+    said = {"card_label": str(ctx.slots.get("card_label") or ctx.text("card_unnamed"))}
     audit: dict[str, object] = {
         "card_id": card_id,
         "operation": operation,
@@ -170,12 +207,20 @@ async def _change(ctx: ActionContext, operation: str) -> ActionResult:
     return ActionResult(replies=[Reply(f"utter_card_{operation}_done", said)], audit=audit)
 
 
-@action("freeze_card")
+def _change_says(operation: str) -> dict[str, list[str]]:
+    outcomes = ("done", "refused", "unavailable", "unknown")
+    return {
+        **{f"utter_card_{operation}_{outcome}": ["card_label"] for outcome in outcomes},
+        "card_unnamed": [],
+    }
+
+
+@action("freeze_card", says=_change_says("freeze"))
 async def freeze_card(ctx: ActionContext) -> ActionResult:
     return await _change(ctx, "freeze")
 
 
-@action("activate_card")
+@action("activate_card", says=_change_says("activate"))
 async def activate_card(ctx: ActionContext) -> ActionResult:
     return await _change(ctx, "activate")
 
@@ -190,24 +235,47 @@ def _late(card: Card, today: date) -> bool:
     )
 
 
-def _delivery_line(card: Card, today: date) -> str:
+DELIVERY_TEXTS = {
+    "card_delivered_line": ["card", "day"],
+    "card_posted_line": ["card", "day", "expected"],
+    "card_ordered_line": ["card", "day", "expected"],
+    "card_ordered_recently_line": ["card", "expected"],
+    "card_expected_by": ["day"],
+    "card_late": ["line"],
+}
+
+
+def _delivery_line(ctx: ActionContext, card: Card, today: date) -> str:
     delivery = card.delivery
     assert delivery is not None
-    label = card_label(card).capitalize()
-    expected = f"expected by {day(delivery.expected_on)}" if delivery.expected_on else ""
+    label = card_label(ctx, card, "title")
+    expected = ctx.text("card_expected_by", day=day(delivery.expected_on))
+    if not delivery.expected_on:
+        expected = ""
     if delivery.status == "delivered" and delivery.delivered_at:
-        return f"{label}: delivered on {day(delivery.delivered_at.date())}, waiting to be activated"
+        return ctx.text("card_delivered_line", card=label, day=day(delivery.delivered_at.date()))
     if delivery.status == "dispatched" and delivery.dispatched_at:
-        text = f"{label}: posted on {day(delivery.dispatched_at.date())}, {expected}"
+        when = day(delivery.dispatched_at.date())
+        line = ctx.text("card_posted_line", card=label, day=when, expected=expected)
+    elif delivery.ordered_at:
+        when = day(delivery.ordered_at.date())
+        line = ctx.text("card_ordered_line", card=label, day=when, expected=expected)
     else:
-        ordered = day(delivery.ordered_at.date()) if delivery.ordered_at else "recently"
-        text = f"{label}: ordered on {ordered}, being made, {expected}"
-    if _late(card, today):
-        text += " (it's late)"
-    return text
+        line = ctx.text("card_ordered_recently_line", card=label, expected=expected)
+    return ctx.text("card_late", line=line) if _late(card, today) else line
 
 
-@action("card_delivery")
+@action(
+    "card_delivery",
+    says={
+        "utter_no_cards_on_the_way": [],
+        "utter_cards_late": ["lines"],
+        "utter_cards_on_the_way": ["lines"],
+        **DELIVERY_TEXTS,
+        **LABELS,
+        **BANK_UNAVAILABLE,
+    },
+)
 async def card_delivery(ctx: ActionContext) -> ActionResult:
     """Cards on their way, or delivered but not yet activated."""
     try:
@@ -223,25 +291,35 @@ async def card_delivery(ctx: ActionContext) -> ActionResult:
     ]
     if not coming:
         return ActionResult(replies=[Reply("utter_no_cards_on_the_way")])
-    lines = "\n".join(_delivery_line(c, today) for c in coming)
+    lines = "\n".join(_delivery_line(ctx, c, today) for c in coming)
     late = any(_late(c, today) for c in coming)
     reply = Reply("utter_cards_late" if late else "utter_cards_on_the_way", {"lines": lines})
     return ActionResult(replies=[reply])
 
 
-def _status_line(card: Card, today: date) -> str:
+def _status_line(ctx: ActionContext, card: Card, today: date) -> str:
     # A card works to the end of its expiry month: it stops on the 1st of the next one.
     expires_end = (card.expires.replace(day=28) + timedelta(days=4)).replace(day=1)
-    state = STATE_WORDS.get(card.status, card.status)
-    if expires_end <= today:
-        state = "expired"
-    text = f"{card_label(card).capitalize()} ({card.scheme}): {state}, expires {_expiry(card)}"
-    if today < expires_end <= today + timedelta(days=EXPIRING_DAYS) and card.status != "cancelled":
-        text += " (soon)"
-    return text
+    state = ctx.text("card_state_expired") if expires_end <= today else _state(ctx, card)
+    soon = today < expires_end <= today + timedelta(days=EXPIRING_DAYS)
+    key = "card_status_line_soon" if soon and card.status != "cancelled" else "card_status_line"
+    label = card_label(ctx, card, "title")
+    return ctx.text(key, card=label, scheme=card.scheme, state=state, expires=_expiry(card))
 
 
-@action("card_status")
+@action(
+    "card_status",
+    says={
+        "utter_no_cards": [],
+        "utter_card_status": ["lines"],
+        "card_status_line": ["card", "scheme", "state", "expires"],
+        "card_status_line_soon": ["card", "scheme", "state", "expires"],
+        "card_state_expired": [],
+        **STATE_TEXTS,
+        **LABELS,
+        **BANK_UNAVAILABLE,
+    },
+)
 async def card_status(ctx: ActionContext) -> ActionResult:
     """Every card with its state and expiry, so "why doesn't my card work" has an answer."""
     try:
@@ -251,5 +329,5 @@ async def card_status(ctx: ActionContext) -> ActionResult:
     if not cards:
         return ActionResult(replies=[Reply("utter_no_cards")])
     today = ctx.now.date()
-    lines = "\n".join(_status_line(c, today) for c in cards)
+    lines = "\n".join(_status_line(ctx, c, today) for c in cards)
     return ActionResult(replies=[Reply("utter_card_status", {"lines": lines})])

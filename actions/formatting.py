@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from actions.bank_client import Account
+from bot.bank import Account
 
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 

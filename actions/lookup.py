@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
-from actions.bank_client import Account, Payee
+from bot.bank import Account, Payee
 
 MATCH_THRESHOLD = 80  # below this a name is not a match ("al" is nobody)
 TIE_MARGIN = 5  # candidates this close to the best are equally likely: ask, never guess

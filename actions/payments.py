@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from actions.bank_client import BankClient, BankError, BankRejected, BankUnavailable, Payment
-from actions.base import ActionContext, ActionResult, Reply, action
 from actions.formatting import money
+from actions.replies import BANK_UNAVAILABLE
+from bot.bank import Bank, BankError, BankRejected, BankUnavailable, Payment
+from bot.handlers import ActionContext, ActionResult, Reply, action
 
 log = logging.getLogger("actions.payments")
 
@@ -24,7 +25,7 @@ REFUSALS = {
 }
 
 
-async def _new_balance(bank: BankClient, customer_id: str, payment: Payment) -> Decimal | None:
+async def _new_balance(bank: Bank, customer_id: str, payment: Payment) -> Decimal | None:
     if payment.new_balance is not None:
         return payment.new_balance
     try:
@@ -34,7 +35,21 @@ async def _new_balance(bank: BankClient, customer_id: str, payment: Payment) -> 
     return balances[0].amount if balances else None
 
 
-@action("transfer_money")
+SAID = ["amount", "currency", "payee", "source_account_name"]
+
+
+@action(
+    "transfer_money",
+    says={
+        "utter_transfer_done": [*SAID, "new_balance", "reference"],
+        "utter_transfer_insufficient_funds": SAID,
+        "utter_transfer_limit": SAID,
+        "utter_transfer_rejected": SAID,
+        "utter_transfer_unconfirmed": SAID,
+        "balance_unavailable": [],
+        **{key: SAID for key in BANK_UNAVAILABLE},
+    },
+)
 async def transfer_money(ctx: ActionContext) -> ActionResult:
     missing = [name for name in REQUIRED_SLOTS if not ctx.slots.get(name)]
     if missing or not ctx.idempotency_key:
@@ -87,7 +102,7 @@ async def transfer_money(ctx: ActionContext) -> ActionResult:
         | {
             "new_balance": money(new_balance, currency)
             if new_balance is not None
-            else "unavailable",
+            else ctx.text("balance_unavailable"),
             "reference": payment.id,
         },
     )

@@ -6,27 +6,36 @@ Which kind a flow lists is its preset `pending_kind` slot, so one action serves 
 
 from __future__ import annotations
 
-from actions.bank_client import BankError, PendingTransaction
-from actions.base import ActionContext, ActionResult, Reply, action
 from actions.formatting import day, money
-from actions.replies import bank_unavailable
+from actions.replies import BANK_UNAVAILABLE, bank_unavailable
+from bot.bank import BankError, PendingTransaction
+from bot.handlers import ActionContext, ActionResult, Reply, action
 
-KINDS = {  # (one, several)
-    "card_payment": ("card payment", "card payments"),
-    "transfer": ("transfer", "transfers"),
-    "cash_withdrawal": ("cash withdrawal", "cash withdrawals"),
-}
+KINDS = ("card_payment", "transfer", "cash_withdrawal")
+# Each kind named for one item and for several: "pending_card_payment", "pending_card_payments".
+NAMES = {f"pending_{kind}{plural}": [] for kind in KINDS for plural in ("", "s")}
 
 
-def _line(item: PendingTransaction) -> str:
-    what = item.merchant or item.description
-    return (
-        f"{day(item.created_at.date())} · {what} · {money(item.amount, item.currency)}"
-        f" · should clear by {day(item.expected_on)}"
+def _line(ctx: ActionContext, item: PendingTransaction) -> str:
+    return ctx.text(
+        "pending_line",
+        day=day(item.created_at.date()),
+        what=item.merchant or item.description,
+        amount=money(item.amount, item.currency),
+        clears=day(item.expected_on),
     )
 
 
-@action("pending_transactions")
+@action(
+    "pending_transactions",
+    says={
+        "utter_no_pending": ["what"],
+        "utter_pending": ["what", "lines", "count"],
+        "pending_line": ["day", "what", "amount", "clears"],
+        **NAMES,
+        **BANK_UNAVAILABLE,
+    },
+)
 async def pending_transactions(ctx: ActionContext) -> ActionResult:
     kind = str(ctx.slots.get("pending_kind") or "")
     if kind not in KINDS:
@@ -35,10 +44,10 @@ async def pending_transactions(ctx: ActionContext) -> ActionResult:
         items = await ctx.bank.list_pending_transactions(ctx.customer_id, kind)
     except BankError as exc:
         return bank_unavailable("pending_transactions", exc)
-    one, several = KINDS[kind]
+    several = ctx.text(f"pending_{kind}s")
     if not items:
         return ActionResult(replies=[Reply("utter_no_pending", {"what": several})])
-    what = one if len(items) == 1 else several
-    lines = "\n".join(_line(item) for item in items)
+    what = ctx.text(f"pending_{kind}") if len(items) == 1 else several
+    lines = "\n".join(_line(ctx, item) for item in items)
     reply = Reply("utter_pending", {"what": what, "lines": lines, "count": len(items)})
     return ActionResult(replies=[reply], audit={"count": len(items)})

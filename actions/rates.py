@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from actions.bank_client import BankError, ExchangeRate
-from actions.base import ActionContext, ActionResult, Reply, action
 from actions.formatting import SYMBOLS, money
-from actions.replies import bank_unavailable
+from actions.replies import BANK_UNAVAILABLE, bank_unavailable
+from bot.bank import BankError, ExchangeRate
+from bot.handlers import ActionContext, ActionResult, Reply, action
 
 POPULAR = ("EUR", "USD", "CHF", "JPY", "AUD", "CAD")
 _PENNY = Decimal("0.01")
@@ -31,7 +31,17 @@ def _amount(raw: object) -> Decimal | None:
     return amount if amount.is_finite() and amount > 0 else None
 
 
-@action("exchange_rates")
+@action(
+    "exchange_rates",
+    says={
+        "utter_rates": ["lines", "codes"],
+        "utter_rate_unsupported": ["currency", "codes"],
+        "utter_rate": ["currency", "rate", "conversion"],
+        "rate_line": ["units"],
+        "rate_conversion": ["amount", "buys", "foreign", "costs"],
+        **BANK_UNAVAILABLE,
+    },
+)
 async def exchange_rates(ctx: ActionContext) -> ActionResult:
     wanted = str(ctx.slots.get("currency") or "").strip().upper()
     try:
@@ -40,19 +50,24 @@ async def exchange_rates(ctx: ActionContext) -> ActionResult:
         return bank_unavailable("exchange_rates", exc)
     codes = ", ".join(sorted(rates))
     if not wanted or wanted == "GBP":
-        lines = "\n".join(f"£1 = {_units(rates[c])}" for c in POPULAR if c in rates)
+        lines = "\n".join(
+            ctx.text("rate_line", units=_units(rates[c])) for c in POPULAR if c in rates
+        )
         return ActionResult(replies=[Reply("utter_rates", {"lines": lines, "codes": codes})])
     rate = rates.get(wanted)
     if rate is None:
         reply = Reply("utter_rate_unsupported", {"currency": wanted, "codes": codes})
         return ActionResult(ok=False, error="currency_not_supported", replies=[reply])
-    said = {"currency": wanted, "rate": f"£1 = {_units(rate)}", "conversion": ""}
+    said = {"currency": wanted, "rate": ctx.text("rate_line", units=_units(rate)), "conversion": ""}
     amount = _amount(ctx.slots.get("amount"))
     if amount is not None:
         buys = (amount * rate.rate).quantize(_PENNY, ROUND_HALF_UP)
         costs = (amount / rate.rate).quantize(_PENNY, ROUND_HALF_UP)
-        said["conversion"] = (
-            f" At that rate {money(amount)} buys {money(buys, wanted)},"
-            f" and {money(amount, wanted)} costs {money(costs)}."
+        said["conversion"] = " " + ctx.text(
+            "rate_conversion",
+            amount=money(amount),
+            buys=money(buys, wanted),
+            foreign=money(amount, wanted),
+            costs=money(costs),
         )
     return ActionResult(replies=[Reply("utter_rate", said)])

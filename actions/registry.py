@@ -1,24 +1,14 @@
-"""The one call the engine makes to get every action handler by name."""
+"""The one call the composition root makes to get every action handler by name."""
 
 from __future__ import annotations
 
-import importlib
+# Importing an action module registers its handlers (`bot.handlers.action`).
+from actions import accounts, cards, payments, pending, rates, topups, validators
+from bot.handlers import REGISTRY, Action
 
-from actions.base import REGISTRY, Handler
-
-ACTION_MODULES = (
-    "actions.validators",
-    "actions.accounts",
-    "actions.payments",
-    "actions.cards",
-    "actions.pending",
-    "actions.topups",
-    "actions.rates",
-)
+MODULES = (accounts, cards, payments, pending, rates, topups, validators)
 
 
-def load_actions() -> dict[str, Handler]:
-    """Import the action modules (registering their handlers) and return the registry."""
-    for module in ACTION_MODULES:
-        importlib.import_module(module)
-    return REGISTRY
+def load_actions() -> dict[str, Action]:
+    """Every registered handler, by the name flows use for it."""
+    return dict(REGISTRY)

@@ -6,11 +6,15 @@ import json
 import logging
 from collections.abc import Iterable
 
-from actions.bank_client import Account, BankError
-from actions.base import ActionResult, Reply
 from actions.formatting import account_label
+from bot.bank import Account, BankError
+from bot.handlers import ActionResult, Reply
 
 log = logging.getLogger("actions")
+
+# What the shared results say, for the actions that return them to declare.
+BANK_UNAVAILABLE = {"utter_bank_unavailable": ()}
+ACCOUNT_NOT_FOUND = {"utter_account_not_found": ("account", "known")}
 
 
 def payload(intent: str, **entities: str) -> str:

@@ -9,11 +9,18 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from actions.bank_client import BankError
-from actions.base import ActionContext, ActionResult, Reply, action
 from actions.formatting import account_label, money
 from actions.lookup import find_account, match_payees
-from actions.replies import account_buttons, account_not_found, bank_unavailable, payload
+from actions.replies import (
+    ACCOUNT_NOT_FOUND,
+    BANK_UNAVAILABLE,
+    account_buttons,
+    account_not_found,
+    bank_unavailable,
+    payload,
+)
+from bot.bank import BankError
+from bot.handlers import ActionContext, ActionResult, Reply, action
 
 SUPPORTED_CURRENCY = "GBP"
 PAYABLE_KINDS = ("current", "savings")
@@ -25,7 +32,24 @@ def _payee_buttons(names: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple((name, payload("inform", payee=name)) for name in names)
 
 
-@action("validate_payee")
+def either(ctx: ActionContext, names: list[str]) -> str:
+    """ "Tom Baker or Tom Barker"; "A, B or C"."""
+    if len(names) < 2:
+        return "".join(names)
+    return ctx.text("either", first=", ".join(names[:-1]), last=names[-1])
+
+
+@action(
+    "validate_payee",
+    says={
+        "utter_no_payees": [],
+        "utter_payee_ambiguous": ["name", "options"],
+        "utter_payee_not_found": ["name", "known"],
+        "either": ["first", "last"],
+        **BANK_UNAVAILABLE,
+    },
+    sets=["payee_id"],
+)
 async def validate_payee(ctx: ActionContext) -> ActionResult:
     wanted = str(ctx.slots.get("payee") or "").strip()
     try:
@@ -41,7 +65,7 @@ async def validate_payee(ctx: ActionContext) -> ActionResult:
         names = [p.name for p in matches]
         reply = Reply(
             "utter_payee_ambiguous",
-            {"name": wanted, "options": " or ".join(names)},
+            {"name": wanted, "options": either(ctx, names)},
             _payee_buttons(names),
         )
         return ActionResult(ok=False, error="payee_ambiguous", replies=[reply])
@@ -52,25 +76,41 @@ async def validate_payee(ctx: ActionContext) -> ActionResult:
     return ActionResult(ok=False, error="payee_not_found", replies=[reply])
 
 
+AMOUNT_REASONS = {
+    "amount_unreadable": [],
+    "amount_not_positive": [],
+    "amount_more_than_pence": [],
+    "amount_too_large": [],
+}
+
+
 def _amount_problem(raw: object) -> tuple[Decimal | None, str]:
-    """(amount, "") when valid, else (None, the reason in words the customer understands)."""
+    """(amount, "") when valid, else (None, the response key saying why)."""
     text = _AMOUNT_NOISE.sub("", str(raw if raw is not None else ""))
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        return None, "I couldn't read that as an amount of money"
+        return None, "amount_unreadable"
     if not amount.is_finite():
-        return None, "I couldn't read that as an amount of money"
+        return None, "amount_unreadable"
     if amount <= 0:
-        return None, "it needs to be more than zero"
+        return None, "amount_not_positive"
     if amount != amount.quantize(Decimal("0.01")):
-        return None, "it can have at most two decimal places (pence)"
+        return None, "amount_more_than_pence"
     if amount >= MAX_AMOUNT:
-        return None, "it is more than can be sent in one transfer"
+        return None, "amount_too_large"
     return amount, ""
 
 
-@action("validate_amount")
+@action(
+    "validate_amount",
+    says={
+        "utter_currency_unsupported": ["currency"],
+        "utter_amount_invalid": ["reason"],
+        **AMOUNT_REASONS,
+    },
+    sets=["amount_text"],
+)
 async def validate_amount(ctx: ActionContext) -> ActionResult:
     currency = str(ctx.slots.get("currency") or SUPPORTED_CURRENCY).strip().upper()
     if currency != SUPPORTED_CURRENCY:
@@ -78,7 +118,7 @@ async def validate_amount(ctx: ActionContext) -> ActionResult:
         return ActionResult(ok=False, error="currency_unsupported", replies=[reply])
     amount, reason = _amount_problem(ctx.slots.get("amount"))
     if amount is None:
-        reply = Reply("utter_amount_invalid", {"reason": reason})
+        reply = Reply("utter_amount_invalid", {"reason": ctx.text(reason)})
         return ActionResult(ok=False, error="amount_invalid", replies=[reply])
     return ActionResult(
         slots={
@@ -89,7 +129,15 @@ async def validate_amount(ctx: ActionContext) -> ActionResult:
     )
 
 
-@action("validate_source_account")
+@action(
+    "validate_source_account",
+    says={
+        "utter_source_account_ineligible": ["account"],
+        **ACCOUNT_NOT_FOUND,
+        **BANK_UNAVAILABLE,
+    },
+    sets=["source_account_id", "source_account_name"],
+)
 async def validate_source_account(ctx: ActionContext) -> ActionResult:
     """No account named: the customer's primary current account."""
     reference = str(ctx.slots.get("source_account") or "").strip()

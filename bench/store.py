@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.events import BOT_MESSAGE, SLOT_SET, USER_MESSAGE, Event
-from bot.store.mongo import MongoEventStore
+from bot.store.mongo import connect_mongo
+from bot.store.mongo.events import MongoEventStore
 from tests.support.mongo import mongo_server, unique_db_name
 
 
@@ -45,13 +46,16 @@ async def writer(store: MongoEventStore, until: float, latencies: list[float]) -
 
 
 async def measure(uri: str, concurrency: int, seconds: float) -> None:
-    store = await MongoEventStore.connect(uri, unique_db_name("bench"))
+    client = connect_mongo(uri)
+    store = MongoEventStore(client.get_database(unique_db_name("bench")))
+    await store.open()
     latencies: list[float] = []
     started = time.perf_counter()
     until = started + seconds
     await asyncio.gather(*(writer(store, until, latencies) for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     await store.close()
+    await client.close()
     latencies.sort()
     p50, p99 = (latencies[int(len(latencies) * q)] * 1000 for q in (0.5, 0.99))
     print(

@@ -55,7 +55,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _agents_add(args: argparse.Namespace) -> int:
     """Create a console agent; the password is read from a prompt or stdin, never argv."""
-    from bot.handoff.agents import AgentDirectory, AgentError, check_new
+    from bot.handoff.agents import AgentError, Agents, check_new
+    from bot.store.mongo import connect_mongo
+    from bot.store.mongo.records import MongoAgentStore
 
     settings = load_settings(args.config)
     if not settings.stores.mongodb_uri:
@@ -75,11 +77,12 @@ def _agents_add(args: argparse.Namespace) -> int:
         return 2
 
     async def add() -> str:
-        directory = AgentDirectory(settings.stores.mongodb_uri, settings.stores.mongodb_db)
+        client = connect_mongo(settings.stores.mongodb_uri)
         try:
-            return (await directory.add(args.name, password, args.display_name)).name
+            agents = Agents(MongoAgentStore(client.get_database(settings.stores.mongodb_db)))
+            return (await agents.add(args.name, password, args.display_name)).name
         finally:
-            await directory.close()
+            await client.close()
 
     try:
         shown = asyncio.run(add())

@@ -90,11 +90,9 @@ class BankSettings:
 
 @dataclass(frozen=True, slots=True)
 class HandoffSettings:
-    """What the customer is told when queued, and when the bot offers a person by itself."""
+    """When the bot offers a person by itself, and how agents' presence and sign-in last.
+    What the customer is told is in `bot/domain/responses.yml`."""
 
-    expected_wait: str = "within 5 minutes"
-    opening_hours: str = "8am to 8pm, Monday to Saturday"
-    follow_up: str = "a colleague will reply here by the end of the next working day"
     presence_ttl_seconds: float = 30.0  # an agent whose console stops beating is offline
     failed_actions: int = 2  # this many failed actions in a row trigger `on_failures`
     on_failures: str = "offer"  # offer | queue

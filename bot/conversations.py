@@ -1,119 +1,162 @@
-"""Conversation state for the turn: a bounded in-process cache over the event log.
+"""Every write to a conversation goes through one unit of work: `Conversations.write`.
 
-The hot path never reads history: a conversation this worker has seen is served from the
-cache, and only a cold conversation (after a restart, or first seen on this worker) is
-rebuilt by replaying its events once.
+A customer's turn, an agent's reply or note, a claim, a hand back: each is a `Decide`
+function that adds events to a `Draft` of the conversation. The unit of work around it
+holds the conversation's lock (one writer at a time, on any worker), loads the state,
+lets `decide` add events (each numbered and applied as it is added), appends them to the
+log together with the conversation document's fields when the status or holder changed
+(the document's one writer), updates the cache and the seq mark, and then publishes the
+events, channel-neutral, on the bus.
 
-With several workers another one may have appended since this worker cached a state. Each
-append therefore leaves the conversation's last seq in Redis (`SeqMarks`); a load, made
-while the conversation's lock is held, compares it with the cached state and, on a
-mismatch, applies only the events it missed. Without Redis there is one worker and the
-cache is the truth.
+The hot path reads no history: a conversation this worker has seen is served from a
+bounded cache, and only a cold one (after a restart, or first seen on this worker) is
+rebuilt by replaying its events once. With several workers another one may have written
+since this worker cached a state, so each write leaves the conversation's last seq in
+Redis (`SeqMarks`); a load, under the lock, compares it with the cached state and applies
+only the events it missed.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
-from bot.dialogue.state import ConversationState
-from bot.store.ports import EventStore, StoreUnavailable
+from bot import events as ev
+from bot.auth.identity import Identity
+from bot.dialogue.state import ConversationState, Draft
+from bot.events import Event
+from bot.ports import (
+    Bus,
+    ConversationNotFound,
+    ConversationRecord,
+    EventStore,
+    SeqMarks,
+    StoreUnavailable,
+    TurnLock,
+)
 
 log = logging.getLogger(__name__)
 
 
-class ConversationNotFound(LookupError):
-    """Unknown, or owned by someone else: callers must not be able to tell which."""
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """Who opens a new conversation, and where."""
+
+    customer_id: str | None
+    channel: str
+    channel_user_id: str | None = None
 
 
-class SeqMarks(Protocol):
-    async def get(self, conversation_id: str) -> int | None: ...
-
-    async def set(self, conversation_id: str, seq: int) -> None: ...
+# Adds this write's events to the draft; raises to write nothing.
+Decide = Callable[[Draft], Awaitable[None]]
 
 
-class RedisSeqMarks:
-    """`{prefix}seq:{id}` -> last seq, kept a week (a missing mark only costs a store read)."""
+@dataclass(frozen=True, slots=True)
+class Written:
+    conversation_id: str
+    events: tuple[Event, ...]
+    before: ConversationState
+    state: ConversationState
 
-    def __init__(
-        self, redis: Redis, prefix: str = "teller:", ttl_seconds: int = 7 * 24 * 3600
-    ) -> None:
-        self._redis = redis
-        self._key = prefix + "seq:"
-        self._ttl = ttl_seconds
 
-    async def get(self, conversation_id: str) -> int | None:
-        try:
-            raw = await self._redis.get(self._key + conversation_id)
-        except RedisError as exc:
-            raise StoreUnavailable("cannot read the conversation's last seq") from exc
-        return None if raw is None else int(raw)
+def customer_topic(conversation_id: str) -> str:
+    """Where every client of one conversation listens, on any worker."""
+    return f"conv:{conversation_id}"
 
-    async def set(self, conversation_id: str, seq: int) -> None:
-        try:
-            await self._redis.set(self._key + conversation_id, seq, ex=self._ttl)
-        except RedisError as exc:
-            raise StoreUnavailable("cannot record the conversation's last seq") from exc
+
+def agents_topic(space: str) -> str:
+    """Where every open agent console listens; `space` (the database name) keeps
+    deployments sharing one Redis apart."""
+    return f"agents:{space}"
+
+
+def feed_payload(written: Written, kinds: frozenset[str]) -> dict[str, Any] | None:
+    """What the bus carries for a write: its events of `kinds`, as stored."""
+    events = [e.to_entry() for e in written.events if e.type in kinds]
+    if not events:
+        return None
+    return {
+        "type": "events",
+        "conversation_id": written.conversation_id,
+        "status": written.state.status,
+        "events": events,
+    }
 
 
 class Conversations:
     def __init__(
-        self, store: EventStore, capacity: int = 20_000, marks: SeqMarks | None = None
+        self,
+        *,
+        store: EventStore,
+        lock: TurnLock,
+        bus: Bus,
+        space: str,
+        marks: SeqMarks | None = None,
+        capacity: int = 20_000,
     ) -> None:
         self._store = store
-        self._capacity = capacity
+        self._lock = lock
+        self._bus = bus
+        self._agents_topic = agents_topic(space)
         self._marks = marks
+        self._capacity = capacity
         self._cache: OrderedDict[str, ConversationState] = OrderedDict()
 
-    async def load(self, conversation_id: str, customer_id: str | None) -> ConversationState:
-        """The current state, if `customer_id` owns the conversation (call under its lock)."""
-        state = await self.current(conversation_id)
-        if state.customer_id != customer_id:
-            raise ConversationNotFound(conversation_id)
-        return state
+    async def write(
+        self,
+        conversation_id: str,
+        decide: Decide,
+        *,
+        customer: Identity | None = None,
+        opening: Opening | None = None,
+    ) -> Written:
+        """Run one write; returns what it stored (no events if `decide` added none).
 
-    async def current(self, conversation_id: str) -> ConversationState:
-        """The current state whoever owns it: for agents (call under the conversation's lock)."""
+        `customer` writes only to a conversation that customer owns (staff writes pass
+        None); `opening` starts a new conversation. Raises ConversationNotFound,
+        StoreUnavailable, LockTimeout or SeqConflict (nothing is stored then).
+        """
+        async with self._lock.hold(conversation_id):
+            if opening is None:
+                before = await self._current(conversation_id)
+                if customer is not None and before.customer_id != customer.customer_id:
+                    raise ConversationNotFound(conversation_id)
+            else:
+                before = ConversationState(conversation_id)
+            draft = Draft(before.copy(), time.time())
+            if opening is not None:
+                draft.add(
+                    ev.CONVERSATION_STARTED,
+                    customer_id=opening.customer_id,
+                    channel=opening.channel,
+                )
+            await decide(draft)
+            written = Written(conversation_id, tuple(draft.events), before, draft.state)
+            if written.events:
+                await self._append(written, _document(written, draft.now, opening))
+        if written.events:
+            await self._publish(written)
+        return written
+
+    async def document(self, conversation_id: str) -> ConversationRecord | None:
+        return await self._store.get_conversation(conversation_id)
+
+    async def _current(self, conversation_id: str) -> ConversationState:
+        """The current state (call under the conversation's lock)."""
         state = self._cache.get(conversation_id)
         if state is None:
-            state = await self._replay(conversation_id)
-        elif self._marks is not None:
-            mark = await self._marks.get(conversation_id)
-            if mark != state.last_seq:
-                state = await self._catch_up(state)
-        self.remember(state)
+            events = await self._store.events(conversation_id)
+            if not events:
+                raise ConversationNotFound(conversation_id)
+            state = ConversationState.replay(conversation_id, events)
+        elif self._marks is not None and await self._marks.get(conversation_id) != state.last_seq:
+            state = await self._catch_up(state)
+        self._remember(state)
         return state
-
-    async def stored(self, state: ConversationState) -> None:
-        """`state` was just appended: cache it and tell the other workers its seq."""
-        self.remember(state)
-        if self._marks is None:
-            return
-        try:
-            await self._marks.set(state.conversation_id, state.last_seq)
-        except StoreUnavailable:
-            # The events are stored; without the mark another worker's cache cannot be
-            # trusted, and neither can ours next time: the store is asked then.
-            log.warning("seq mark for %s not written", state.conversation_id)
-
-    def remember(self, state: ConversationState) -> None:
-        self._cache[state.conversation_id] = state
-        self._cache.move_to_end(state.conversation_id)
-        if len(self._cache) > self._capacity:
-            self._cache.popitem(last=False)
-
-    def forget(self, conversation_id: str) -> None:
-        self._cache.pop(conversation_id, None)
-
-    async def _replay(self, conversation_id: str) -> ConversationState:
-        events = await self._store.events(conversation_id)
-        if not events:
-            raise ConversationNotFound(conversation_id)
-        return ConversationState.replay(conversation_id, events)
 
     async def _catch_up(self, cached: ConversationState) -> ConversationState:
         """Apply what other workers appended since `cached`; no history before it is read."""
@@ -122,3 +165,69 @@ class Conversations:
         for event in missed:
             state.apply(event)
         return state
+
+    async def _append(self, written: Written, document: dict[str, Any]) -> None:
+        try:
+            await self._store.append(written.conversation_id, written.events, document)
+        except BaseException:
+            self._cache.pop(written.conversation_id, None)
+            raise
+        self._remember(written.state)
+        if self._marks is None:
+            return
+        try:
+            await self._marks.set(written.conversation_id, written.state.last_seq)
+        except StoreUnavailable:
+            # The events are stored; without the mark another worker's cache cannot be
+            # trusted, and neither can ours: the store is asked next time.
+            self._cache.pop(written.conversation_id, None)
+            log.warning("seq mark for %s not written", written.conversation_id)
+
+    def _remember(self, state: ConversationState) -> None:
+        self._cache[state.conversation_id] = state
+        self._cache.move_to_end(state.conversation_id)
+        if len(self._cache) > self._capacity:
+            self._cache.popitem(last=False)
+
+    async def _publish(self, written: Written) -> None:
+        """After the events are stored: a lost publish costs latency, never a message
+        (clients replay from the store), so failures are logged, not raised."""
+        topics = [(customer_topic(written.conversation_id), ev.CUSTOMER_VISIBLE)]
+        if written.before.status != "bot" or written.state.status != "bot":
+            topics.append((self._agents_topic, ev.TRANSCRIPT))  # a person is involved
+        for topic, kinds in topics:
+            payload = feed_payload(written, kinds)
+            if payload is None:
+                continue
+            try:
+                await self._bus.publish(topic, payload)
+            except StoreUnavailable:
+                log.warning("could not publish on %s; clients will catch up by replay", topic)
+
+
+def _document(written: Written, now: float, opening: Opening | None) -> dict[str, Any]:
+    """The conversation document's fields, when this write changes them.
+
+    The document is the queue's index: it is written when a conversation opens or its
+    status or holder changes, so most turns leave it alone and its `last_seq` is as of
+    its last change; the event log and the seq marks, not the document, say where a
+    conversation is.
+    """
+    before, after = written.before, written.state
+    fields: dict[str, Any] = {}
+    if opening is not None:
+        fields |= {
+            "customer_id": opening.customer_id,
+            "channel": opening.channel,
+            "channel_user_id": opening.channel_user_id,
+            "created_at": now,
+        }
+    if opening is not None or (after.status, after.agent_id) != (before.status, before.agent_id):
+        fields |= {
+            "status": after.status,
+            "agent_id": after.agent_id,
+            "last_seq": after.last_seq,
+            "updated_at": now,
+            "status_since": now,
+        }
+    return fields

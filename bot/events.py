@@ -27,6 +27,10 @@ HANDOFF = "handoff"  # {status: queued|agent|bot|closed, reason, agent_id?}
 AGENT_MESSAGE = "agent_message"  # {agent_id, agent_name, text}: sent to the customer
 AGENT_NOTE = "agent_note"  # {agent_id, agent_name, text}: internal, never sent to the customer
 
+# What a customer's own clients may see, and what an agent's transcript shows.
+CUSTOMER_VISIBLE = frozenset({USER_MESSAGE, BOT_MESSAGE, AGENT_MESSAGE, HANDOFF})
+TRANSCRIPT = CUSTOMER_VISIBLE | {AGENT_NOTE}
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -49,3 +53,7 @@ class Event:
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Event:
         return cls(type=doc["type"], data=doc.get("data", {}), ts=doc["ts"], seq=doc["seq"])
+
+    def to_entry(self) -> dict[str, Any]:
+        """The event as the bus carries it and the agent console shows it."""
+        return {"seq": self.seq, "type": self.type, "data": self.data, "ts": self.ts}

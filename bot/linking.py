@@ -22,11 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
-
-from bot.auth.lockout import ExpiringCounters
+from bot.ports import AlreadyExists, Counters, LinkStore
 
 CODE_DIGITS = 6
 CODE_TTL_SECONDS = 600
@@ -54,46 +50,25 @@ class LinkOutcome(StrEnum):
 
 
 class AccountLinks:
-    """Link codes, channel links and their audit trail in MongoDB."""
+    """Link codes, channel links and their audit trail, over the `LinkStore` port."""
 
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], key: bytes, counters: ExpiringCounters):
-        self._codes = db["link_codes"]
-        self._links = db["channel_links"]
-        self._audit = db["link_events"]
+    def __init__(self, store: LinkStore, key: bytes, counters: Counters) -> None:
+        self._store = store
         self._key = key
         self._counters = counters
 
-    async def open(self) -> None:
-        await self._links.create_index(
-            [("channel", ASCENDING), ("channel_user_id", ASCENDING)], unique=True
-        )
-        await self._links.create_index([("customer_id", ASCENDING)])
-        await self._codes.create_index([("customer_id", ASCENDING)])
-
     async def issue_code(self, customer_id: str) -> LinkCode:
         """A fresh code for `customer_id`; any earlier unredeemed code of theirs stops working."""
-        now = time.time()
-        await self._codes.delete_many(
-            {"$or": [{"customer_id": customer_id}, {"expires_at": {"$lte": now}}]}
-        )
-        expires_at = now + CODE_TTL_SECONDS
+        expires_at = time.time() + CODE_TTL_SECONDS
         while True:
             code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-            try:
-                await self._codes.insert_one(
-                    {"_id": self._hash(code), "customer_id": customer_id, "expires_at": expires_at}
-                )
-                break
-            except DuplicateKeyError:  # another customer holds this code right now
-                continue
+            if await self._store.replace_code(self._hash(code), customer_id, expires_at):
+                break  # else another customer holds this code right now
         await self._record(LINK_CODE_ISSUED, customer_id=customer_id, expires_at=expires_at)
         return LinkCode(code, expires_at)
 
     async def customer_for(self, channel: str, channel_user_id: str) -> str | None:
-        link = await self._links.find_one(
-            {"channel": channel, "channel_user_id": channel_user_id}, {"customer_id": True}
-        )
-        return link["customer_id"] if link else None
+        return await self._store.customer_for(channel, channel_user_id)
 
     async def link(self, channel: str, channel_user_id: str, code: str) -> LinkOutcome:
         """Redeem `code` for this chat. Callers hold the chat's lock, so links never race."""
@@ -105,10 +80,8 @@ class AccountLinks:
         if await self.customer_for(channel, channel_user_id) is not None:
             await self._record(LINK_REFUSED, **who, reason=LinkOutcome.ALREADY_LINKED.value)
             return LinkOutcome.ALREADY_LINKED
-        redeemed = await self._codes.find_one_and_delete(
-            {"_id": self._hash(code), "expires_at": {"$gt": time.time()}}
-        )
-        if redeemed is None:
+        customer_id = await self._store.take_code(self._hash(code), time.time())
+        if customer_id is None:
             failures = await self._counters.incr(
                 f"link-failures:{channel}:{channel_user_id}", FAILURE_WINDOW_SECONDS
             )
@@ -116,22 +89,24 @@ class AccountLinks:
                 await self._counters.flag(blocked_key, FAILURE_WINDOW_SECONDS)
             await self._record(LINK_REFUSED, **who, reason=LinkOutcome.WRONG_CODE.value)
             return LinkOutcome.WRONG_CODE
-        customer_id = redeemed["customer_id"]
-        await self._links.insert_one({**who, "customer_id": customer_id, "linked_at": time.time()})
+        try:
+            await self._store.add_link(channel, channel_user_id, customer_id, time.time())
+        except AlreadyExists:
+            return LinkOutcome.ALREADY_LINKED
         await self._record(ACCOUNT_LINKED, **who, customer_id=customer_id, via="link_code")
         return LinkOutcome.LINKED
 
     async def unlink(self, channel: str, channel_user_id: str) -> bool:
         """Remove this chat's link; False if it had none."""
-        who = {"channel": channel, "channel_user_id": channel_user_id}
-        removed = await self._links.find_one_and_delete(who)
-        if removed is None:
+        customer_id = await self._store.remove_link(channel, channel_user_id)
+        if customer_id is None:
             return False
-        await self._record(ACCOUNT_UNLINKED, **who, customer_id=removed["customer_id"])
+        who = {"channel": channel, "channel_user_id": channel_user_id}
+        await self._record(ACCOUNT_UNLINKED, **who, customer_id=customer_id)
         return True
 
     def _hash(self, code: str) -> str:
         return hmac.new(self._key, f"link-code:{code}".encode(), hashlib.sha256).hexdigest()
 
     async def _record(self, event_type: str, **data: Any) -> None:
-        await self._audit.insert_one({"type": event_type, "data": data, "ts": time.time()})
+        await self._store.audit(event_type, data, time.time())

@@ -1,24 +1,17 @@
-"""The port through which anything not answering a request reaches a customer.
+"""How anything that answers no request reaches a customer: `Outbound.deliver`.
 
-A turn's own replies go back on the request that carried it. Everything else (an
-agent's reply, a handoff notice, a message to a customer whose socket reconnected on
-another worker) goes through `Outbound.deliver`, which picks the sender for the
-conversation's channel.
+A turn's own replies go back on the request that carried it. An agent's reply or a
+hand-over notice goes through here, to the sender registered for the conversation's
+channel. Channels whose clients follow the bus (the widget) are registered with a sender
+that has nothing left to do: the unit of work has already published the events.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
 
 from bot.messages import BotMessage
-from bot.store.ports import ConversationRecord
-
-
-class ChannelSender(Protocol):
-    async def send(self, conversation: ConversationRecord, messages: Sequence[BotMessage]) -> None:
-        """Deliver to the conversation's customer (e.g. `channel_user_id` on WhatsApp)."""
-        ...
+from bot.ports import ChannelSender, ConversationRecord
 
 
 class NoSender(LookupError):
@@ -28,9 +21,6 @@ class NoSender(LookupError):
 class Outbound:
     def __init__(self, senders: Mapping[str, ChannelSender]) -> None:
         self._senders = dict(senders)
-
-    def register(self, channel: str, sender: ChannelSender) -> None:
-        self._senders[channel] = sender
 
     async def deliver(
         self, conversation: ConversationRecord, messages: Sequence[BotMessage]

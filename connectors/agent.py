@@ -11,26 +11,65 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Cookie, FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Cookie, Depends, FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import HTTPConnection
 
 from bot.events import Event
-from bot.handoff.agents import Agent
-from bot.handoff.desk import DeskError
-from bot.handoff.feed import transcript_entry
+from bot.handoff.agents import Agent, Agents
+from bot.handoff.desk import Desk
 from bot.handoff.sessions import COOKIE, Sessions
-from bot.handoff.wiring import Handoff
-from bot.store.ports import StoreUnavailable
+from bot.ports import Bus, Presence, StoreUnavailable
+from connectors.deps import Provided
 from connectors.errors import ApiError, error_response
 
 STATIC = Path(__file__).resolve().parent / "static" / "agent"
 router = APIRouter()
 SessionCookie = Annotated[str | None, Cookie(alias=COOKIE)]
+
+
+@dataclass(frozen=True, slots=True)
+class Console:
+    """Everything the agent console needs, built once per worker by the composition root."""
+
+    agents: Agents
+    sessions: Sessions | None  # None: TELLER_AGENT_SECRET unset in production, console off
+    presence: Presence
+    desk: Desk
+    bus: Bus
+    agents_topic: str  # where every open console listens
+    beat_seconds: float  # how often an open console renews its agent's presence
+    secure_cookie: bool  # production: the session cookie only travels over HTTPS
+
+
+CONSOLE: Provided[Console] = Provided("console")
+
+
+def _console(connection: HTTPConnection) -> Console:
+    console = CONSOLE.get(connection)
+    if console.sessions is None:
+        raise ApiError(404, "console_off")
+    return console
+
+
+On = Annotated[Console, Depends(_console)]
+
+
+def _agent(console: On, session: SessionCookie = None) -> Agent:
+    assert console.sessions is not None
+    agent = console.sessions.verify(session)
+    if agent is None:
+        raise ApiError(401, "not_signed_in")
+    return agent
+
+
+SignedIn = Annotated[Agent, Depends(_agent)]
 
 
 class SignIn(BaseModel):
@@ -46,40 +85,22 @@ class Text(BaseModel):
     text: str = Field(max_length=4000)
 
 
-def _handoff(request: Request | WebSocket) -> Handoff:
-    return request.app.state.services.handoff
-
-
-def _sessions(request: Request | WebSocket) -> Sessions:
-    sessions = _handoff(request).sessions
-    if sessions is None:
-        raise ApiError(404, "console_off", "The agent console is not enabled.")
-    return sessions
-
-
-def _agent(request: Request, token: str | None) -> Agent:
-    agent = _sessions(request).verify(token)
-    if agent is None:
-        raise ApiError(401, "not_signed_in", "Sign in to the agent console.")
-    return agent
-
-
 def _events(recorded: list[Event]) -> dict[str, Any]:
-    return {"events": [transcript_entry(e) for e in recorded]}
+    return {"events": [e.to_entry() for e in recorded]}
 
 
 @router.get("/agent", include_in_schema=False)
-async def console_page(request: Request) -> FileResponse:
-    _sessions(request)
+async def console_page(console: On) -> FileResponse:
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
 
 @router.post("/agent/api/session")
-async def sign_in(body: SignIn, request: Request) -> Response:
-    handoff, sessions = _handoff(request), _sessions(request)
-    agent = await handoff.agents.sign_in(body.name.strip().lower(), body.password)
+async def sign_in(body: SignIn, console: On, connection: HTTPConnection) -> Response:
+    sessions = console.sessions
+    assert sessions is not None
+    agent = await console.agents.sign_in(body.name.strip().lower(), body.password)
     if agent is None:
-        return error_response(401, "bad_credentials", "That name and password don't match.")
+        return error_response(connection, 401, "bad_credentials")
     response = JSONResponse({"agent": {"id": agent.id, "name": agent.name}})
     response.set_cookie(
         COOKIE,
@@ -87,7 +108,7 @@ async def sign_in(body: SignIn, request: Request) -> Response:
         max_age=int(sessions.ttl_seconds),
         httponly=True,
         samesite="strict",
-        secure=handoff.secure_cookie,
+        secure=console.secure_cookie,
         path="/agent",
     )
     return response
@@ -101,85 +122,62 @@ async def sign_out() -> Response:
 
 
 @router.get("/agent/api/me")
-async def me(request: Request, session: SessionCookie = None) -> dict[str, Any]:
-    agent = _agent(request, session)
+async def me(agent: SignedIn) -> dict[str, Any]:
     return {"agent": {"id": agent.id, "name": agent.name}}
 
 
 @router.get("/agent/api/queue")
-async def queue(request: Request, session: SessionCookie = None) -> dict[str, Any]:
-    _agent(request, session)
-    handoff = _handoff(request)
-    items = await handoff.desk.queue()
+async def queue(agent: SignedIn, console: On) -> dict[str, Any]:
+    items = await console.desk.queue()
     return {
         "conversations": [item.to_dict() for item in items],
-        "agents_online": await handoff.presence.online(),
+        "agents_online": await console.presence.online(),
     }
 
 
 @router.get("/agent/api/canned")
-async def canned(request: Request, session: SessionCookie = None) -> dict[str, Any]:
-    _agent(request, session)
-    return {"canned": _handoff(request).desk.canned}
+async def canned(agent: SignedIn, console: On) -> dict[str, Any]:
+    return {"canned": console.desk.canned}
 
 
 @router.get("/agent/api/conversations/{conversation_id}")
-async def conversation(
-    conversation_id: str, request: Request, session: SessionCookie = None
-) -> dict[str, Any]:
-    _agent(request, session)
-    return await _handoff(request).desk.conversation(conversation_id)
+async def conversation(conversation_id: str, agent: SignedIn, console: On) -> dict[str, Any]:
+    return await console.desk.conversation(conversation_id)
 
 
 @router.post("/agent/api/conversations/{conversation_id}/claim")
-async def claim(
-    conversation_id: str, request: Request, session: SessionCookie = None
-) -> dict[str, Any]:
-    agent = _agent(request, session)
-    return _events(await _handoff(request).desk.claim(agent, conversation_id))
+async def claim(conversation_id: str, agent: SignedIn, console: On) -> dict[str, Any]:
+    return _events(await console.desk.claim(agent, conversation_id))
 
 
 @router.post("/agent/api/conversations/{conversation_id}/reply")
-async def reply(
-    conversation_id: str, body: Text, request: Request, session: SessionCookie = None
-) -> dict[str, Any]:
-    agent = _agent(request, session)
-    return _events(await _handoff(request).desk.reply(agent, conversation_id, body.text))
+async def reply(conversation_id: str, body: Text, agent: SignedIn, console: On) -> dict[str, Any]:
+    return _events(await console.desk.reply(agent, conversation_id, body.text))
 
 
 @router.post("/agent/api/conversations/{conversation_id}/note")
-async def note(
-    conversation_id: str, body: Text, request: Request, session: SessionCookie = None
-) -> dict[str, Any]:
-    agent = _agent(request, session)
-    return _events(await _handoff(request).desk.note(agent, conversation_id, body.text))
+async def note(conversation_id: str, body: Text, agent: SignedIn, console: On) -> dict[str, Any]:
+    return _events(await console.desk.note(agent, conversation_id, body.text))
 
 
 @router.post("/agent/api/conversations/{conversation_id}/handback")
-async def hand_back(
-    conversation_id: str, request: Request, session: SessionCookie = None
-) -> dict[str, Any]:
-    agent = _agent(request, session)
-    return _events(await _handoff(request).desk.hand_back(agent, conversation_id))
+async def hand_back(conversation_id: str, agent: SignedIn, console: On) -> dict[str, Any]:
+    return _events(await console.desk.hand_back(agent, conversation_id))
 
 
 @router.post("/agent/api/conversations/{conversation_id}/close")
-async def close(
-    conversation_id: str, request: Request, session: SessionCookie = None
-) -> dict[str, Any]:
-    agent = _agent(request, session)
-    return _events(await _handoff(request).desk.close_conversation(agent, conversation_id))
+async def close(conversation_id: str, agent: SignedIn, console: On) -> dict[str, Any]:
+    return _events(await console.desk.close_conversation(agent, conversation_id))
 
 
 @router.websocket("/agent/ws")
-async def live(socket: WebSocket) -> None:
+async def live(socket: WebSocket, console: Annotated[Console, Depends(CONSOLE.get)]) -> None:
     """Every transcript event of conversations people are involved in, as it is stored.
 
     While the socket is open its agent counts as online (presence beats); the browser sends
     nothing but may send anything as a keep-alive.
     """
-    handoff = _handoff(socket)
-    sessions = handoff.sessions
+    sessions = console.sessions
     agent = sessions.verify(socket.cookies.get(COOKIE)) if sessions is not None else None
     origin, host = socket.headers.get("origin"), socket.headers.get("host")
     await socket.accept()
@@ -189,17 +187,17 @@ async def live(socket: WebSocket) -> None:
         return
     receiver = asyncio.create_task(_until_closed(socket))
     try:
-        await handoff.presence.beat(agent.id)
-        async with handoff.bus.subscribe(handoff.agents_topic) as subscription:
+        await console.presence.beat(agent.id)
+        async with console.bus.subscribe(console.agents_topic) as subscription:
             await socket.send_json({"type": "ready", "agent": {"id": agent.id, "name": agent.name}})
-            next_beat = time.monotonic() + handoff.beat_seconds
+            next_beat = time.monotonic() + console.beat_seconds
             while not receiver.done():
                 message = await subscription.get(within=0.5)
                 if message is not None:
                     await socket.send_json(message[1])
                 if time.monotonic() >= next_beat:
-                    await handoff.presence.beat(agent.id)
-                    next_beat = time.monotonic() + handoff.beat_seconds
+                    await console.presence.beat(agent.id)
+                    next_beat = time.monotonic() + console.beat_seconds
     except (WebSocketDisconnect, RuntimeError):
         pass  # the console went away mid-send
     except StoreUnavailable:
@@ -208,7 +206,7 @@ async def live(socket: WebSocket) -> None:
     finally:
         receiver.cancel()
         with contextlib.suppress(Exception):
-            await handoff.presence.leave(agent.id)
+            await console.presence.leave(agent.id)
 
 
 async def _until_closed(socket: WebSocket) -> None:
@@ -218,11 +216,6 @@ async def _until_closed(socket: WebSocket) -> None:
 
 
 def install(app: FastAPI) -> None:
-    """Mount the console: routes, its static files, and the desk's error shape."""
-
-    async def desk_error(_: Request, exc: DeskError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
-
+    """Mount the console: its routes and static files."""
     app.include_router(router)
     app.mount("/agent/assets", StaticFiles(directory=STATIC), name="agent-assets")
-    app.add_exception_handler(DeskError, desk_error)

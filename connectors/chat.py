@@ -22,9 +22,9 @@ def identify(verifier: TokenVerifier, authorization: str | None) -> Identity:
 
 def check_text(text: str, payload: str | None, max_chars: int) -> None:
     if len(text) > max_chars:
-        raise ApiError(400, "message_too_long", f"Messages can be at most {max_chars} characters.")
+        raise ApiError(400, "message_too_long", max_chars=max_chars)
     if not text.strip() and not payload:
-        raise ApiError(400, "empty_message", "Send some text or a button payload.")
+        raise ApiError(400, "empty_message", "error_empty_turn")
 
 
 def outcome_json(outcome: TurnOutcome) -> dict[str, Any]:

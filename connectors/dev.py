@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from actions.bank_client import BankRejected
-from bot.services import Services
+from bot.bank import BankRejected
+from connectors.deps import BankDep, Outbox, Tokens
 from connectors.errors import ApiError
 
 router = APIRouter(prefix="/dev")
@@ -20,27 +20,21 @@ class TokenRequest(BaseModel):
 
 
 @router.post("/token")
-async def dev_token(body: TokenRequest, request: Request) -> dict[str, str]:
+async def dev_token(body: TokenRequest, bank: BankDep, tokens: Tokens) -> dict[str, str]:
     """A signed customer token, as the bank's app would pass one to the widget."""
-    services: Services = request.app.state.services
     try:
-        await services.bank.get_customer(body.customer_id)
+        await bank.get_customer(body.customer_id)
     except BankRejected as exc:
-        raise ApiError(404, "customer_not_found", "No such sandbox customer.") from exc
-    return {"token": services.tokens.issue(body.customer_id)}
+        raise ApiError(404, "customer_not_found") from exc
+    return {"token": tokens.issue(body.customer_id)}
 
 
 @router.get("/outbox")
-async def dev_outbox(customer_id: str, request: Request) -> list[dict[str, Any]]:
+async def dev_outbox(customer_id: str, outbox: Outbox) -> list[dict[str, Any]]:
     """What the notifier would have sent to this customer (one-time codes), newest first."""
-    services: Services = request.app.state.services
-    return [
-        {"to": e.to, "text": e.text, "sent_at": e.sent_at}
-        for e in services.outbox.recent(customer_id)
-    ]
+    return [{"to": e.to, "text": e.text, "sent_at": e.sent_at} for e in outbox.recent(customer_id)]
 
 
 @router.get("/customers")
-async def dev_customers(request: Request) -> list[dict[str, str]]:
-    services: Services = request.app.state.services
-    return [{"id": c.id, "name": c.name} for c in await services.bank.list_customers()]
+async def dev_customers(bank: BankDep) -> list[dict[str, str]]:
+    return [{"id": c.id, "name": c.name} for c in await bank.list_customers()]

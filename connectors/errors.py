@@ -1,67 +1,124 @@
-"""One error shape for every HTTP endpoint: {"error": {"code", "message"}}."""
+"""One error shape for every endpoint, `{"error": {"code", "message"}}`, and its wording.
+
+The code is for programs; the message is read by people (the widget shows it to the
+customer, the console to the agent), so it is the domain response `error_<code>` (or the
+key an error names), filled with the error's variables.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection
 
 from bot.auth.tokens import TokenError
-from bot.conversations import ConversationNotFound
-from bot.store.ports import LockTimeout, StoreUnavailable
+from bot.dialogue.domain import Domain
+from bot.handlers import declared
+from bot.handoff.desk import DeskError
+from bot.ports import ConversationNotFound, LockTimeout, SeqConflict, StoreUnavailable
+from connectors.deps import DOMAIN, Unwired
+
+SAYS = declared(
+    {
+        "error_bad_request": ["detail"],
+        "error_json_invalid": [],
+        "error_sign_in_again": [],
+        "error_conversation_not_found": [],
+        "error_store_unavailable": [],
+        "error_conversation_busy": [],
+        "error_http": ["detail"],
+        "error_message_too_long": ["max_chars"],
+        "error_empty_turn": [],
+        "error_console_off": [],
+        "error_not_signed_in": [],
+        "error_bad_credentials": [],
+        "error_customer_not_found": [],
+    }
+)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+    """Refused: `status` and `code` become the answer; the message is the response `key`
+    (default `error_<code>`) filled with `variables`."""
+
+    def __init__(self, status: int, code: str, key: str | None = None, **variables: Any) -> None:
+        super().__init__(code)
+        self.status, self.code = status, code
+        self.key = key or f"error_{code}"
+        self.variables = variables
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def wording(connection: HTTPConnection, key: str, variables: Mapping[str, Any]) -> str:
+    """The message for `key` from the app's domain (before the app is wired: the key)."""
+    try:
+        domain: Domain = DOMAIN.get(connection)
+    except Unwired:
+        return key
+    return domain.text(key, variables) if key in domain.responses else key
 
 
-def _validation_message(exc: RequestValidationError) -> str:
+def error_body(
+    connection: HTTPConnection, code: str, key: str | None = None, **variables: Any
+) -> dict[str, Any]:
+    message = wording(connection, key or f"error_{code}", variables)
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(
+    connection: HTTPConnection, status: int, code: str, key: str | None = None, **variables: Any
+) -> JSONResponse:
+    return JSONResponse(error_body(connection, code, key, **variables), status_code=status)
+
+
+def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
     first = exc.errors()[0] if exc.errors() else {}
     if first.get("type") == "json_invalid":
-        return "The request body is not valid JSON."
+        return error_response(request, 400, "bad_request", "error_json_invalid")
     where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "body"
-    return f"{where}: {first.get('msg', 'invalid value')}"
+    detail = f"{where}: {first.get('msg', 'invalid value')}"
+    return error_response(request, 400, "bad_request", detail=detail)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map engine and framework errors to the REST contract's status codes."""
+    """Map engine and framework errors to the API's status codes and wording."""
 
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+    async def api_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError | DeskError)
+        key = exc.key if isinstance(exc, ApiError) else f"error_{exc.code}"
+        return error_response(request, exc.status, exc.code, key, **exc.variables)
 
-    async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(400, "bad_request", _validation_message(exc))
+    async def bad_request(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return _validation(request, exc)
 
-    async def unauthorised(_: Request, exc: TokenError) -> JSONResponse:
-        return error_response(401, exc.code, "Sign in again: the access token is not valid.")
+    async def unauthorised(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, TokenError)
+        return error_response(request, 401, exc.code, "error_sign_in_again")
 
-    async def not_found(_: Request, __: ConversationNotFound) -> JSONResponse:
-        return error_response(404, "conversation_not_found", "No such conversation.")
+    async def not_found(request: Request, _: Exception) -> JSONResponse:
+        return error_response(request, 404, "conversation_not_found")
 
-    async def unavailable(_: Request, __: StoreUnavailable) -> JSONResponse:
-        return error_response(
-            503, "store_unavailable", "We can't take messages right now. Please try again shortly."
-        )
+    async def unavailable(request: Request, _: Exception) -> JSONResponse:
+        return error_response(request, 503, "store_unavailable")
 
-    async def busy(_: Request, __: LockTimeout) -> JSONResponse:
-        return error_response(
-            409, "conversation_busy", "Still working on your previous message; send it again."
-        )
+    async def busy(request: Request, _: Exception) -> JSONResponse:
+        return error_response(request, 409, "conversation_busy")
 
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        return error_response(exc.status_code, "http_error", str(exc.detail))
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        return error_response(request, exc.status_code, "http_error", detail=str(exc.detail))
 
     app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(DeskError, api_error)
     app.add_exception_handler(RequestValidationError, bad_request)
     app.add_exception_handler(TokenError, unauthorised)
     app.add_exception_handler(ConversationNotFound, not_found)
     app.add_exception_handler(StoreUnavailable, unavailable)
     app.add_exception_handler(LockTimeout, busy)
+    app.add_exception_handler(SeqConflict, busy)
     app.add_exception_handler(HTTPException, http_error)

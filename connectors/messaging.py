@@ -23,13 +23,12 @@ from collections.abc import Awaitable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from bot.auth.identity import AuthLevel, Identity
-from bot.conversations import ConversationNotFound
+from bot.dialogue.domain import Domain
+from bot.handlers import declared
 from bot.linking import AccountLinks, LinkOutcome
 from bot.messages import BotMessage, InboundMessage
-from bot.store.ports import ConversationRecord, OnceGuard, TurnLock
+from bot.ports import ChatStore, ConversationNotFound, ConversationRecord, OnceGuard, TurnLock
 from bot.turn import TurnEngine
 
 log = logging.getLogger(__name__)
@@ -38,45 +37,18 @@ log = logging.getLogger(__name__)
 DEDUP_TTL_SECONDS = 7 * 24 * 3600
 DRAIN_SECONDS = 10.0
 
-UNSUPPORTED = BotMessage(
-    "Sorry, I can only read text messages and button presses for now. "
-    'Please type your question, e.g. "what\'s my balance?"'
+# What the chat apps say outside a turn, from bot/domain/channels.yml.
+SAYS = declared(
+    {
+        "utter_unsupported_media": [],
+        "utter_trouble": [],
+        "utter_link_hint": [],
+        "utter_link_help": [],
+        "utter_unlinked": [],
+        "utter_not_linked": [],
+        **{f"utter_link_{outcome.value}": [] for outcome in LinkOutcome},
+    }
 )
-TROUBLE = BotMessage(
-    "Sorry, something went wrong on our side and I couldn't handle that. "
-    "Please try again in a minute."
-)
-LINK_HINT = BotMessage(
-    "Tip: to see your balances or make payments here, link this chat to your account. "
-    'Sign in to online banking, choose "Link a chat app" to get a code, then send '
-    '"link" followed by the code here.'
-)
-LINK_HELP = BotMessage(
-    'To link this chat, sign in to online banking and choose "Link a chat app". '
-    'You\'ll get a 6-digit code: send "link" followed by it here, e.g. "link 123456". '
-    'Send "unlink" at any time to disconnect.'
-)
-LINK_REPLIES = {
-    LinkOutcome.LINKED: BotMessage(
-        "Done: this chat is now linked to your account. Ask me for your balance or recent "
-        "transactions; payments will still ask for a one-time code. "
-        'Send "unlink" at any time to disconnect.'
-    ),
-    LinkOutcome.WRONG_CODE: BotMessage(
-        "That code didn't work: it may be mistyped, used already, or expired (codes last "
-        "10 minutes). Get a new one in online banking and try again."
-    ),
-    LinkOutcome.BLOCKED: BotMessage(
-        "Too many wrong codes from this chat. For your security, linking is paused for an hour."
-    ),
-    LinkOutcome.ALREADY_LINKED: BotMessage(
-        'This chat is already linked to an account. Send "unlink" first to link another.'
-    ),
-}
-UNLINKED = BotMessage(
-    "This chat is no longer linked to your account. I can still answer general questions."
-)
-NOT_LINKED = BotMessage("This chat isn't linked to an account, so there's nothing to unlink.")
 
 _LINK = re.compile(r"^\s*link\s*(?P<code>[\d\s-]*)\s*$", re.IGNORECASE)
 _UNLINK = re.compile(r"^\s*unlink\s*$", re.IGNORECASE)
@@ -129,27 +101,22 @@ class ButtonIds:
 
     MARK = "~"
 
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self._ids = db["button_payloads"]
+    def __init__(self, store: ChatStore) -> None:
+        self._store = store
 
     async def encode(self, payload: str, max_bytes: int) -> str:
         if len(payload.encode()) <= max_bytes and not payload.startswith(self.MARK):
             return payload
         digest = hashlib.sha256(payload.encode()).digest()
         button_id = self.MARK + base64.urlsafe_b64encode(digest[:18]).decode()
-        await self._ids.update_one(
-            {"_id": button_id},
-            {"$set": {"payload": payload, "used_at": time.time()}},
-            upsert=True,
-        )
+        await self._store.put_payload(button_id, payload, time.time())
         return button_id
 
     async def decode(self, button_id: str) -> str | None:
         """The payload a pressed button stands for; None for an unknown digest."""
         if not button_id.startswith(self.MARK):
             return button_id
-        doc = await self._ids.find_one({"_id": button_id})
-        return doc["payload"] if doc else None
+        return await self._store.payload(button_id)
 
 
 class ChatConversations:
@@ -158,8 +125,8 @@ class ChatConversations:
     The mapping never changes once written, so it is cached in process.
     """
 
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], capacity: int = 20_000) -> None:
-        self._docs = db["channel_conversations"]
+    def __init__(self, store: ChatStore, capacity: int = 20_000) -> None:
+        self._store = store
         self._cache: OrderedDict[str, str] = OrderedDict()
         self._capacity = capacity
 
@@ -171,8 +138,7 @@ class ChatConversations:
         key = self._key(channel, user_id, customer_id)
         found = self._cache.get(key)
         if found is None:
-            doc = await self._docs.find_one({"_id": key})
-            found = doc["conversation_id"] if doc else None
+            found = await self._store.chat_conversation(key)
         if found is not None:
             self._remember(key, found)
         return found
@@ -181,11 +147,7 @@ class ChatConversations:
         self, channel: str, user_id: str, customer_id: str | None, conversation_id: str
     ) -> None:
         key = self._key(channel, user_id, customer_id)
-        await self._docs.replace_one(
-            {"_id": key},
-            {"conversation_id": conversation_id, "started_at": time.time()},
-            upsert=True,
-        )
+        await self._store.start_chat_conversation(key, conversation_id, time.time())
         self._remember(key, conversation_id)
 
     def _remember(self, key: str, conversation_id: str) -> None:
@@ -200,6 +162,7 @@ class Messaging:
 
     def __init__(
         self,
+        *,
         engine: TurnEngine,
         links: AccountLinks,
         conversations: ChatConversations,
@@ -207,7 +170,10 @@ class Messaging:
         once: OnceGuard,
         lock: TurnLock,
         senders: Mapping[str, ChatSender],
+        domain: Domain,
     ) -> None:
+        domain.require(SAYS, "the chat apps")
+        self._domain = domain
         self._engine = engine
         self._links = links
         self._conversations = conversations
@@ -256,13 +222,13 @@ class Messaging:
                 replies, conversation_id = await self._answer(message)
         except Exception:
             log.exception("%s message %s failed", message.channel, message.message_id)
-            replies, conversation_id = [TROUBLE], None
+            replies, conversation_id = [self._say("utter_trouble")], None
         if replies:
             await sender.send_to(message.user_id, replies, conversation_id)
 
     async def _answer(self, message: ChatMessage) -> tuple[list[BotMessage], str | None]:
         if not message.supported:
-            return [UNSUPPORTED], None
+            return [self._say("utter_unsupported_media")], None
         if message.payload is not None:
             # An unknown digest (e.g. from a very old message) falls back to the title.
             message = replace(message, payload=await self._buttons.decode(message.payload))
@@ -286,22 +252,25 @@ class Messaging:
                 message.channel, message.user_id, customer_id, outcome.conversation_id
             )
             if customer_id is None:
-                replies.append(LINK_HINT)
+                replies.append(self._say("utter_link_hint"))
         return replies, outcome.conversation_id
 
     async def _command(self, message: ChatMessage) -> BotMessage | None:
         """Answer "link <code>" and "unlink" here: the code must never reach NLU or the log."""
         if _UNLINK.match(message.text):
             removed = await self._links.unlink(message.channel, message.user_id)
-            return UNLINKED if removed else NOT_LINKED
+            return self._say("utter_unlinked" if removed else "utter_not_linked")
         match = _LINK.match(message.text)
         if match is None:
             return None
         code = re.sub(r"[\s-]", "", match.group("code"))
         if not code:
-            return LINK_HELP
+            return self._say("utter_link_help")
         outcome = await self._links.link(message.channel, message.user_id, code)
-        return LINK_REPLIES[outcome]
+        return self._say(f"utter_link_{outcome.value}")
+
+    def _say(self, key: str) -> BotMessage:
+        return self._domain.render(key, {}, 0)
 
     @staticmethod
     def _inbound(message: ChatMessage, conversation_id: str | None) -> InboundMessage:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.messages import InboundMessage
-from bot.services import Services
 from connectors.chat import check_text, identify, outcome_json
+from connectors.deps import Engine, SettingsDep, Tokens
 
 router = APIRouter()
 
@@ -25,19 +25,14 @@ class ChatRequest(BaseModel):
 @router.post("/api/v1/chat/message")
 async def chat_message(
     body: ChatRequest,
-    request: Request,
+    engine: Engine,
+    tokens: Tokens,
+    settings: SettingsDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    services: Services = request.app.state.services
-    identity = identify(services.tokens, authorization)
-    check_text(body.text, body.payload, services.settings.server.max_message_chars)
-    outcome = await services.engine.handle(
-        identity,
-        InboundMessage(
-            channel="rest",
-            text=body.text,
-            payload=body.payload,
-            conversation_id=body.conversation_id,
-        ),
+    identity = identify(tokens, authorization)
+    check_text(body.text, body.payload, settings.server.max_message_chars)
+    inbound = InboundMessage(
+        channel="rest", text=body.text, payload=body.payload, conversation_id=body.conversation_id
     )
-    return outcome_json(outcome)
+    return outcome_json(await engine.handle(identity, inbound))

@@ -14,15 +14,18 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from bot.config import ConfigError
+from bot.dialogue.domain import Domain
+from bot.handlers import declared
 from bot.messages import BotMessage, Button
-from bot.store.ports import ConversationRecord
-from connectors.messaging import ButtonIds, ChatMessage, DeliveryFailed, split_text
+from bot.ports import ConversationRecord
+from connectors.deps import Provided
+from connectors.messaging import ButtonIds, ChatMessage, DeliveryFailed, Messaging, split_text
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,7 @@ TEXT_CHARS = 4096
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Telegram's own commands, mapped to the intents they mean.
 _COMMANDS = {"/start": "/greet", "/help": "/help"}
+SAYS = declared({"telegram_empty_text": []})
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +123,19 @@ def _button_title(message: dict[str, Any], data: str) -> str | None:
 class TelegramSender:
     """Sends bot messages with `sendMessage`; buttons become an inline keyboard."""
 
-    def __init__(self, settings: TelegramSettings, http: httpx.AsyncClient, buttons: ButtonIds):
+    def __init__(
+        self,
+        *,
+        settings: TelegramSettings,
+        http: httpx.AsyncClient,
+        buttons: ButtonIds,
+        domain: Domain,
+    ) -> None:
+        domain.require(SAYS, "the Telegram channel")
         self._base = f"{settings.api_base}/bot{settings.bot_token}"
         self._http = http
         self._buttons = buttons
+        self._empty = domain.text("telegram_empty_text", {})  # Telegram refuses empty text
 
     async def send(self, conversation: ConversationRecord, messages: Sequence[BotMessage]) -> None:
         if not conversation.channel_user_id:
@@ -133,7 +146,7 @@ class TelegramSender:
         self, user_id: str, messages: Sequence[BotMessage], conversation_id: str | None = None
     ) -> None:
         for message in messages:
-            *first, last = split_text(message.text or "…", TEXT_CHARS)
+            *first, last = split_text(message.text or self._empty, TEXT_CHARS)
             for chunk in first:
                 await self._call("sendMessage", {"chat_id": user_id, "text": chunk})
             body: dict[str, Any] = {"chat_id": user_id, "text": last}
@@ -169,22 +182,37 @@ class TelegramSender:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class TelegramChannel:
+    settings: TelegramSettings
+    sender: TelegramSender
+    messaging: Messaging
+
+
+TELEGRAM: Provided[TelegramChannel | None] = Provided("telegram")
+
+
+def _channel(channel: Annotated[TelegramChannel | None, Depends(TELEGRAM.get)]) -> TelegramChannel:
+    if channel is None:
+        raise HTTPException(404, "Not Found")
+    return channel
+
+
 router = APIRouter()
 
 
 @router.post("/webhooks/telegram", include_in_schema=False)
-async def deliver(request: Request) -> dict[str, bool]:
-    channels = request.app.state.services.channels
-    if channels.telegram is None:
-        raise HTTPException(404, "Not Found")
+async def deliver(
+    request: Request, telegram: Annotated[TelegramChannel, Depends(_channel)]
+) -> dict[str, bool]:
     header = request.headers.get("x-telegram-bot-api-secret-token")
-    if not secret_ok(channels.telegram.settings.secret_token, header):
+    if not secret_ok(telegram.settings.secret_token, header):
         raise HTTPException(401, "Bad secret token")
     try:
         update = json.loads(await request.body())
     except ValueError:
         raise HTTPException(400, "Body is not JSON") from None
-    message = parse_update(update, channels.telegram.settings.bot_id)
+    message = parse_update(update, telegram.settings.bot_id)
     if message is not None:
-        await channels.messaging.accept([message])
+        await telegram.messaging.accept([message])
     return {"ok": True}

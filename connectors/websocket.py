@@ -10,7 +10,7 @@ Client to server:
 - `{"type": "ack", "seq"}`: the client has shown everything up to `seq`.
 - `{"type": "ping"}`, answered `{"type": "pong"}`: how a client notices a dead connection.
 
-Server to client: numbered transcript frames (`bot.handoff.feed.customer_frame`), from the
+Server to client: numbered transcript frames (`connectors.frames.customer_frame`), from the
 replay, from other tabs and agents through the bus topic `conv:{id}`, or inside the turn's
 `{"type": "reply", ...REST reply..., "client_id", "frames"}`. Errors are
 `{"type": "error", "error": {"code", "message"}, "client_id"?, "retry"?}`; `retry: true`
@@ -32,15 +32,25 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from bot.auth.identity import Identity
-from bot.auth.tokens import TokenError
-from bot.conversations import ConversationNotFound
+from bot.auth.tokens import TokenError, TokenVerifier
+from bot.config import Settings
+from bot.conversations import customer_topic
 from bot.events import Event
-from bot.handoff.feed import customer_frame, customer_topic
 from bot.messages import InboundMessage
-from bot.services import Services
-from bot.store.ports import LockTimeout, StoreUnavailable
+from bot.ports import (
+    Bus,
+    ConversationNotFound,
+    EventStore,
+    LockTimeout,
+    OnceGuard,
+    SeqConflict,
+    StoreUnavailable,
+)
+from bot.turn import TurnEngine
 from connectors.chat import check_text, identify, outcome_json
-from connectors.errors import ApiError
+from connectors.deps import BusDep, Engine, Once, SettingsDep, Store, Tokens
+from connectors.errors import ApiError, wording
+from connectors.frames import customer_frame, pushed_events
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -51,15 +61,30 @@ SERVER_ERROR = 1011  # close code: the client reconnects and resumes
 MAX_QUEUED_TURNS = 20
 
 
-def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "error", "error": {"code": code, "message": message}, **extra}
-
-
 @dataclass(frozen=True, slots=True)
 class Hello:
     identity: Identity
     conversation_id: str | None
     last_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Socket:
+    """One customer's socket and what its turns need from the engine."""
+
+    socket: WebSocket
+    engine: TurnEngine
+    tokens: TokenVerifier
+    settings: Settings
+    store: EventStore
+    bus: Bus
+    once: OnceGuard
+
+    def error(self, code: str, key: str | None = None, **extra: Any) -> dict[str, Any]:
+        """An error frame; its message is the domain's wording of `key` (`error_<code>`)."""
+        variables = extra.pop("variables", {})
+        message = wording(self.socket, key or f"error_{code}", variables)
+        return {"type": "error", "error": {"code": code, "message": message}, **extra}
 
 
 class Outlet:
@@ -68,13 +93,27 @@ class Outlet:
     `sent_seq` is how far the client's transcript is complete. A batch that starts beyond
     it (an agent message published while this socket was busy, or a turn taken in another
     tab) first fills the gap from the event store, so nothing is skipped or reordered.
+
+    While this socket's own turn runs, pushes are held: the write publishes the turn's
+    events before the turn returns, and they belong in the reply, which comes first.
     """
 
-    def __init__(self, socket: WebSocket, services: Services, sent_seq: int) -> None:
+    def __init__(self, socket: WebSocket, store: EventStore, sent_seq: int) -> None:
         self._socket = socket
-        self._store = services.store
+        self._store = store
         self.sent_seq = sent_seq
         self._sending = asyncio.Lock()
+        self._held: list[tuple[str, Sequence[Event]]] | None = None
+
+    def hold(self) -> None:
+        """Keep pushes back until `release`: a turn of this socket is running."""
+        self._held = []
+
+    async def release(self) -> None:
+        """Send what was held back, beyond what the reply already carried."""
+        held, self._held = self._held or [], None
+        for conversation_id, events in held:
+            await self.pushed(conversation_id, events)
 
     async def send(self, frame: dict[str, Any]) -> None:
         async with self._sending:
@@ -84,19 +123,23 @@ class Outlet:
         async with self._sending:
             await self._fill(conversation_id, None)
 
-    async def pushed(self, conversation_id: str, frame: dict[str, Any]) -> None:
-        """A frame from the bus: sent unless already sent; a gap before it is filled first."""
-        seq = frame.get("seq")
-        if not isinstance(seq, int):
-            return
+    async def pushed(self, conversation_id: str, events: Sequence[Event]) -> None:
+        """Events from the bus: each sent unless already sent; a gap before one is filled
+        from the store first."""
         async with self._sending:
-            if seq <= self.sent_seq:
+            if self._held is not None:
+                self._held.append((conversation_id, events))
                 return
-            if seq > self.sent_seq + 1:
-                await self._fill(conversation_id, seq)
-            if seq > self.sent_seq:
-                await self._socket.send_json(frame)
-                self.sent_seq = seq
+            for event in events:
+                if event.seq <= self.sent_seq:
+                    continue
+                if event.seq > self.sent_seq + 1:
+                    await self._fill(conversation_id, event.seq)
+                if event.seq > self.sent_seq:
+                    frame = customer_frame(event)
+                    if frame is not None:
+                        await self._socket.send_json(frame)
+                    self.sent_seq = event.seq
 
     async def turn(self, reply: dict[str, Any], events: Sequence[Event]) -> None:
         """The turn's reply frame, carrying the frames of its events not yet sent."""
@@ -128,12 +171,12 @@ class ChatSession:
     bus subscription and forwards pushes. `close()` ends both.
     """
 
-    def __init__(self, socket: WebSocket, services: Services, hello: Hello) -> None:
-        self._socket = socket
-        self._services = services
+    def __init__(self, wired: Socket, hello: Hello) -> None:
+        self._wired = wired
+        self._socket = wired.socket
         self._identity = hello.identity
         self.conversation_id = hello.conversation_id
-        self.outlet = Outlet(socket, services, hello.last_seq)
+        self.outlet = Outlet(wired.socket, wired.store, hello.last_seq)
         self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._worker = asyncio.create_task(self._take_turns())
         self._follower: asyncio.Task[None] | None = None
@@ -154,9 +197,7 @@ class ChatSession:
     async def enqueue(self, frame: dict[str, Any]) -> None:
         if self._inbox.qsize() >= MAX_QUEUED_TURNS:
             client_id = frame.get("client_id")
-            await self.outlet.send(
-                _error("busy", "Too many messages at once.", client_id=client_id, retry=True)
-            )
+            await self.outlet.send(self._wired.error("busy", client_id=client_id, retry=True))
             return
         self._inbox.put_nowait(frame)
 
@@ -182,13 +223,13 @@ class ChatSession:
         """Subscribe, then send what the store has beyond `sent_seq` (in that order, so
         nothing published in between is missed), then forward pushes until cancelled."""
         try:
-            async with self._services.bus.subscribe(customer_topic(conversation_id)) as feed:
+            async with self._wired.bus.subscribe(customer_topic(conversation_id)) as feed:
                 await self.outlet.catch_up(conversation_id)
                 caught_up.set_result(None)
                 while True:
                     message = await feed.get(within=30)
                     if message is not None:
-                        await self.outlet.pushed(conversation_id, message[1])
+                        await self.outlet.pushed(conversation_id, pushed_events(message[1]))
         except StoreUnavailable:
             log.warning("lost the push feed of %s; closing so the client resumes", conversation_id)
             with suppress(Exception):
@@ -200,20 +241,22 @@ class ChatSession:
                 caught_up.set_result(None)
 
     async def message(self, frame: dict[str, Any]) -> None:
+        wired = self._wired
         fields = _message_fields(frame)
         if isinstance(fields, str):
-            await self.outlet.send(_error("bad_request", fields))
+            await self.outlet.send(wired.error("bad_request", fields))
             return
         text, payload, client_id = fields
         tag = {"client_id": client_id}
         try:
-            check_text(text, payload, self._services.settings.server.max_message_chars)
-            if client_id is not None and not await self._services.once.first_time(
+            check_text(text, payload, wired.settings.server.max_message_chars)
+            if client_id is not None and not await wired.once.first_time(
                 f"web:{self._identity.customer_id}:{client_id}", CLIENT_ID_TTL_SECONDS
             ):
                 await self.outlet.send({"type": "duplicate", **tag})
                 return
-            outcome = await self._services.engine.handle(
+            self.outlet.hold()
+            outcome = await wired.engine.handle(
                 self._identity,
                 InboundMessage(
                     "web",
@@ -224,55 +267,47 @@ class ChatSession:
                 ),
             )
         except ApiError as exc:
-            await self.outlet.send(_error(exc.code, exc.message, **tag))
+            await self._answer(wired.error(exc.code, exc.key, variables=exc.variables, **tag))
             return
         except ConversationNotFound:
-            await self.outlet.send(_error("conversation_not_found", "No such conversation.", **tag))
+            await self._answer(wired.error("conversation_not_found", **tag))
             return
-        except (StoreUnavailable, LockTimeout):
-            await self.outlet.send(
-                _error(
-                    "unavailable",
-                    "We couldn't take that message. It will be sent again.",
-                    retry=True,
-                    **tag,
-                )
-            )
+        except (StoreUnavailable, LockTimeout, SeqConflict):
+            await self._answer(wired.error("unavailable", retry=True, **tag))
             return
-        try:
+        try:  # other tabs and workers get the turn from the bus: the write published it
             await self.outlet.turn(
                 {"type": "reply", **outcome_json(outcome), **tag}, outcome.events
             )
-        finally:  # other tabs see the turn even when this socket has just gone
-            await self._publish(outcome.conversation_id, outcome.events)
+        finally:
+            await self.outlet.release()
         if self.conversation_id is None:
             self.conversation_id = outcome.conversation_id
             await self.follow()
 
-    async def _publish(self, conversation_id: str, events: Sequence[Event]) -> None:
-        """Other sockets of this conversation (another tab, another worker) see the turn too."""
-        topic = customer_topic(conversation_id)
+    async def _answer(self, frame: dict[str, Any]) -> None:
+        """A turn that was refused: say why, then let held pushes through."""
         try:
-            for frame in filter(None, map(customer_frame, events)):
-                await self._services.bus.publish(topic, frame)
-        except StoreUnavailable:
-            log.warning("could not publish a turn of %s; other tabs catch up on resume", topic)
+            await self.outlet.send(frame)
+        finally:
+            await self.outlet.release()
 
 
 def _message_fields(frame: dict[str, Any]) -> tuple[str, str | None, str | None] | str:
-    """(text, payload, client_id) of a message frame, or why it is malformed."""
+    """(text, payload, client_id) of a message frame, or the error key saying what is wrong."""
     text, payload, client_id = frame.get("text") or "", frame.get("payload"), frame.get("client_id")
     if not isinstance(text, str) or not (payload is None or isinstance(payload, str)):
-        return "text and payload must be strings."
+        return "error_bad_message"
     if client_id is not None and not (
         isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id)
     ):
-        return "client_id must be 8-64 letters, digits, - or _."
+        return "error_bad_client_id"
     return text, payload, client_id
 
 
-async def _hello(socket: WebSocket, services: Services) -> Hello | None:
+async def _hello(wired: Socket) -> Hello | None:
     """Check the first frame; on a bad one, say why and close."""
+    socket = wired.socket
     frame = await _read_frame(socket)
     last_seq = frame.get("last_seq", 0) if frame else 0
     conversation_id = frame.get("conversation_id") if frame else None
@@ -285,23 +320,21 @@ async def _hello(socket: WebSocket, services: Services) -> Hello | None:
             or (isinstance(conversation_id, str) and 0 < len(conversation_id) <= 64)
         )
     ):
-        await socket.send_json(
-            _error("bad_request", 'Start with {"type": "hello"}; last_seq is a count.')
-        )
+        await socket.send_json(wired.error("bad_request", "error_bad_hello"))
         await socket.close(code=4400)
         return None
     token = frame.get("token")
     try:
-        identity = identify(services.tokens, f"Bearer {token}" if token else None)
+        identity = identify(wired.tokens, f"Bearer {token}" if token else None)
     except TokenError as exc:
-        await socket.send_json(_error(exc.code, "Sign in again: the access token is not valid."))
+        await socket.send_json(wired.error(exc.code, "error_sign_in_again"))
         await socket.close(code=4401)
         return None
     if conversation_id is not None:
-        record = await services.store.get_conversation(conversation_id)
+        record = await wired.store.get_conversation(conversation_id)
         if record is None or record.customer_id != identity.customer_id:
             # Unknown or someone else's (indistinguishable): the client starts afresh.
-            await socket.send_json(_error("conversation_not_found", "No such conversation."))
+            await socket.send_json(wired.error("conversation_not_found"))
             return Hello(identity, None, 0)
     return Hello(identity, conversation_id, last_seq if conversation_id else 0)
 
@@ -318,14 +351,22 @@ async def _read_frame(socket: WebSocket) -> dict[str, Any] | None:
 
 
 @router.websocket("/ws")
-async def chat_socket(socket: WebSocket) -> None:
-    services: Services = socket.app.state.services
+async def chat_socket(
+    socket: WebSocket,
+    engine: Engine,
+    tokens: Tokens,
+    settings: SettingsDep,
+    store: Store,
+    bus: BusDep,
+    once: Once,
+) -> None:
+    wired = Socket(socket, engine, tokens, settings, store, bus, once)
     await socket.accept()
     try:
-        hello = await _hello(socket, services)
+        hello = await _hello(wired)
         if hello is None:
             return
-        session = ChatSession(socket, services, hello)
+        session = ChatSession(wired, hello)
         try:
             if session.conversation_id is not None:
                 await session.follow()
@@ -345,9 +386,7 @@ async def chat_socket(socket: WebSocket) -> None:
                 elif frame.get("type") == "ack" and isinstance(frame.get("seq"), int):
                     continue  # what to replay comes with the next hello; an ack needs no answer
                 else:
-                    await session.outlet.send(
-                        _error("bad_request", "Frames must be JSON messages or acks.")
-                    )
+                    await session.outlet.send(wired.error("bad_request", "error_bad_frame"))
         finally:
             await session.close()
     except WebSocketDisconnect:

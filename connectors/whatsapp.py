@@ -19,17 +19,19 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import PlainTextResponse
-from pymongo.asynchronous.database import AsyncDatabase
 
 from bot.config import ConfigError
+from bot.dialogue.domain import Domain
+from bot.handlers import declared
 from bot.messages import BotMessage, Button
-from bot.store.ports import ConversationRecord
-from connectors.messaging import ButtonIds, ChatMessage, DeliveryFailed, split_text
+from bot.ports import ChatStore, ConversationRecord
+from connectors.deps import Provided
+from connectors.messaging import ButtonIds, ChatMessage, DeliveryFailed, Messaging, split_text
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,23 @@ ROW_DESCRIPTION_CHARS = 72
 ROW_ID_CHARS = 200
 TEXT_CHARS = 4096
 INTERACTIVE_BODY_CHARS = 1024
-LIST_BUTTON = "Choose"
-CHOOSE_PROMPT = "Please choose:"
+SAYS = declared(
+    {"whatsapp_choose_prompt": [], "whatsapp_list_button": [], "whatsapp_list_section": []}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Controls:
+    """The words WhatsApp's native controls need, from the domain."""
+
+    choose_prompt: str  # a list's body when the message itself has no text to spare
+    list_button: str  # the button that opens a list
+    list_section: str  # the list's one section title
+
+    @classmethod
+    def from_domain(cls, domain: Domain) -> Controls:
+        domain.require(SAYS, "the WhatsApp channel")
+        return cls(*(domain.text(key, {}) for key in SAYS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +179,9 @@ def _status(raw: dict[str, Any]) -> Status | None:
     )
 
 
-def message_bodies(to: str, message: BotMessage, button_ids: Sequence[str]) -> list[dict[str, Any]]:
+def message_bodies(
+    to: str, message: BotMessage, button_ids: Sequence[str], controls: Controls
+) -> list[dict[str, Any]]:
     """Graph API request bodies for one bot message: text, reply buttons, or a list.
 
     Up to three short choices become reply buttons; more, or titles too long for a
@@ -172,10 +191,10 @@ def message_bodies(to: str, message: BotMessage, button_ids: Sequence[str]) -> l
     if not message.buttons:
         return [_text(to, chunk) for chunk in split_text(message.text, TEXT_CHARS)]
     bodies: list[dict[str, Any]] = []
-    body_text = message.text.strip() or CHOOSE_PROMPT
+    body_text = message.text.strip() or controls.choose_prompt
     if len(body_text) > INTERACTIVE_BODY_CHARS:
         bodies.extend(_text(to, chunk) for chunk in split_text(body_text, TEXT_CHARS))
-        body_text = CHOOSE_PROMPT
+        body_text = controls.choose_prompt
     pairs = list(zip(message.buttons, button_ids, strict=True))
     if len(pairs) <= MAX_BUTTONS and all(len(b.title) <= BUTTON_TITLE_CHARS for b, _ in pairs):
         action: dict[str, Any] = {
@@ -188,9 +207,10 @@ def message_bodies(to: str, message: BotMessage, button_ids: Sequence[str]) -> l
     else:
         if len(pairs) > MAX_ROWS:
             log.warning("whatsapp list shows %d of %d choices", MAX_ROWS, len(pairs))
+        rows = [_row(b, i) for b, i in pairs[:MAX_ROWS]]
         action = {
-            "button": LIST_BUTTON,
-            "sections": [{"title": "Options", "rows": [_row(b, i) for b, i in pairs[:MAX_ROWS]]}],
+            "button": controls.list_button,
+            "sections": [{"title": controls.list_section, "rows": rows}],
         }
         kind = "list"
     interactive = {"type": kind, "body": {"text": body_text}, "action": action}
@@ -218,25 +238,13 @@ def _shorten(text: str, limit: int) -> str:
 
 
 class Deliveries:
-    """What we sent on WhatsApp and what became of it (`deliveries`, keyed by message id)."""
+    """What we sent on WhatsApp and what became of it (the `ChatStore`'s deliveries)."""
 
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self._docs = db["deliveries"]
+    def __init__(self, store: ChatStore) -> None:
+        self._store = store
 
     async def sent(self, message_id: str, conversation_id: str | None, recipient: str) -> None:
-        await self._docs.update_one(
-            {"_id": message_id},
-            {
-                "$set": {
-                    "channel": CHANNEL,
-                    "conversation_id": conversation_id,
-                    "recipient": recipient,
-                    "sent_at": time.time(),
-                },
-                "$setOnInsert": {"statuses": []},
-            },
-            upsert=True,
-        )
+        await self._store.sent(message_id, CHANNEL, conversation_id, recipient, time.time())
 
     async def record(self, status: Status) -> None:
         """Add a status callback; a repeated callback is stored once.
@@ -244,17 +252,10 @@ class Deliveries:
         Callbacks arrive in any order (a "read" may overtake its "delivered"), so the
         record is the set of statuses with their platform timestamps, not a latest one.
         """
-        entry = {"status": status.status, "timestamp": status.timestamp}
+        entry: dict[str, Any] = {"status": status.status, "timestamp": status.timestamp}
         if status.errors:
             entry["errors"] = list(status.errors)
-        await self._docs.update_one(
-            {"_id": status.message_id},
-            {
-                "$addToSet": {"statuses": entry},
-                "$set": {"channel": CHANNEL, "updated_at": time.time()},
-            },
-            upsert=True,
-        )
+        await self._store.delivery_status(status.message_id, CHANNEL, entry, time.time())
 
 
 class WhatsAppSender:
@@ -262,11 +263,14 @@ class WhatsAppSender:
 
     def __init__(
         self,
+        *,
         settings: WhatsAppSettings,
         http: httpx.AsyncClient,
         buttons: ButtonIds,
         deliveries: Deliveries,
+        controls: Controls,
     ) -> None:
+        self._controls = controls
         base = f"{settings.api_base}/{settings.api_version}"
         self._url = f"{base}/{settings.phone_number_id}/messages"
         self._headers = {"Authorization": f"Bearer {settings.access_token}"}
@@ -285,7 +289,7 @@ class WhatsAppSender:
         for message in messages:
             limit = ROW_ID_CHARS if len(message.buttons) > MAX_BUTTONS else BUTTON_ID_CHARS
             ids = [await self._buttons.encode(b.payload, limit) for b in message.buttons]
-            for body in message_bodies(user_id, message, ids):
+            for body in message_bodies(user_id, message, ids, self._controls):
                 message_id = await self._post(body)
                 await self._deliveries.sent(message_id, conversation_id, user_id)
 
@@ -313,33 +317,41 @@ def _error(response: httpx.Response) -> str:
         return response.text[:200]
 
 
+@dataclass(frozen=True, slots=True)
+class WhatsAppChannel:
+    settings: WhatsAppSettings
+    sender: WhatsAppSender
+    deliveries: Deliveries
+    messaging: Messaging
+
+
+WHATSAPP: Provided[WhatsAppChannel | None] = Provided("whatsapp")
+
+
+def _channel(channel: Annotated[WhatsAppChannel | None, Depends(WHATSAPP.get)]) -> WhatsAppChannel:
+    if channel is None:
+        raise HTTPException(404, "Not Found")
+    return channel
+
+
+On = Annotated[WhatsAppChannel, Depends(_channel)]
 router = APIRouter()
 
 
-def _settings_and_channels(request: Request) -> Any:
-    channels = request.app.state.services.channels
-    if channels.whatsapp is None:
-        raise HTTPException(404, "Not Found")
-    return channels
-
-
 @router.get("/webhooks/whatsapp", include_in_schema=False)
-async def verify(request: Request) -> Response:
+async def verify(request: Request, whatsapp: On) -> Response:
     """Meta's subscription handshake: echo `hub.challenge` if the verify token matches."""
-    settings: WhatsAppSettings = _settings_and_channels(request).whatsapp.settings
     params = request.query_params
     token = params.get("hub.verify_token", "")
     if params.get("hub.mode") != "subscribe" or not hmac.compare_digest(
-        token.encode(), settings.verify_token.encode()
+        token.encode(), whatsapp.settings.verify_token.encode()
     ):
         raise HTTPException(403, "Forbidden")
     return PlainTextResponse(params.get("hub.challenge", ""))
 
 
 @router.post("/webhooks/whatsapp", include_in_schema=False)
-async def deliver(request: Request) -> dict[str, str]:
-    channels = _settings_and_channels(request)
-    whatsapp = channels.whatsapp
+async def deliver(request: Request, whatsapp: On) -> dict[str, str]:
     raw = await request.body()
     signature = request.headers.get("x-hub-signature-256")
     if not signature:
@@ -351,9 +363,9 @@ async def deliver(request: Request) -> dict[str, str]:
     except ValueError:
         raise HTTPException(400, "Body is not JSON") from None
     messages, statuses = parse_delivery(body, whatsapp.settings.phone_number_id)
-    await channels.messaging.accept(messages)
+    await whatsapp.messaging.accept(messages)
     if statuses:
-        channels.messaging.run_later(_record_all(whatsapp.deliveries, statuses))
+        whatsapp.messaging.run_later(_record_all(whatsapp.deliveries, statuses))
     return {"status": "ok"}
 
 

@@ -17,10 +17,12 @@ from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from bot.auth.notifier import Notifier
 from bot.config import OtpSettings
+from bot.handlers import Render, declared
+from bot.ports import Notifier
 
 _CODE_SEPARATORS = str.maketrans("", "", " -")
+SAYS = declared({"otp_message": ["code", "description", "minutes"]})  # what the SMS says
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,10 @@ class OtpDeliveryError(Exception):
 
 
 class OtpService:
-    def __init__(self, key: bytes, notifier: Notifier, settings: OtpSettings) -> None:
+    def __init__(
+        self, *, key: bytes, notifier: Notifier, settings: OtpSettings, render: Render
+    ) -> None:
+        """`render` fills a response from `bot/domain/` (the message the code travels in)."""
         if len(key) < 32:
             raise ValueError("the OTP key must be at least 32 bytes")
         if not 4 <= settings.length <= 10:
@@ -78,6 +83,7 @@ class OtpService:
         self._key = key
         self._notifier = notifier
         self._settings = settings
+        self._render = render
 
     async def issue(
         self,
@@ -179,11 +185,8 @@ class OtpService:
 
     def _message(self, code: str, description: str) -> str:
         minutes = max(1, self._settings.ttl_seconds // 60)
-        return (
-            f"Teller: {code} is your code to {description}. It expires in {minutes} minutes. "
-            "Never share this code with anyone, not even bank staff. "
-            "If you did not ask for it, do not use it and contact us."
-        )
+        variables = {"code": code, "description": description, "minutes": minutes}
+        return self._render("otp_message", variables)
 
     def _operation_digest(self, operation: Mapping[str, str]) -> str:
         if not operation or not all(

@@ -1,15 +1,22 @@
 """The conversation design as data: responses, flows and FAQ answers from `bot/domain/*.yml`.
 
-Every file may hold `responses:`, `flows:` and `answers:`; they are merged, and every
-reference (response keys, actions, step kinds) is checked at load time so a typo in a YAML
-file stops the service at start-up with the file and flow named, never mid-conversation.
+Every file may hold `responses:`, `flows:`, `answers:` and `canned:` (the agents' canned
+replies); they are merged, and every reference (response keys, actions, step kinds) is
+checked at load time so a typo in a YAML file stops the service at start-up with the file
+and flow named, never mid-conversation.
+
+Every sentence a customer or an agent reads is a response here, rendered by `render`
+(a message) or `text` (a piece of one). Whoever renders declares the variables it fills;
+`require` and `require_flows` refuse, at start-up, a response whose placeholders its
+callers cannot fill (`problems` and `flow_problems` list them all, for `validate`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import string
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,12 +24,14 @@ from typing import Any
 import yaml
 
 from bot.dialogue.state import CONFIRM, OTP
+from bot.handlers import Action
 from bot.messages import BotMessage, Button
 from bot.nlu.types import Parse
 
 log = logging.getLogger(__name__)
 
-SECTIONS = frozenset({"responses", "flows", "answers"})
+SECTIONS = frozenset({"responses", "flows", "answers", "canned"})
+_FIELD_ROOT = re.compile(r"[.\[]")
 STEP_KINDS = frozenset({"collect", "confirm", "step_up", "action", "handoff", "say"})
 _STEP_OPTIONS = {
     "collect": {"ask", "validate", "optional", "from_entity", "uses"},
@@ -53,6 +62,14 @@ class DomainError(ValueError):
 class Variant:
     text: str
     buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Canned:
+    """A reply an agent can pick in the console and edit before sending."""
+
+    title: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +144,8 @@ class Domain:
     flows: Mapping[str, Flow]
     answers: Mapping[str, Answer]
     triggers: Mapping[str, Flow]  # intent -> the flow it starts
+    sources: Mapping[str, str] = field(default_factory=dict)  # response key -> its file
+    canned: tuple[Canned, ...] = ()
 
     def flow_for(self, intent: str) -> Flow | None:
         return self.triggers.get(intent)
@@ -139,21 +158,102 @@ class Domain:
         answer = self.answers.get(intent)
         return answer.description if answer else ""
 
-    def check_actions(self, actions: Collection[str]) -> None:
-        """Every action and validator a flow names must be registered."""
-        for flow in self.flows.values():
-            for index, step in enumerate(flow.steps, start=1):
-                for name in (step.action, step.validate):
-                    if name and name not in actions:
-                        raise DomainError(
-                            f"{flow.source}: flow {flow.name!r} step {index}: "
-                            f"unknown action {name!r}"
-                        )
+    def placeholders(self, key: str) -> set[str]:
+        """Every variable the response's variants use."""
+        return set().union(*(placeholders(v.text) for v in self.responses[key]))
 
-    def require_responses(self, keys: Iterable[str]) -> None:
-        missing = sorted(set(keys) - set(self.responses))
-        if missing:
-            raise DomainError(f"responses missing from the domain: {', '.join(missing)}")
+    def problems(self, says: Mapping[str, frozenset[str]], caller: str) -> list[str]:
+        """What is wrong with `caller` rendering these responses with these variables."""
+        found = []
+        for key, variables in says.items():
+            if key not in self.responses:
+                found.append(f"{caller} says {key!r}, which no domain file defines")
+                continue
+            missing = self.placeholders(key) - variables
+            if missing:
+                found.append(
+                    f"{self.sources.get(key, 'domain')}: response {key!r} uses "
+                    f"{_names(missing)}, which {caller} does not fill"
+                )
+        return found
+
+    def require(self, says: Mapping[str, frozenset[str]], caller: str) -> None:
+        """Refuse to start when `caller` would render a response it cannot fill."""
+        _raise_any(self.problems(says, caller))
+
+    def flow_problems(
+        self, actions: Mapping[str, Action], answer_variables: frozenset[str]
+    ) -> list[str]:
+        """Unknown actions, and placeholders no slot or action fills, step by step.
+
+        At each step the slots a response may use are those set before it: the flow's
+        presets and entities, earlier steps' slots, and what earlier actions declare
+        they set; an action's replies may also use the variables it declares.
+        """
+        found: list[str] = []
+        for flow in self.flows.values():
+            available = set(flow.preset) | set(flow.entities)
+            for index, step in enumerate(flow.steps, start=1):
+                where = f"{flow.source}: flow {flow.name!r} step {index}"
+                available |= self._step_problems(step, where, available, actions, found)
+            everything = available | {"label"}
+            found += self._uses(flow.cancelled, everything, f"{flow.source}: flow {flow.name!r}")
+        for intent, answer in self.answers.items():
+            found += self._uses(answer.response, answer_variables, f"answer {intent!r}")
+        return found
+
+    def require_flows(
+        self, actions: Mapping[str, Action], answer_variables: frozenset[str]
+    ) -> None:
+        _raise_any(self.flow_problems(actions, answer_variables))
+
+    def _step_problems(
+        self,
+        step: Step,
+        where: str,
+        available: set[str],
+        actions: Mapping[str, Action],
+        found: list[str],
+    ) -> set[str]:
+        """Add the step's problems to `found`; return the slots it makes available."""
+        if step.kind in ("confirm", "say"):
+            found += self._uses(step.response, available, where)
+            return set()
+        if step.kind == "step_up":
+            missing = (placeholders(step.description) | set(step.operation)) - available
+            if missing:
+                found.append(f"{where}: step_up uses {_names(missing)}, set by no earlier step")
+            return set()
+        if step.kind == "collect":
+            found += self._uses(step.ask, available, where)
+            made = {step.slot, *step.uses}
+            name = step.validate
+        elif step.kind == "action":
+            made, name = set(), step.action
+        else:
+            return set()
+        if name is None:
+            return made
+        action = actions.get(name)
+        if action is None:
+            found.append(f"{where}: unknown action {name!r}")
+            return made
+        for key, variables in action.says.items():
+            found += self._uses(key, available | made | variables, f"{where} ({name})")
+        return made | action.sets
+
+    def _uses(self, key: str, available: set[str] | frozenset[str], where: str) -> list[str]:
+        if key not in self.responses:
+            return [f"{where}: unknown response {key!r}"]
+        missing = self.placeholders(key) - available
+        if not missing:
+            return []
+        return [f"{where}: response {key!r} uses {_names(missing)}, which nothing sets there"]
+
+    def text(self, key: str, variables: Mapping[str, Any], seq: int = 0) -> str:
+        """A response's text alone: a piece of a message (a line, a label, a reason)."""
+        variants = self.responses[key]
+        return fill(variants[seq % len(variants)].text, variables, key)
 
     def render(
         self,
@@ -168,6 +268,24 @@ class Domain:
         text = fill(variant.text, variables, key)
         extra = tuple(Button(title, payload) for title, payload in buttons)
         return BotMessage(text, variant.buttons + extra)
+
+
+def placeholders(template: str) -> set[str]:
+    """The variable names `template` uses: "{amount}" and "{card.last4}" use amount, card."""
+    names = set()
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name is not None:
+            names.add(_FIELD_ROOT.split(name, maxsplit=1)[0])
+    return names
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(f"{{{name}}}" for name in sorted(names))
+
+
+def _raise_any(problems: list[str]) -> None:
+    if problems:
+        raise DomainError("\n".join(problems))
 
 
 def fill(template: str, variables: Mapping[str, Any], context: str) -> str:
@@ -188,10 +306,12 @@ class _Vars(dict):
         return ""
 
 
-def load_domain(directory: Path, actions: Collection[str] | None = None) -> Domain:
-    """Read and check every `*.yml` in `directory`, and the action names if given (the
-    DialogueManager checks them against its registry in any case)."""
+def load_domain(directory: Path) -> Domain:
+    """Read and check every `*.yml` in `directory`; what code renders is checked by the
+    callers' `require` (the dialogue's at construction, the rest at start-up)."""
     responses: dict[str, tuple[Variant, ...]] = {}
+    sources: dict[str, str] = {}
+    canned: list[Canned] = []
     raw_flows: dict[str, tuple[str, Any]] = {}
     raw_answers: dict[str, tuple[str, Any]] = {}
     files = sorted(directory.glob("*.yml"))
@@ -208,6 +328,8 @@ def load_domain(directory: Path, actions: Collection[str] | None = None) -> Doma
         for key, variants in _mapping(data.get("responses"), where, "responses").items():
             _no_duplicate(key, responses, where, "response")
             responses[key] = _variants(variants, f"{where}: response {key!r}")
+            sources[key] = where
+        canned.extend(_canned(data.get("canned"), where))
         for name, body in _mapping(data.get("flows"), where, "flows").items():
             _no_duplicate(name, raw_flows, where, "flow")
             raw_flows[name] = (where, body)
@@ -231,10 +353,17 @@ def load_domain(directory: Path, actions: Collection[str] | None = None) -> Doma
         if intent in triggers:
             raise DomainError(f"{context}: intent already triggers flow {triggers[intent].name!r}")
         answers[intent] = _answer(body, context, responses)
-    domain = Domain(responses, flows, answers, triggers)
-    if actions is not None:
-        domain.check_actions(actions)
-    return domain
+    return Domain(responses, flows, answers, triggers, sources, tuple(canned))
+
+
+def _canned(raw: Any, where: str) -> list[Canned]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(
+        isinstance(item, dict) and set(item) == {"title", "text"} for item in raw
+    ):
+        raise DomainError(f"{where}: canned must be a list of {{title, text}}")
+    return [Canned(str(item["title"]), str(item["text"])) for item in raw]
 
 
 def _mapping(value: Any, where: str, section: str) -> dict[str, Any]:

@@ -12,43 +12,45 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from actions.base import ActionContext, ActionResult, Handler, Reply
 from bot import events as ev
-from bot.auth.lockout import CustomerLockout, MemoryCounters
+from bot.auth.lockout import CustomerLockout
 from bot.auth.otp import OtpService
+from bot.bank import Bank
 from bot.config import Settings
 from bot.dialogue import step_up
 from bot.dialogue.domain import Answer, Domain, Flow, Step
-from bot.dialogue.state import CONFIRM, OTP, RESUME, ConversationState, Frame
+from bot.dialogue.state import CONFIRM, OTP, RESUME, Draft, Frame
 from bot.dialogue.turn import Outcome, Turn, TurnInput
+from bot.handlers import Action, ActionContext, ActionResult, Reply, declared
 from bot.nlu.types import FALLBACK_INTENT, Parse
+from bot.ports import Presence
 from bot.redact import mask_card_numbers
-
-if TYPE_CHECKING:
-    from actions.bank_client import BankClient
-    from bot.handoff.presence import Presence
 
 log = logging.getLogger(__name__)
 
-RESPONSES = (
-    "utter_sign_in",
-    "utter_flow_cancelled",
-    "utter_nothing_to_cancel",
-    "utter_ask_resume",
-    "utter_one_payment_at_a_time",
-    "utter_clarify",
-    "utter_offer_human",
-    "utter_offer_human_after_failures",
-    "utter_handoff_queued",
-    "utter_handoff_offline",
-    "utter_handoff_waiting",
-    "utter_handoff_message_taken",
-    "utter_handoff_cancelled",
-    "utter_action_failed",
-    *step_up.RESPONSES,
+# What the dialogue itself says, with the variables it fills in.
+SAYS = declared(
+    {
+        "utter_sign_in": ["label"],
+        "utter_flow_cancelled": ["label"],
+        "utter_nothing_to_cancel": [],
+        "utter_ask_resume": ["label"],
+        "utter_one_payment_at_a_time": ["label"],
+        "utter_clarify": [],
+        "utter_offer_human": [],
+        "utter_offer_human_after_failures": [],
+        "utter_handoff_queued": [],
+        "utter_handoff_offline": [],
+        "utter_handoff_waiting": [],
+        "utter_handoff_message_taken": [],
+        "utter_handoff_cancelled": [],
+        "utter_action_failed": [],
+        **step_up.SAYS,
+    }
 )
+ANSWER_VARIABLES = frozenset({"capabilities"})  # what an `answers:` response may use
 # Inside a flow these intents are answers to the question asked, not requests of their own.
 _CONTEXTUAL = frozenset({"affirm", "deny", "inform", "out_of_scope", FALLBACK_INTENT})
 
@@ -61,49 +63,35 @@ def idempotency_key(conversation_id: str, challenge_id: str) -> str:
 class DialogueManager:
     def __init__(
         self,
-        domain: Domain,
-        actions: Mapping[str, Handler],
-        bank: BankClient,
-        otp: OtpService,
-        settings: Settings,
         *,
-        lockout: CustomerLockout | None = None,
+        domain: Domain,
+        actions: Mapping[str, Action],
+        bank: Bank,
+        otp: OtpService,
+        lockout: CustomerLockout,
+        settings: Settings,
         presence: Presence | None = None,
     ) -> None:
-        """`lockout` is shared by every worker in production (Redis); in-process by default.
-        Without `presence` the bot assumes a colleague is online when it queues."""
-        domain.require_responses(RESPONSES)
-        domain.check_actions(actions)
+        """`lockout` counts across every worker in production (Redis). Without `presence`
+        the bot assumes a colleague is online when it queues."""
+        domain.require(SAYS, "the dialogue")
+        domain.require_flows(actions, ANSWER_VARIABLES)
         self._domain = domain
         self._actions = actions
         self._bank = bank
-        self._step_up = step_up.StepUp(
-            otp, bank, settings, lockout or CustomerLockout(MemoryCounters())
-        )
+        self._step_up = step_up.StepUp(otp, bank, settings, lockout)
         self._clarify_options = settings.dialogue.clarify_options
         self._presence = presence
         self._handoff_settings = settings.handoff
-        self._handoff_vars = {
-            "expected_wait": settings.handoff.expected_wait,
-            "opening_hours": settings.handoff.opening_hours,
-            "follow_up": settings.handoff.follow_up,
-        }
         self._capabilities = "\n".join(
             f"• {flow.description}" for flow in domain.flows.values() if flow.intent and flow.listed
         )
 
-    async def step(
-        self, state: ConversationState, turn: TurnInput
-    ) -> tuple[list[ev.Event], ConversationState]:
-        """Events for this turn (seq numbered after `state.last_seq`) and the state after them.
-
-        `state` is left untouched; the caller has already stored the USER_MESSAGE event.
-        """
-        if state.status == "agent":
-            return [], state  # a person is talking to the customer: the bot keeps quiet
-        t = Turn(state.copy(), self._domain, turn)
-        await self._route(t)
-        return t.events, t.state
+    async def step(self, draft: Draft, turn: TurnInput) -> None:
+        """Add this turn's events to `draft`, after the customer's message already in it."""
+        if draft.state.status == "agent":
+            return  # a person is talking to the customer: the bot keeps quiet
+        await self._route(Turn(draft, self._domain, turn))
 
     async def _route(self, t: Turn) -> None:
         if t.state.status == "queued":
@@ -182,7 +170,7 @@ class DialogueManager:
         elif await self._agents_online():
             t.say("utter_handoff_waiting")
         else:
-            t.say("utter_handoff_message_taken", self._handoff_vars)
+            t.say("utter_handoff_message_taken")
 
     async def _agents_online(self) -> bool:
         return self._presence is None or await self._presence.online() > 0
@@ -363,26 +351,35 @@ class DialogueManager:
         for frame in t.state.stack[-2::-1]:
             t.emit(ev.FLOW_CANCELLED, flow=frame.flow, reason="handoff")
         t.emit(ev.HANDOFF, status="queued", reason=reason)
-        if await self._agents_online():
-            t.say("utter_handoff_queued", self._handoff_vars)
-        else:
-            t.say("utter_handoff_offline", self._handoff_vars)
+        t.say("utter_handoff_queued" if await self._agents_online() else "utter_handoff_offline")
         return Outcome.NEXT
 
     async def _call(
         self, t: Turn, name: str, slots: Mapping[str, Any], key: str | None = None
     ) -> ActionResult:
-        """Run an action; a crash becomes a failed result the customer is told about."""
+        """Run an action; a crash, or a reply it did not declare, becomes a failed result
+        the customer is told about."""
+        action = self._actions[name]
+        seq = t.state.last_seq + 1
+
+        def render(response: str, variables: Mapping[str, Any]) -> str:
+            _declared(action, response)
+            return self._domain.text(response, variables, seq)
+
         context = ActionContext(
             conversation_id=t.state.conversation_id,
             customer_id=t.customer_id or "",
             slots=dict(slots),
             bank=self._bank,
             now=datetime.fromtimestamp(t.input.now, UTC),
+            render=render,
             idempotency_key=key,
         )
         try:
-            return await self._actions[name](context)
+            result = await action(context)
+            for reply in result.replies:
+                _declared(action, reply.key)
+            return result
         except Exception:
             log.exception("action %s failed", name)
             return ActionResult(
@@ -454,6 +451,11 @@ class DialogueManager:
             return False
         self._answer(t, answer)
         return True
+
+
+def _declared(action: Action, response: str) -> None:
+    if response not in action.says:
+        raise ValueError(f"action {action.name!r} says {response!r}, which it does not declare")
 
 
 def _is_cancel(t: Turn) -> bool:

@@ -1,8 +1,8 @@
 """Conversation state, derived only from the event log.
 
-Nothing here is stored: a conversation's state is `ConversationState(id).replay(events)`,
-and the dialogue manager keeps it current by applying each event it emits. That is what
-lets a restart in the middle of a flow lose nothing.
+Nothing here is stored: a conversation's state is `ConversationState.replay(id, events)`,
+and a write keeps it current by applying each event as it adds it to a `Draft`. That is
+what lets a restart in the middle of a flow lose nothing.
 """
 
 from __future__ import annotations
@@ -61,11 +61,6 @@ class ConversationState:
         self.last_seq = max(self.last_seq, event.seq)
 
     @classmethod
-    def new(cls, conversation_id: str, customer_id: str | None, channel: str) -> ConversationState:
-        """The state of a conversation about to be opened by its CONVERSATION_STARTED."""
-        return cls(conversation_id, customer_id=customer_id, channel=channel)
-
-    @classmethod
     def replay(cls, conversation_id: str, events: Iterable[ev.Event]) -> ConversationState:
         state = cls(conversation_id)
         for event in events:
@@ -82,6 +77,28 @@ class ConversationState:
         if awaiting in (CONFIRM, RESUME):
             awaiting = None
         return {"flow": top.flow if top else None, "awaiting": awaiting, "status": self.status}
+
+
+class Draft:
+    """A write in progress: a working copy of the state and the events added to it.
+
+    `add` numbers each event after the state's last seq and applies it at once, so every
+    later decision in the write sees exactly what a replay of the log would give. This is
+    the one place where sequence numbers are given.
+    """
+
+    __slots__ = ("events", "now", "state")
+
+    def __init__(self, state: ConversationState, now: float) -> None:
+        self.state = state
+        self.now = now
+        self.events: list[ev.Event] = []
+
+    def add(self, event_type: str, **data: Any) -> ev.Event:
+        event = ev.Event(event_type, data, ts=self.now, seq=self.state.last_seq + 1)
+        self.state.apply(event)
+        self.events.append(event)
+        return event
 
 
 def _started(state: ConversationState, data: dict[str, Any]) -> None:

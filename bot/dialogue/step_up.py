@@ -8,33 +8,33 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import TYPE_CHECKING
 
-from redis.exceptions import RedisError
-
-from actions.bank_client import BankError
 from bot import events as ev
 from bot.auth.lockout import CustomerLockout
 from bot.auth.otp import OtpChallenge, OtpDeliveryError, OtpService, OtpVerdict, ResendLimit
+from bot.bank import Bank, BankError
 from bot.config import Settings
 from bot.dialogue.domain import Flow, Step, fill
 from bot.dialogue.state import OTP, Frame
 from bot.dialogue.turn import Outcome, Turn
+from bot.handlers import declared
+from bot.ports import StoreUnavailable
 
-if TYPE_CHECKING:
-    from actions.bank_client import BankClient
-
-RESPONSES = (
-    "utter_otp_sent",
-    "utter_otp_reask",
-    "utter_otp_wrong",
-    "utter_otp_expired",
-    "utter_otp_locked",
-    "utter_otp_mismatch",
-    "utter_otp_resent",
-    "utter_otp_resend_limit",
-    "utter_otp_unavailable",
-    "utter_otp_blocked",
+SAYS = declared(
+    {
+        "utter_otp_sent": ["destination", "digits"],
+        "utter_otp_reask": ["digits"],
+        "utter_otp_wrong": ["attempts_left"],
+        "utter_otp_expired": [],
+        "utter_otp_locked": ["label"],
+        "utter_otp_mismatch": ["label"],
+        "utter_otp_resent": ["destination", "digits"],
+        "utter_otp_resend_limit": [],
+        "utter_otp_unavailable": ["label"],
+        "utter_otp_blocked": ["label"],
+        "otp_destination_email": ["masked"],
+        "otp_destination_phone": ["last4"],
+    }
 )
 RESEND_INTENT = "resend_code"  # the payload of the "Send a new code" button
 _RESEND_WORDS = re.compile(
@@ -49,18 +49,19 @@ def find_code(text: str, length: int) -> str | None:
     return match.group(0) if match else None
 
 
-def mask_destination(to: str) -> str:
+def sent_to(t: Turn, to: str) -> str:
     """Say where the code went without repeating the whole number or address."""
+    seq = t.state.last_seq + 1
     if "@" in to:
         local, _, domain = to.partition("@")
-        return f"email {local[:1]}•••@{domain}"
+        return t.domain.text("otp_destination_email", {"masked": f"{local[:1]}•••@{domain}"}, seq)
     digits = re.sub(r"\D", "", to)
-    return f"phone ending {digits[-4:]}"
+    return t.domain.text("otp_destination_phone", {"last4": digits[-4:]}, seq)
 
 
 class StepUp:
     def __init__(
-        self, otp: OtpService, bank: BankClient, settings: Settings, lockout: CustomerLockout
+        self, otp: OtpService, bank: Bank, settings: Settings, lockout: CustomerLockout
     ) -> None:
         self._otp = otp
         self._bank = bank
@@ -76,7 +77,7 @@ class StepUp:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "no_operation")
         try:
             blocked = await self._lockout.is_blocked(customer_id)
-        except RedisError:  # fail closed: without the lockout's word, nothing moves
+        except StoreUnavailable:  # fail closed: without the lockout's word, nothing moves
             return _abandon(t, frame, flow, "utter_otp_unavailable", "lockout_unavailable")
         if blocked:
             return _abandon(t, frame, flow, "utter_otp_blocked", "customer_locked_out")
@@ -89,10 +90,10 @@ class StepUp:
             )
         except OtpDeliveryError:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "otp_not_delivered")
-        sent_to = mask_destination(to)
-        t.emit(ev.AUTH_STEP, step="otp_issued", challenge=challenge.to_dict(), sent_to=sent_to)
+        where = sent_to(t, to)
+        t.emit(ev.AUTH_STEP, step="otp_issued", challenge=challenge.to_dict(), sent_to=where)
         t.emit(ev.STEP_ADVANCED, flow=frame.flow, step=frame.step, awaiting=OTP)
-        t.say("utter_otp_sent", {"destination": sent_to, "digits": self._code_length})
+        t.say("utter_otp_sent", {"destination": where, "digits": self._code_length})
         return Outcome.WAIT
 
     def ask_again(self, t: Turn) -> Outcome:
@@ -133,7 +134,7 @@ class StepUp:
             return Outcome.WAIT
         if verdict is OtpVerdict.LOCKED:
             t.emit(ev.AUTH_STEP, step="otp_locked", challenge=stored)
-            with contextlib.suppress(RedisError):  # the challenge itself is locked regardless
+            with contextlib.suppress(StoreUnavailable):  # the challenge is locked regardless
                 await self._lockout.record_locked(t.customer_id or "")
             return _abandon(t, frame, flow, "utter_otp_locked", "otp_locked")
         t.emit(ev.AUTH_STEP, step="otp_failed", challenge=stored, reason="operation_changed")
@@ -161,9 +162,9 @@ class StepUp:
             return Outcome.WAIT
         except OtpDeliveryError:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "otp_not_delivered")
-        sent_to = mask_destination(to)
-        t.emit(ev.AUTH_STEP, step="otp_resent", challenge=challenge.to_dict(), sent_to=sent_to)
-        t.say("utter_otp_resent", {"destination": sent_to, "digits": self._code_length})
+        where = sent_to(t, to)
+        t.emit(ev.AUTH_STEP, step="otp_resent", challenge=challenge.to_dict(), sent_to=where)
+        t.say("utter_otp_resent", {"destination": where, "digits": self._code_length})
         return Outcome.WAIT
 
     async def _destination(self, customer_id: str) -> str | None:

@@ -1,4 +1,4 @@
-"""One turn in progress: the input, a working copy of the state and the events emitted."""
+"""One turn in progress: the input, and the draft of the conversation it adds events to."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from actions.base import Reply
 from bot import events as ev
 from bot.auth.identity import Identity
 from bot.dialogue.domain import Domain
-from bot.dialogue.state import ConversationState
+from bot.dialogue.state import ConversationState, Draft
+from bot.handlers import Reply
 from bot.nlu.types import Parse
 
 
@@ -32,16 +32,19 @@ class Outcome(Enum):
 
 
 class Turn:
-    """Emits events for one turn, applying each to the working state as it goes, so every
-    later decision in the turn sees exactly what a replay of the log would give."""
+    """What the dialogue decides in one turn, added to the conversation's draft as it
+    goes, so every later decision in the turn sees the state a replay would give."""
 
-    __slots__ = ("domain", "events", "input", "state")
+    __slots__ = ("domain", "draft", "input")
 
-    def __init__(self, state: ConversationState, domain: Domain, turn: TurnInput) -> None:
-        self.state = state
+    def __init__(self, draft: Draft, domain: Domain, turn: TurnInput) -> None:
+        self.draft = draft
         self.domain = domain
         self.input = turn
-        self.events: list[ev.Event] = []
+
+    @property
+    def state(self) -> ConversationState:
+        return self.draft.state
 
     @property
     def intent(self) -> str:
@@ -52,9 +55,7 @@ class Turn:
         return self.input.identity.customer_id
 
     def emit(self, event_type: str, **data: Any) -> None:
-        event = ev.Event(event_type, data, ts=self.input.now, seq=self.state.last_seq + 1)
-        self.state.apply(event)
-        self.events.append(event)
+        self.draft.add(event_type, **data)
 
     def say(
         self,

@@ -1,4 +1,4 @@
-"""Agents who may sign in to the console: MongoDB collection `agents`, argon2id hashes.
+"""Agents who may sign in to the console, over the `AgentStore` port; argon2id hashes.
 
 Only the hash is stored. Signing in with an unknown name still runs one hash check, so the
 answer takes as long as for a known name with a wrong password: the response time does not
@@ -10,14 +10,11 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pymongo import AsyncMongoClient
-from pymongo.errors import DuplicateKeyError
 
-from bot.store.mongo import CLIENT_OPTIONS
+from bot.ports import AgentRecord, AgentStore, AlreadyExists
 
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,31}")
 MIN_PASSWORD_CHARS = 10
@@ -42,42 +39,30 @@ def check_new(agent_id: str, password: str) -> None:
         raise AgentError(f"passwords need at least {MIN_PASSWORD_CHARS} characters")
 
 
-class AgentDirectory:
-    def __init__(self, uri: str, db_name: str) -> None:
-        self._client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, **CLIENT_OPTIONS)
-        self._agents = self._client[db_name]["agents"]
-
-    async def close(self) -> None:
-        await self._client.close()
+class Agents:
+    def __init__(self, store: AgentStore) -> None:
+        self._store = store
 
     async def add(self, agent_id: str, password: str, display_name: str | None = None) -> Agent:
         """Create an agent; raises AgentError for a bad name or password or a taken name."""
         check_new(agent_id, password)
         agent = Agent(agent_id, display_name or agent_id.split(".")[0].capitalize())
+        record = AgentRecord(agent.id, agent.name, _hasher.hash(password), time.time())
         try:
-            await self._agents.insert_one(
-                {
-                    "_id": agent.id,
-                    "display_name": agent.name,
-                    "password_hash": _hasher.hash(password),
-                    "created_at": time.time(),
-                }
-            )
-        except DuplicateKeyError:
+            await self._store.add(record)
+        except AlreadyExists:
             raise AgentError(f"an agent called {agent_id!r} already exists") from None
         return agent
 
     async def sign_in(self, agent_id: str, password: str) -> Agent | None:
         """The agent if the password is theirs, else None (same work either way)."""
-        doc = await self._agents.find_one({"_id": agent_id}) if NAME.fullmatch(agent_id) else None
+        record = await self._store.get(agent_id) if NAME.fullmatch(agent_id) else None
         try:
-            _hasher.verify(doc["password_hash"] if doc else _DUMMY_HASH, password)
+            _hasher.verify(record.password_hash if record else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             return None
-        if doc is None:
-            return None
-        return Agent(doc["_id"], doc.get("display_name", doc["_id"]))
+        return None if record is None else Agent(record.id, record.display_name)
 
     async def get(self, agent_id: str) -> Agent | None:
-        doc = await self._agents.find_one({"_id": agent_id}, {"password_hash": False})
-        return None if doc is None else Agent(doc["_id"], doc.get("display_name", doc["_id"]))
+        record = await self._store.get(agent_id)
+        return None if record is None else Agent(record.id, record.display_name)

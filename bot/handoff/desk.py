@@ -1,60 +1,66 @@
 """What an agent does to a conversation: claim, reply, note, hand back, close; the queue.
 
-Every change is an event recorded through `TurnEngine.record`, under the conversation's
-lock, so it is ordered with the customer's turns on every worker. A claim is also a
-conditional update of the conversation document (`status: queued` -> `agent`): of two
-agents clicking together, on the same worker or not, exactly one wins.
+Every change is one write through the unit of work (`Conversations.write`), under the
+conversation's lock, so it is ordered with the customer's turns on every worker, and the
+conversation document is written there and nowhere else. A claim decides on the state
+read under that lock: of two agents clicking together, on the same worker or not, exactly
+one sees the conversation still queued (and were a worker's cache stale, the log's unique
+sequence numbers would refuse the second write).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
-from pymongo import ASCENDING, AsyncMongoClient
-
-from actions.bank_client import BankClient, BankError
 from bot import events as ev
-from bot.conversations import ConversationNotFound
+from bot.bank import Bank, BankError
+from bot.conversations import Conversations, Decide
 from bot.dialogue.domain import Domain
-from bot.dialogue.state import ConversationState
+from bot.dialogue.state import ConversationState, Draft
 from bot.events import Event
+from bot.handlers import declared
 from bot.handoff.agents import Agent
-from bot.handoff.feed import TRANSCRIPT, transcript_entry
 from bot.handoff.masking import masked_profile
 from bot.messages import BotMessage
 from bot.outbound import NoSender, Outbound
+from bot.ports import ConversationNotFound, EventStore
 from bot.redact import mask_card_numbers
-from bot.store.mongo import CLIENT_OPTIONS
-from bot.store.ports import EventStore
-from bot.turn import Plan, TurnEngine
 
 log = logging.getLogger(__name__)
 
-CANNED = Path(__file__).with_name("canned.yml")
 MAX_TEXT_CHARS = 2000
 QUEUE_LIMIT = 200
+SAYS = declared(
+    {
+        "utter_agent_joined": ["agent_name"],
+        "utter_agent_handed_back": ["agent_name"],
+        "utter_agent_closed": ["agent_name"],
+    }
+)
 
 
 class DeskError(Exception):
-    """Refused: `status` and `code` become the HTTP answer."""
+    """Refused: `status` and `code` become the HTTP answer; the console shows the
+    response `error_<code>` from the domain, filled with `variables`."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def _not_found() -> DeskError:
-    return DeskError(404, "conversation_not_found", "No such conversation.")
+    def __init__(self, status: int, code: str, **variables: Any) -> None:
+        super().__init__(code)
+        self.status, self.code, self.variables = status, code, variables
 
 
-def _not_yours() -> DeskError:
-    return DeskError(403, "not_your_conversation", "Only the agent who claimed it can do that.")
+ERRORS = declared(
+    {
+        "error_conversation_not_found": [],
+        "error_already_claimed": [],
+        "error_not_your_conversation": [],
+        "error_not_handed_over": [],
+        "error_empty_message": [],
+        "error_message_too_long": ["max_chars"],
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,53 +83,36 @@ class QueueItem:
         }
 
 
-def load_canned(path: Path = CANNED) -> list[dict[str, str]]:
-    items = yaml.safe_load(path.read_text())["canned"]
-    return [{"title": str(i["title"]), "text": str(i["text"])} for i in items]
-
-
 class Desk:
     def __init__(
         self,
-        uri: str,
-        db_name: str,
-        engine: TurnEngine,
+        *,
+        conversations: Conversations,
         store: EventStore,
         domain: Domain,
-        bank: BankClient,
+        bank: Bank,
         outbound: Outbound,
     ) -> None:
-        self._client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, **CLIENT_OPTIONS)
-        self._conversations = self._client[db_name]["conversations"]
-        self._engine = engine
+        domain.require(SAYS, "the agent desk")
+        domain.require(ERRORS, "the agent desk")
+        self._conversations = conversations
         self._store = store
         self._domain = domain
         self._bank = bank
         self._outbound = outbound
-        self.canned = load_canned()
 
-    async def close(self) -> None:
-        await self._client.close()
+    @property
+    def canned(self) -> list[dict[str, str]]:
+        return [{"title": c.title, "text": c.text} for c in self._domain.canned]
 
     # -- reading --------------------------------------------------------------------------
 
     async def queue(self) -> list[QueueItem]:
         """Conversations waiting for or held by a person, longest waiting first."""
-        cursor = (
-            self._conversations.find({"status": {"$in": ["queued", "agent"]}})
-            .sort("status_since", ASCENDING)
-            .limit(QUEUE_LIMIT)
-        )
+        records = await self._store.conversations(("queued", "agent"), QUEUE_LIMIT)
         return [
-            QueueItem(
-                doc["_id"],
-                doc["status"],
-                doc.get("customer_id"),
-                doc.get("channel", ""),
-                doc.get("agent_id"),
-                doc.get("status_since", doc.get("updated_at", 0.0)),
-            )
-            async for doc in cursor
+            QueueItem(r.id, r.status, r.customer_id, r.channel, r.agent_id, r.status_since)
+            for r in records
         ]
 
     async def conversation(self, conversation_id: str) -> dict[str, Any]:
@@ -134,10 +123,10 @@ class Desk:
         """
         record = await self._store.get_conversation(conversation_id)
         if record is None:
-            raise _not_found()
+            raise DeskError(404, "conversation_not_found")
         events = await self._store.events(conversation_id)
         if not any(e.type == ev.HANDOFF for e in events):
-            raise _not_found()
+            raise DeskError(404, "conversation_not_found")
         state = ConversationState.replay(conversation_id, events)
         profile = None
         if record.customer_id:
@@ -153,67 +142,39 @@ class Desk:
             "agent_id": state.agent_id,
             "channel": record.channel,
             "customer": profile,
-            "transcript": [transcript_entry(e) for e in events if e.type in TRANSCRIPT],
+            "transcript": [e.to_entry() for e in events if e.type in ev.TRANSCRIPT],
         }
 
     # -- acting ---------------------------------------------------------------------------
 
     async def claim(self, agent: Agent, conversation_id: str) -> list[Event]:
-        async def plan(state: ConversationState) -> Sequence[Event]:
-            if state.status != "queued":
-                raise DeskError(409, "already_claimed", "Someone else has already taken this.")
-            taken = await self._conversations.update_one(
-                {"_id": conversation_id, "status": "queued"},
-                {"$set": {"status": "agent", "agent_id": agent.id, "status_since": time.time()}},
-            )
-            if taken.modified_count != 1:
-                raise DeskError(409, "already_claimed", "Someone else has already taken this.")
-            return [
-                Event(ev.HANDOFF, {"status": "agent", "reason": "claimed", "agent_id": agent.id}),
-                self._notice(state, 2, "utter_agent_joined", agent),
-            ]
+        async def decide(draft: Draft) -> None:
+            if draft.state.status != "queued":
+                raise DeskError(409, "already_claimed")
+            draft.add(ev.HANDOFF, status="agent", reason="claimed", agent_id=agent.id)
+            self._notice(draft, "utter_agent_joined", agent)
 
-        try:
-            recorded = await self._record(conversation_id, plan)
-        except DeskError:
-            raise
-        except Exception:
-            # The log still says queued: put the document back so the claim can be retried.
-            await self._conversations.update_one(
-                {"_id": conversation_id, "status": "agent", "agent_id": agent.id},
-                {"$set": {"status": "queued", "agent_id": None}},
-            )
-            raise
-        await self._deliver(conversation_id, recorded)
-        return recorded
+        return await self._write(conversation_id, decide, deliver=True)
 
     async def reply(self, agent: Agent, conversation_id: str, text: str) -> list[Event]:
         text = _text(text)
 
-        async def plan(state: ConversationState) -> Sequence[Event]:
-            _hold(state, agent)
-            return [
-                Event(
-                    ev.AGENT_MESSAGE, {"agent_id": agent.id, "agent_name": agent.name, "text": text}
-                )
-            ]
+        async def decide(draft: Draft) -> None:
+            _hold(draft.state, agent)
+            draft.add(ev.AGENT_MESSAGE, agent_id=agent.id, agent_name=agent.name, text=text)
 
-        recorded = await self._record(conversation_id, plan)
-        await self._deliver(conversation_id, recorded)
-        return recorded
+        return await self._write(conversation_id, decide, deliver=True)
 
     async def note(self, agent: Agent, conversation_id: str, text: str) -> list[Event]:
         """Internal: stored and shown to agents, never published to the customer."""
         text = _text(text)
 
-        async def plan(state: ConversationState) -> Sequence[Event]:
-            if state.status not in ("queued", "agent"):
-                raise DeskError(409, "not_handed_over", "Notes go on queued or held conversations.")
-            return [
-                Event(ev.AGENT_NOTE, {"agent_id": agent.id, "agent_name": agent.name, "text": text})
-            ]
+        async def decide(draft: Draft) -> None:
+            if draft.state.status not in ("queued", "agent"):
+                raise DeskError(409, "not_handed_over")
+            draft.add(ev.AGENT_NOTE, agent_id=agent.id, agent_name=agent.name, text=text)
 
-        return await self._record(conversation_id, plan)
+        return await self._write(conversation_id, decide, deliver=False)
 
     async def hand_back(self, agent: Agent, conversation_id: str) -> list[Event]:
         """The bot takes over again with the state it had: slots, sign-in strength, history."""
@@ -225,30 +186,30 @@ class Desk:
     async def _finish(
         self, agent: Agent, conversation_id: str, status: str, response: str
     ) -> list[Event]:
-        async def plan(state: ConversationState) -> Sequence[Event]:
-            _hold(state, agent)
-            reason = "agent_handed_back" if status == "bot" else "agent_closed"
-            return [
-                Event(ev.HANDOFF, {"status": status, "reason": reason, "agent_id": agent.id}),
-                self._notice(state, 2, response, agent),
-            ]
+        reason = "agent_handed_back" if status == "bot" else "agent_closed"
 
-        recorded = await self._record(conversation_id, plan)
-        await self._deliver(conversation_id, recorded)
-        return recorded
+        async def decide(draft: Draft) -> None:
+            _hold(draft.state, agent)
+            draft.add(ev.HANDOFF, status=status, reason=reason, agent_id=agent.id)
+            self._notice(draft, response, agent)
+
+        return await self._write(conversation_id, decide, deliver=True)
 
     # -- helpers --------------------------------------------------------------------------
 
-    async def _record(self, conversation_id: str, plan: Plan) -> list[Event]:
+    async def _write(self, conversation_id: str, decide: Decide, deliver: bool) -> list[Event]:
         try:
-            return await self._engine.record(conversation_id, plan)
+            written = await self._conversations.write(conversation_id, decide)
         except ConversationNotFound:
-            raise _not_found() from None
+            raise DeskError(404, "conversation_not_found") from None
+        if deliver:
+            await self._deliver(conversation_id, written.events)
+        return list(written.events)
 
-    def _notice(self, state: ConversationState, offset: int, key: str, agent: Agent) -> Event:
+    def _notice(self, draft: Draft, key: str, agent: Agent) -> None:
         """A message from the system (not the bot's dialogue) about who is talking."""
-        message = self._domain.render(key, {"agent_name": agent.name}, state.last_seq + offset)
-        return Event(ev.BOT_MESSAGE, {**message.to_dict(), "from": "system"})
+        message = self._domain.render(key, {"agent_name": agent.name}, draft.state.last_seq + 1)
+        draft.add(ev.BOT_MESSAGE, **message.to_dict(), **{"from": "system"})
 
     async def _deliver(self, conversation_id: str, recorded: Sequence[Event]) -> None:
         """Send what the customer must see on their own channel (web: already on the bus)."""
@@ -270,13 +231,13 @@ class Desk:
 
 def _hold(state: ConversationState, agent: Agent) -> None:
     if state.status != "agent" or state.agent_id != agent.id:
-        raise _not_yours()
+        raise DeskError(403, "not_your_conversation")
 
 
 def _text(text: str) -> str:
     text = text.strip()
     if not text:
-        raise DeskError(400, "empty_message", "Write something first.")
+        raise DeskError(400, "empty_message")
     if len(text) > MAX_TEXT_CHARS:
-        raise DeskError(400, "message_too_long", f"At most {MAX_TEXT_CHARS} characters.")
+        raise DeskError(400, "message_too_long", max_chars=MAX_TEXT_CHARS)
     return mask_card_numbers(text)

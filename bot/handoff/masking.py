@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from actions.bank_client import Account, Customer
+from bot.bank import Account, Customer
 
 
 def mask_phone(phone: str) -> str:

@@ -10,11 +10,11 @@ from functools import cache
 from typing import Any
 
 import pytest
-import yaml
 
 from actions.bank_client import BankClient
-from actions.base import ActionContext, Reply
 from bot.config import PROJECT_ROOT
+from bot.dialogue.domain import Domain, load_domain
+from bot.handlers import ActionContext, Reply
 from tests.support.sandbox import start_sandbox, unused_port
 
 API_KEY = "actions-test-key"
@@ -42,28 +42,27 @@ async def down_bank() -> AsyncIterator[BankClient]:
         yield client
 
 
+@cache
+def _domain() -> Domain:
+    return load_domain(PROJECT_ROOT / "bot" / "domain")
+
+
 def context(bank: BankClient, customer: str = "cust-001", key: str | None = None, **slots: Any):
+    """What the dialogue gives an action; its texts come from the real domain."""
     return ActionContext(
         conversation_id="conv-test",
         customer_id=customer,
         slots=slots,
         bank=bank,
         now=datetime.now(UTC),
+        render=lambda response, variables: _domain().text(response, variables),
         idempotency_key=key,
     )
 
 
-@cache
-def _responses() -> dict[str, list[dict[str, Any]]]:
-    path = PROJECT_ROOT / "bot" / "domain" / "responses_actions.yml"
-    return yaml.safe_load(path.read_text())["responses"]
-
-
 def render(reply: Reply) -> str:
     """The text the customer would read; fails if the key or a template variable is missing."""
-    variants = _responses()[reply.key]
-    texts = [variant["text"].format(**reply.vars) for variant in variants]
-    return texts[0]
+    return _domain().responses[reply.key][0].text.format(**reply.vars)
 
 
 class StubBank:

@@ -9,13 +9,16 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as redis
 
-from bot.auth.lockout import CustomerLockout, ExpiringCounters, MemoryCounters, RedisCounters
+from bot.auth.lockout import CustomerLockout
+from bot.ports import Counters, StoreUnavailable
+from bot.store.memory import MemoryCounters
+from bot.store.redis import RedisCounters
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture(params=["memory", "redis"])
-async def counters(request: pytest.FixtureRequest) -> AsyncIterator[ExpiringCounters]:
+async def counters(request: pytest.FixtureRequest) -> AsyncIterator[Counters]:
     if request.param == "memory":
         yield MemoryCounters()
         return
@@ -30,7 +33,7 @@ async def counters(request: pytest.FixtureRequest) -> AsyncIterator[ExpiringCoun
         await client.aclose()
 
 
-async def test_blocked_after_max_locked_challenges(counters: ExpiringCounters) -> None:
+async def test_blocked_after_max_locked_challenges(counters: Counters) -> None:
     lockout = CustomerLockout(counters, max_locked=3, window_seconds=60, block_seconds=60)
     assert not await lockout.is_blocked("cust-001")
     assert not await lockout.record_locked("cust-001")
@@ -40,14 +43,14 @@ async def test_blocked_after_max_locked_challenges(counters: ExpiringCounters) -
     assert not await lockout.is_blocked("cust-002")
 
 
-async def test_block_lifts_after_its_time(counters: ExpiringCounters) -> None:
+async def test_block_lifts_after_its_time(counters: Counters) -> None:
     lockout = CustomerLockout(counters, max_locked=1, window_seconds=60, block_seconds=0.2)
     assert await lockout.record_locked("cust-001")
     await asyncio.sleep(0.3)
     assert not await lockout.is_blocked("cust-001")
 
 
-async def test_strikes_outside_the_window_are_forgotten(counters: ExpiringCounters) -> None:
+async def test_strikes_outside_the_window_are_forgotten(counters: Counters) -> None:
     lockout = CustomerLockout(counters, max_locked=2, window_seconds=0.2, block_seconds=60)
     assert not await lockout.record_locked("cust-001")
     await asyncio.sleep(0.3)
@@ -55,7 +58,7 @@ async def test_strikes_outside_the_window_are_forgotten(counters: ExpiringCounte
     assert not await lockout.is_blocked("cust-001")
 
 
-async def test_concurrent_strikes_all_count(counters: ExpiringCounters) -> None:
+async def test_concurrent_strikes_all_count(counters: Counters) -> None:
     results = await asyncio.gather(*(counters.incr("k", 60) for _ in range(20)))
     assert sorted(results) == list(range(1, 21))
 
@@ -64,7 +67,7 @@ async def test_redis_unreachable_fails_loudly() -> None:
     client = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
     lockout = CustomerLockout(RedisCounters(client))
     try:
-        with pytest.raises(redis.ConnectionError):
+        with pytest.raises(StoreUnavailable):
             await lockout.is_blocked("cust-001")
     finally:
         await client.aclose()

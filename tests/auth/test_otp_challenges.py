@@ -10,9 +10,11 @@ import secrets
 import pytest
 
 from bot.auth import otp
-from bot.auth.notifier import DevOutbox
 from bot.auth.otp import OtpChallenge, OtpDeliveryError, OtpService, OtpVerdict, ResendLimit
-from bot.config import OtpSettings
+from bot.config import PROJECT_ROOT, OtpSettings
+from bot.dialogue.domain import load_domain
+from bot.ports import Notifier
+from bot.store.memory import DevOutbox
 
 SETTINGS = OtpSettings(length=6, ttl_seconds=300, max_attempts=3, max_resends=2)
 OPERATION = {
@@ -30,9 +32,19 @@ def outbox() -> DevOutbox:
     return DevOutbox()
 
 
+DOMAIN = load_domain(PROJECT_ROOT / "bot" / "domain")
+
+
+def make_service(key: bytes, notifier: Notifier, settings: OtpSettings = SETTINGS) -> OtpService:
+    """An OtpService whose messages read as the real domain words them."""
+    return OtpService(
+        key=key, notifier=notifier, settings=settings, render=lambda k, v: DOMAIN.text(k, v)
+    )
+
+
 @pytest.fixture
 def service(outbox: DevOutbox) -> OtpService:
-    return OtpService(secrets.token_bytes(32), outbox, SETTINGS)
+    return make_service(secrets.token_bytes(32), outbox)
 
 
 def sent_code(outbox: DevOutbox, customer_id: str = "cust-001") -> str:
@@ -172,8 +184,8 @@ async def test_challenge_survives_storage_round_trip(
 
 
 async def test_code_from_another_key_or_challenge_fails(outbox: DevOutbox) -> None:
-    first = OtpService(secrets.token_bytes(32), outbox, SETTINGS)
-    second = OtpService(secrets.token_bytes(32), outbox, SETTINGS)
+    first = make_service(secrets.token_bytes(32), outbox)
+    second = make_service(secrets.token_bytes(32), outbox)
     challenge = await issue(first)
     verdict, _ = second.verify(challenge, sent_code(outbox), OPERATION, T0 + 1)
     assert verdict is OtpVerdict.MISMATCH
@@ -217,7 +229,7 @@ class FailingNotifier:
 
 
 async def test_delivery_failure_does_not_leak_code(caplog: pytest.LogCaptureFixture) -> None:
-    service = OtpService(secrets.token_bytes(32), FailingNotifier(), SETTINGS)
+    service = make_service(secrets.token_bytes(32), FailingNotifier())
     with caplog.at_level(logging.DEBUG), pytest.raises(OtpDeliveryError) as caught:
         await issue(service)
     assert not re.search(r"\d{6}", str(caught.value))
@@ -256,6 +268,6 @@ async def test_missing_fields_refused(
 
 def test_weak_key_or_length_refused(outbox: DevOutbox) -> None:
     with pytest.raises(ValueError):
-        OtpService(b"short", outbox, SETTINGS)
+        make_service(b"short", outbox)
     with pytest.raises(ValueError):
-        OtpService(secrets.token_bytes(32), outbox, OtpSettings(length=2))
+        make_service(secrets.token_bytes(32), outbox, OtpSettings(length=2))

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from bot.config import ConfigError
-from connectors.channels import load_channel_settings
+from connectors.telegram import TelegramSettings
+from connectors.whatsapp import WhatsAppSettings
 from tests.channels.conftest import channel_env
 from tests.support.fake_platforms import FakePlatforms
 from tests.support.process import ServerProcess, start_teller
@@ -58,6 +59,10 @@ def test_webhooks_and_link_codes_answer_404_when_no_channel_is_configured(
         assert codes.status_code == 404
         # The rest of Teller works as usual.
         assert http.post("/api/v1/chat/message", json={"text": "hello"}).status_code == 200
+
+
+def load_channel_settings(env: dict[str, str]) -> tuple[object, object]:
+    return WhatsAppSettings.from_env(env), TelegramSettings.from_env(env)
 
 
 def test_half_configured_channels_are_refused() -> None:

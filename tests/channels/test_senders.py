@@ -7,12 +7,16 @@ from typing import Any
 
 import httpx
 import pytest
-from pymongo import AsyncMongoClient
 
+from bot.config import PROJECT_ROOT
+from bot.dialogue.domain import load_domain
 from bot.messages import BotMessage, Button
+from bot.ports import ChatStore
+from bot.store.mongo import connect_mongo
+from bot.store.mongo.records import MongoChatStore
 from connectors.messaging import ButtonIds
 from connectors.telegram import TelegramSender, TelegramSettings
-from connectors.whatsapp import Deliveries, WhatsAppSender, WhatsAppSettings
+from connectors.whatsapp import Controls, Deliveries, WhatsAppSender, WhatsAppSettings
 from tests.channels.conftest import PHONE_NUMBER_ID, TELEGRAM_TOKEN, WHATSAPP_TOKEN
 from tests.support.fake_platforms import FakePlatforms
 from tests.support.mongo import unique_db_name
@@ -26,11 +30,19 @@ PAYEES = [
 ]
 
 
+DOMAIN = load_domain(PROJECT_ROOT / "bot" / "domain")
+
+
 @pytest.fixture
 async def mongo(stack: Stack) -> AsyncIterator[Any]:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongo_uri)
+    client = connect_mongo(stack.mongo_uri)
     yield client[unique_db_name("senders")]
     await client.close()
+
+
+@pytest.fixture
+def chats(mongo: Any) -> ChatStore:
+    return MongoChatStore(mongo)
 
 
 @pytest.fixture
@@ -44,10 +56,16 @@ def payee_buttons(names: list[str]) -> tuple[Button, ...]:
 
 
 async def test_whatsapp_uses_buttons_for_few_short_choices_and_a_list_otherwise(
-    platforms: FakePlatforms, mongo: Any, http: httpx.AsyncClient
+    platforms: FakePlatforms, mongo: Any, chats: ChatStore, http: httpx.AsyncClient
 ) -> None:
     settings = WhatsAppSettings("s", "v", WHATSAPP_TOKEN, PHONE_NUMBER_ID, platforms.base_url)
-    sender = WhatsAppSender(settings, http, ButtonIds(mongo), Deliveries(mongo))
+    sender = WhatsAppSender(
+        settings=settings,
+        http=http,
+        buttons=ButtonIds(chats),
+        deliveries=Deliveries(chats),
+        controls=Controls.from_domain(DOMAIN),
+    )
     to = "447700900999"
     await sender.send_to(to, [BotMessage("Who to?", payee_buttons(PAYEES[:3]))], "conv-1")
     await sender.send_to(to, [BotMessage("Who to?", payee_buttons(PAYEES))], "conv-1")
@@ -68,11 +86,14 @@ async def test_whatsapp_uses_buttons_for_few_short_choices_and_a_list_otherwise(
 
 
 async def test_telegram_maps_payloads_longer_than_64_bytes(
-    platforms: FakePlatforms, mongo: Any, http: httpx.AsyncClient
+    platforms: FakePlatforms, chats: ChatStore, http: httpx.AsyncClient
 ) -> None:
-    buttons = ButtonIds(mongo)
+    buttons = ButtonIds(chats)
     sender = TelegramSender(
-        TelegramSettings(TELEGRAM_TOKEN, "secret", platforms.base_url), http, buttons
+        settings=TelegramSettings(TELEGRAM_TOKEN, "secret", platforms.base_url),
+        http=http,
+        buttons=buttons,
+        domain=DOMAIN,
     )
     await sender.send_to("5999999999", [BotMessage("Who to?", payee_buttons(PAYEES))])
     sent = platforms.wait_for(lambda r: r.body.get("chat_id") == "5999999999")[-1]
@@ -82,5 +103,5 @@ async def test_telegram_maps_payloads_longer_than_64_bytes(
     long_one = keyboard[3]["callback_data"]
     assert long_one.startswith("~") and len(long_one.encode()) <= 64
     # Pressed later, on any worker, it maps back to the full payload.
-    assert await ButtonIds(mongo).decode(long_one) == payee_buttons(PAYEES)[3].payload
-    assert await ButtonIds(mongo).decode("~unknown") is None
+    assert await ButtonIds(chats).decode(long_one) == payee_buttons(PAYEES)[3].payload
+    assert await ButtonIds(chats).decode("~unknown") is None

@@ -6,12 +6,11 @@ from pathlib import Path
 import pytest
 
 from actions.bank_client import BankClient
-from bot.auth.notifier import DevOutbox
-from bot.auth.otp import OtpService
 from bot.config import PROJECT_ROOT, Settings
 from bot.dialogue.domain import Domain, load_domain
 from bot.dialogue.manager import DialogueManager
-from tests.dialogue.chat import Chat
+from bot.store.memory import DevOutbox
+from tests.dialogue.chat import Chat, make_manager
 from tests.dialogue.stand_ins import RESPONSES_YML, Directory, Ledger, build_actions
 from tests.support.sandbox import start_sandbox
 
@@ -49,16 +48,15 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def domain(domain_dir: Path, ledger: Ledger) -> Domain:
-    return load_domain(domain_dir, build_actions(ledger))
+def domain(domain_dir: Path) -> Domain:
+    return load_domain(domain_dir)
 
 
 @pytest.fixture
 def manager(
     domain: Domain, ledger: Ledger, directory: Directory, outbox: DevOutbox, settings: Settings
 ) -> DialogueManager:
-    otp = OtpService(secrets.token_bytes(32), outbox, settings.otp)
-    return DialogueManager(domain, build_actions(ledger), directory, otp, settings)
+    return make_manager(domain, build_actions(ledger), directory, outbox, settings)
 
 
 @pytest.fixture

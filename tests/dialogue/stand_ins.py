@@ -1,6 +1,6 @@
 """Deterministic stand-ins for the banking actions and the bank's customer lookup.
 
-They follow the action contract in actions/base.py so the engine is tested on its own;
+They follow the action contract in bot/handlers.py so the engine is tested on its own;
 the real actions against the real sandbox are exercised in test_real_transfer.py.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from actions.bank_client import BankUnavailable
-from actions.base import ActionContext, ActionResult, Handler, Reply
 from actions.formatting import money
+from bot.bank import BankUnavailable
+from bot.handlers import Action, ActionContext, ActionResult, Reply, declared
 
 PAYEES = {"Alice Johnson": "payee-alice", "Bob Martin": "payee-bob"}
 ACCOUNTS = {
@@ -72,7 +72,7 @@ class Ledger:
     calls: list[dict] = field(default_factory=list)
 
 
-def build_actions(ledger: Ledger) -> dict[str, Handler]:
+def build_actions(ledger: Ledger) -> dict[str, Action]:
     async def validate_payee(ctx: ActionContext) -> ActionResult:
         raw = str(ctx.slots.get("payee", "")).strip().lower()
         for name, payee_id in PAYEES.items():
@@ -140,11 +140,28 @@ def build_actions(ledger: Ledger) -> dict[str, Handler]:
             replies=[reply], audit={"payment_id": "P-1", "amount": ctx.slots["amount"]}
         )
 
+    says = {
+        validate_payee: {"utter_payee_not_found": ["name", "known"]},
+        validate_amount: {"utter_currency_unsupported": [], "utter_amount_invalid": ["reason"]},
+        validate_source_account: {"utter_account_not_found": []},
+        check_balance: {"utter_balance": ["lines"]},
+        transaction_history: {"utter_transactions": ["count", "lines"]},
+        transfer_money: {
+            "utter_transfer_done": ["new_balance", "reference"],
+            "utter_transfer_insufficient_funds": [],
+        },
+    }
+    sets = {
+        validate_payee: {"payee_id"},
+        validate_amount: {"amount_text"},
+        validate_source_account: {"source_account_id", "source_account_name"},
+    }
     return {
-        "validate_payee": validate_payee,
-        "validate_amount": validate_amount,
-        "validate_source_account": validate_source_account,
-        "check_balance": check_balance,
-        "transaction_history": transaction_history,
-        "transfer_money": transfer_money,
+        handler.__name__: Action(
+            handler.__name__,
+            handler,
+            declared(said),
+            frozenset(sets.get(handler, ())),
+        )
+        for handler, said in says.items()
     }

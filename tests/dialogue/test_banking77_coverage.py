@@ -7,7 +7,6 @@ import string
 
 import pytest
 
-from actions.registry import load_actions
 from bot.dialogue.domain import Domain, load_domain
 from tests.dialogue.conftest import DOMAIN
 
@@ -125,7 +124,7 @@ _PLACEHOLDER = re.compile(r"TODO|TBD|lorem|XXX|\[.*?\]|<.*?>", re.IGNORECASE)
 
 @pytest.fixture(scope="module")
 def domain() -> Domain:
-    return load_domain(DOMAIN, load_actions())
+    return load_domain(DOMAIN)
 
 
 def test_the_list_has_all_77_needs_once() -> None:

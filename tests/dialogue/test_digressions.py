@@ -1,18 +1,16 @@
 """Asking something else in the middle of a flow, then going back to it (or not)."""
 
-import secrets
 import shutil
 from pathlib import Path
 
 import pytest
 
 from bot import events as ev
-from bot.auth.notifier import DevOutbox
-from bot.auth.otp import OtpService
 from bot.config import Settings
 from bot.dialogue.domain import load_domain
 from bot.dialogue.manager import DialogueManager
-from tests.dialogue.chat import Chat, latest_code
+from bot.store.memory import DevOutbox
+from tests.dialogue.chat import Chat, latest_code, make_manager
 from tests.dialogue.stand_ins import Directory, Ledger, build_actions
 
 BALANCE = "Your balances:\nCurrent: £1000.00"
@@ -23,6 +21,7 @@ flows:
     intent: pay_bill
     description: Pay a bill
     requires: identified
+    entities: [amount, currency, payee]
     steps:
       - step_up: {operation: [amount], description: "pay {amount}"}
       - action: transfer_money
@@ -98,8 +97,7 @@ def with_bills(
         shutil.copy(source, tmp_path / source.name)
     (tmp_path / "bills.yml").write_text(BILL_FLOW)
     actions = build_actions(ledger)
-    otp = OtpService(secrets.token_bytes(32), outbox, Settings().otp)
-    return DialogueManager(load_domain(tmp_path, actions), actions, Directory(), otp, Settings())
+    return make_manager(load_domain(tmp_path), actions, Directory(), outbox, Settings())
 
 
 async def test_another_money_flow_cannot_start_inside_a_payment(

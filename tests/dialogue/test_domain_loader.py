@@ -4,13 +4,33 @@ from pathlib import Path
 
 import pytest
 
+from actions.registry import load_actions
 from bot.config import Settings
-from bot.dialogue.domain import DomainError, load_domain
-from bot.dialogue.manager import RESPONSES as ENGINE_RESPONSES
-from bot.dialogue.manager import DialogueManager
+from bot.dialogue.domain import Domain, DomainError, load_domain
+from bot.dialogue.manager import ANSWER_VARIABLES, SAYS
+from bot.handlers import Action, ActionResult, declared
 from bot.messages import BotMessage, Button
+from bot.store.memory import DevOutbox
+from tests.dialogue.chat import make_manager
 
-ACTIONS = {"do_it", "validate_thing"}
+
+async def _nothing(_: object) -> ActionResult:
+    return ActionResult()
+
+
+ACTIONS = {
+    "do_it": Action("do_it", _nothing, declared({"utter_done": ["name"]})),
+    "validate_thing": Action("validate_thing", _nothing, sets=frozenset({"name"})),
+}
+
+
+def checked(directory: Path, actions: dict[str, Action] = ACTIONS) -> Domain:
+    """Load and check the domain as the dialogue manager does."""
+    domain = load_domain(directory)
+    domain.require_flows(actions, ANSWER_VARIABLES)
+    return domain
+
+
 RESPONSES = """
 responses:
   utter_ask_thing:
@@ -43,40 +63,21 @@ def write(directory: Path, **files: str) -> Path:
 
 
 def test_a_valid_domain_loads_with_flows_answers_and_responses(tmp_path: Path) -> None:
-    domain = load_domain(
-        write(tmp_path, responses=RESPONSES, flows=FLOW + "answers:\n  greet: utter_done\n"),
-        ACTIONS,
+    domain = checked(
+        write(tmp_path, responses=RESPONSES, flows=FLOW + "answers:\n  greet: utter_ask_thing\n")
     )
     flow = domain.flow_for("do_it")
     assert flow is not None and flow.label == "do it" and not flow.moves_money
     assert [s.kind for s in flow.steps] == ["collect", "action"]
-    assert domain.answers["greet"].response == "utter_done"
+    assert domain.answers["greet"].response == "utter_ask_thing"
     assert domain.description_of("do_it") == "Do the thing"
     assert domain.description_of("greet") == ""  # no description: not offered on buttons
 
 
-def test_the_real_domain_loads_with_the_contracted_action_names() -> None:
-    actions = {
-        "validate_payee",
-        "validate_amount",
-        "validate_source_account",
-        "check_balance",
-        "transaction_history",
-        "transfer_money",
-        # cards, pending items, top-ups and rates (actions/cards.py, pending.py, ...)
-        "offer_cards",
-        "validate_card",
-        "freeze_card",
-        "activate_card",
-        "card_delivery",
-        "card_status",
-        "pending_transactions",
-        "top_up_status",
-        "exchange_rates",
-    }
+def test_the_real_domain_fills_every_placeholder_of_the_real_actions() -> None:
     directory = Path(__file__).resolve().parents[2] / "bot" / "domain"
-    domain = load_domain(directory, actions)
-    domain.require_responses(ENGINE_RESPONSES)
+    domain = checked(directory, load_actions())
+    domain.require(SAYS, "the dialogue")
     transfer = domain.flows["transfer_money"]
     assert transfer.moves_money and transfer.requires_identified
     for intent in ("check_balance", "transaction_history", "transfer_money", "human_handoff"):
@@ -104,7 +105,7 @@ def test_bad_flows_are_refused_naming_file_and_flow(
 ) -> None:
     write(tmp_path, responses=RESPONSES, flows=flows)
     with pytest.raises(DomainError) as error:
-        load_domain(tmp_path, ACTIONS)
+        checked(tmp_path)
     assert str(tmp_path / "flows.yml") in str(error.value)
     assert "flow 'do_it'" in str(error.value)
     assert message in str(error.value)
@@ -139,24 +140,64 @@ def test_bad_flows_are_refused_naming_file_and_flow(
 def test_bad_sections_are_refused_naming_the_file(tmp_path: Path, extra: str, message: str) -> None:
     write(tmp_path, responses=RESPONSES, flows=FLOW, zz_extra=extra)
     with pytest.raises(DomainError) as error:
-        load_domain(tmp_path, ACTIONS)
+        checked(tmp_path)
     assert message in str(error.value)
     assert "zz_extra.yml" in str(error.value)
 
 
 def test_an_empty_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DomainError, match=r"no \*\.yml domain files"):
-        load_domain(tmp_path, ACTIONS)
+        load_domain(tmp_path)
 
 
 def test_missing_engine_responses_are_named(tmp_path: Path) -> None:
-    domain = load_domain(write(tmp_path, responses=RESPONSES, flows=FLOW), ACTIONS)
+    domain = checked(write(tmp_path, responses=RESPONSES, flows=FLOW))
     with pytest.raises(DomainError, match="utter_ask_resume"):
-        domain.require_responses(ENGINE_RESPONSES)
+        domain.require(SAYS, "the dialogue")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # the action's reply uses a variable the action does not fill and no slot sets
+        (
+            ("Done, {name}.", "Done, {name}, {colour}."),
+            "step 2 (do_it): response 'utter_done' uses {colour}, which nothing sets there",
+        ),
+        # a question about the slot before anything has set it
+        (
+            ('"Which thing?"', '"Which thing, {name}?"'),
+            "step 1: response 'utter_ask_thing' uses {name}, which nothing sets there",
+        ),
+        # the cancel message may use the label and any slot, but not more
+        (
+            ("Stopped {label}.", "Stopped {label} at {step}."),
+            "flow 'do_it': response 'utter_flow_cancelled' uses {step}",
+        ),
+    ],
+)
+def test_a_placeholder_no_caller_fills_is_refused_naming_file_flow_and_step(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    write(tmp_path, responses=RESPONSES.replace(*change), flows=FLOW)
+    with pytest.raises(DomainError) as error:
+        checked(tmp_path)
+    assert message in str(error.value)
+    assert str(tmp_path / "flows.yml") in str(error.value)
+
+
+def test_code_that_renders_a_response_must_fill_its_placeholders(tmp_path: Path) -> None:
+    domain = checked(write(tmp_path, responses=RESPONSES, flows=FLOW))
+    problems = domain.problems(declared({"utter_done": [], "utter_gone": []}), "the desk")
+    assert problems == [
+        f"{tmp_path / 'responses.yml'}: response 'utter_done' uses {{name}}, "
+        "which the desk does not fill",
+        "the desk says 'utter_gone', which no domain file defines",
+    ]
 
 
 def test_rendering_picks_variants_by_seq_and_appends_runtime_buttons(tmp_path: Path) -> None:
-    domain = load_domain(write(tmp_path, responses=RESPONSES, flows=FLOW), ACTIONS)
+    domain = checked(write(tmp_path, responses=RESPONSES, flows=FLOW))
     first = domain.render("utter_done", {"name": "Jo"}, seq=4, buttons=[("More", "/more")])
     assert first.text == "Done, Jo."
     assert first.buttons == (Button("Again", "/again"), Button("More", "/more"))
@@ -175,4 +216,4 @@ def test_the_manager_refuses_a_domain_naming_unregistered_actions(
         DomainError,
         match=r"flows\.yml: flow 'check_balance' step 1: unknown action 'check_balance'",
     ):
-        DialogueManager(domain, {"validate_payee": None}, None, None, Settings())
+        make_manager(domain, {}, None, DevOutbox(), Settings())

@@ -1,7 +1,6 @@
 """The real transfer flow: real domain, real actions, the sandbox bank over HTTP, the real
 OtpService delivering to the DevOutbox. Balances are read back from the bank."""
 
-import secrets
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -9,15 +8,14 @@ from pathlib import Path
 import pytest
 
 from actions.bank_client import BankClient
-from actions.base import ActionContext
 from actions.registry import load_actions
 from bot import events as ev
-from bot.auth.notifier import DevOutbox
-from bot.auth.otp import OtpService
 from bot.config import Settings
 from bot.dialogue.domain import load_domain
 from bot.dialogue.manager import DialogueManager
-from tests.dialogue.chat import Chat, latest_code
+from bot.handlers import ActionContext
+from bot.store.memory import DevOutbox
+from tests.dialogue.chat import Chat, latest_code, make_manager
 from tests.dialogue.conftest import DOMAIN
 
 CUSTOMER = "cust-001"
@@ -27,9 +25,8 @@ CURRENT = "acc-001-current"
 @pytest.fixture
 def real_manager(bank: BankClient, outbox: DevOutbox, settings: Settings) -> DialogueManager:
     actions = load_actions()
-    domain = load_domain(Path(DOMAIN), actions)
-    otp = OtpService(secrets.token_bytes(32), outbox, settings.otp)
-    return DialogueManager(domain, actions, bank, otp, settings)
+    domain = load_domain(Path(DOMAIN))
+    return make_manager(domain, actions, bank, outbox, settings)
 
 
 async def balance(bank: BankClient) -> Decimal:
@@ -60,7 +57,15 @@ async def test_a_confirmed_transfer_moves_money_exactly_once(
     # The same approved operation replayed (a retried turn) fetches the first payment.
     slots = {e.data["name"]: e.data["value"] for e in chat.of_type(ev.SLOT_SET) if e.data["value"]}
     now = datetime.fromtimestamp(run.ts, UTC)
-    context = ActionContext(chat.state.conversation_id, CUSTOMER, slots, bank, now, key)
+    context = ActionContext(
+        conversation_id=chat.state.conversation_id,
+        customer_id=CUSTOMER,
+        slots=slots,
+        bank=bank,
+        now=now,
+        render=lambda response, variables: response,
+        idempotency_key=key,
+    )
     replay = await load_actions()["transfer_money"](context)
     assert replay.ok
     assert await balance(bank) == before - Decimal("25.00")

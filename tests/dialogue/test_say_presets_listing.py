@@ -1,18 +1,15 @@
 """The `say` step, preset `slots:` and `listed: false`, on a small domain of their own."""
 
-import secrets
 from pathlib import Path
 
 import pytest
 
-from actions.base import ActionContext, ActionResult, Reply
 from bot import events as ev
-from bot.auth.notifier import DevOutbox
-from bot.auth.otp import OtpService
 from bot.config import Settings
 from bot.dialogue.domain import DomainError, load_domain
-from bot.dialogue.manager import DialogueManager
-from tests.dialogue.chat import Chat
+from bot.handlers import Action, ActionContext, ActionResult, Reply, declared
+from bot.store.memory import DevOutbox
+from tests.dialogue.chat import Chat, make_manager
 from tests.dialogue.conftest import DOMAIN
 from tests.dialogue.stand_ins import Directory
 
@@ -31,7 +28,7 @@ flows:
     intent: visible
     description: A listed flow
     steps:
-      - say: utter_before
+      - say: utter_after
 answers:
   help: utter_help
 """
@@ -74,11 +71,10 @@ def small_chat(tmp_path: Path) -> tuple[Chat, list[dict]]:
         seen.append(dict(ctx.slots))
         return ActionResult(replies=[Reply("utter_shown", {"kind": ctx.slots["kind"]})])
 
-    actions = {"show": show}
-    domain = load_domain(tmp_path, actions)
+    actions = {"show": Action("show", show, declared({"utter_shown": ["kind"]}))}
+    domain = load_domain(tmp_path)
     settings = Settings()
-    otp = OtpService(secrets.token_bytes(32), DevOutbox(), settings.otp)
-    return Chat(DialogueManager(domain, actions, Directory(), otp, settings)), seen
+    return Chat(make_manager(domain, actions, Directory(), DevOutbox(), settings)), seen
 
 
 async def test_say_steps_speak_in_order_and_presets_reach_the_action(small_chat) -> None:
@@ -126,7 +122,7 @@ flows:
     (tmp_path / "flows.yml").write_text(body)
     (tmp_path / "responses.yml").write_text(ALONE)
     with pytest.raises(DomainError, match=message):
-        load_domain(tmp_path, set())
+        load_domain(tmp_path)
 
 
 def test_a_say_step_needs_a_known_response(tmp_path: Path) -> None:
@@ -135,4 +131,4 @@ def test_a_say_step_needs_a_known_response(tmp_path: Path) -> None:
     )
     (tmp_path / "responses.yml").write_text(ALONE)
     with pytest.raises(DomainError, match="unknown response 'utter_nope'"):
-        load_domain(tmp_path, set())
+        load_domain(tmp_path)

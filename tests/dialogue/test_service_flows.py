@@ -1,29 +1,26 @@
 """The BANKING77 flows end to end: real domain, real actions, the sandbox bank over HTTP and
 the real OtpService delivering to the DevOutbox. Card states are read back from the bank."""
 
-import secrets
 from datetime import UTC, datetime
 
 import pytest
 
 from actions.bank_client import BankClient
-from actions.base import ActionContext
 from actions.registry import load_actions
 from bot import events as ev
-from bot.auth.notifier import DevOutbox
-from bot.auth.otp import OtpService
 from bot.config import Settings
 from bot.dialogue.domain import load_domain
 from bot.dialogue.manager import DialogueManager
-from tests.dialogue.chat import Chat, latest_code
+from bot.handlers import ActionContext
+from bot.store.memory import DevOutbox
+from tests.dialogue.chat import Chat, latest_code, make_manager
 from tests.dialogue.conftest import DOMAIN, SANDBOX_API_KEY
 from tests.support.sandbox import start_sandbox, unused_port
 
 
 def manager_for(bank: BankClient, outbox: DevOutbox, settings: Settings) -> DialogueManager:
     actions = load_actions()
-    otp = OtpService(secrets.token_bytes(32), outbox, settings.otp)
-    return DialogueManager(load_domain(DOMAIN, actions), actions, bank, otp, settings)
+    return make_manager(load_domain(DOMAIN), actions, bank, outbox, settings)
 
 
 @pytest.fixture
@@ -79,7 +76,15 @@ async def test_a_lost_card_is_frozen_after_choosing_confirming_and_the_right_cod
     key = run.data["result"]["idempotency_key"]
     now = datetime.fromtimestamp(run.ts, UTC)
     replay = await load_actions()["freeze_card"](
-        ActionContext(chat.state.conversation_id, "cust-001", slots, bank, now, key)
+        ActionContext(
+            conversation_id=chat.state.conversation_id,
+            customer_id="cust-001",
+            slots=slots,
+            bank=bank,
+            now=now,
+            render=lambda response, variables: response,
+            idempotency_key=key,
+        )
     )
     assert replay.audit["replayed"] is True
     assert replay.audit["action_id"] == run.data["result"]["action_id"]

@@ -3,7 +3,7 @@
 import pytest
 
 from bot import events as ev
-from bot.dialogue.state import ConversationState
+from bot.dialogue.state import ConversationState, Draft
 from bot.dialogue.turn import TurnInput
 from tests.dialogue.chat import Chat, latest_code, parse
 
@@ -30,15 +30,21 @@ async def test_replayed_state_equals_the_state_built_turn_by_turn(chat: Chat, ou
     assert replayed.strong_until == chat.now + 300
 
 
-async def test_step_does_not_touch_the_state_it_is_given(chat: Chat) -> None:
+async def test_a_step_works_on_a_draft_and_numbers_its_events_after_the_state(
+    chat: Chat,
+) -> None:
     await chat.say("send money to alice", "transfer_money", payee="alice")
     before = chat.state.copy()
+    draft = Draft(chat.state.copy(), chat.now)
     turn = TurnInput(parse("60", amount="60"), "60", chat.identity, chat.now)
-    turn_events, after = await chat.manager.step(chat.state, turn)
-    assert chat.state == before
-    assert after != before
-    assert [e.seq for e in turn_events] == list(
-        range(before.last_seq + 1, before.last_seq + 1 + len(turn_events))
+    await chat.manager.step(draft, turn)
+    assert chat.state == before  # the state the draft was copied from is untouched
+    assert draft.state != before
+    assert [e.seq for e in draft.events] == list(
+        range(before.last_seq + 1, before.last_seq + 1 + len(draft.events))
+    )
+    assert ConversationState.replay(before.conversation_id, [*chat.events, *draft.events]) == (
+        draft.state
     )
 
 
@@ -83,13 +89,14 @@ def test_reducer_handles_every_event_type() -> None:
     assert state.stack == []
 
 
-def test_a_new_conversation_state_matches_its_opening_event() -> None:
-    opened = ConversationState.replay(
-        "c", [event(1, ev.CONVERSATION_STARTED, customer_id=None, channel="ws")]
-    )
-    fresh = ConversationState.new("c", None, "ws")
+def test_a_draft_that_opens_a_conversation_numbers_its_opening_one() -> None:
+    draft = Draft(ConversationState("c"), now=5.0)
+    opening = draft.add(ev.CONVERSATION_STARTED, customer_id=None, channel="ws")
+    assert (opening.seq, opening.ts) == (1, 5.0)
+    fresh = draft.state
     assert (fresh.customer_id, fresh.channel, fresh.status) == (None, "ws", "bot")
-    assert fresh.summary() == opened.summary()
+    assert fresh.last_seq == 1
+    assert fresh == ConversationState.replay("c", [opening])
 
 
 def test_unknown_event_type_is_refused() -> None:

@@ -3,7 +3,7 @@
 import hashlib
 
 from bot import events as ev
-from bot.auth.notifier import DevOutbox
+from bot.store.memory import DevOutbox
 from tests.dialogue.chat import Chat, latest_code
 from tests.dialogue.stand_ins import Directory, Ledger
 

@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, Page
 from pymongo import MongoClient
 from websockets.sync.client import ClientConnection, connect
 
+from connectors.frames import customer_frame, pushed_events
 from tests.e2e.conftest import Customer
 from tests.support.browser import chromium
 from tests.support.process import ROOT, ServerProcess, start_teller
@@ -159,7 +160,8 @@ def customer(workers: Workers) -> Iterator[Customer]:
 
 
 class CustomerFeed:
-    """What a customer's widget hears on the bus for one conversation (topic conv:{id})."""
+    """What a customer's widget hears on the bus for one conversation (topic conv:{id}):
+    the events as published (`published`), and the frames the widget makes of them."""
 
     def __init__(self, workers: Workers, conversation_id: str) -> None:
         prefix = workers.a.env.get("REDIS_PREFIX", "teller:")  # the stack's Redis namespace
@@ -167,13 +169,17 @@ class CustomerFeed:
         self._pubsub = self._client.pubsub()
         self._pubsub.subscribe(f"{prefix}bus:conv:{conversation_id}")
         self._pubsub.get_message(timeout=2)  # the subscribe confirmation
+        self.published: list[dict[str, Any]] = []
 
     def frames(self, wait: float = 1.0) -> list[dict[str, Any]]:
         found, deadline = [], time.monotonic() + wait
         while (left := deadline - time.monotonic()) > 0:
             message = self._pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
-            if message is not None:
-                found.append(json.loads(message["data"]))
+            if message is None:
+                continue
+            payload = json.loads(message["data"])
+            self.published.append(payload)
+            found.extend(filter(None, map(customer_frame, pushed_events(payload))))
         return found
 
     def close(self) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot import events as ev
 from bot.events import Event
-from bot.handoff.feed import customer_frame
+from connectors.frames import customer_frame
 from tests.e2e.conftest import Customer
 from tests.handoff.conftest import AgentConsole, Workers, customer_feed
 
@@ -45,6 +45,8 @@ def test_notes_are_kept_for_agents_and_never_reach_the_customer(
         frames = feed.frames(wait=1.5)
     texts = [f.get("text") for f in frames]
     assert "Customer called yesterday about the same payment" not in texts
+    published = [e["type"] for p in feed.published for e in p["events"]]
+    assert ev.AGENT_NOTE not in published  # a note never even reaches the customer's topic
     last = [f for f in frames if f["type"] == "message"][-1]
     assert (last["from"], last["text"]) == ("agent", "Hi, I'm Ana. Let me look into it.")
     assert {"type": "status", "status": "agent"}.items() <= frames[0].items()

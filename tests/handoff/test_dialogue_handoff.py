@@ -4,21 +4,17 @@ repeated action failures (offer or queue, as configured)."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import shutil
 from pathlib import Path
 
 import pytest
 
-from actions.base import ActionContext, ActionResult, Reply
 from bot import events as ev
-from bot.auth.notifier import DevOutbox
-from bot.auth.otp import OtpService
 from bot.config import PROJECT_ROOT, HandoffSettings, Settings
 from bot.dialogue.domain import load_domain
-from bot.dialogue.manager import DialogueManager
-from bot.handoff.presence import LocalPresence
-from tests.dialogue.chat import Chat
+from bot.handlers import Action, ActionContext, ActionResult, Reply, declared
+from bot.store.memory import DevOutbox, MemoryPresence
+from tests.dialogue.chat import Chat, make_manager
 from tests.dialogue.stand_ins import RESPONSES_YML, Directory, Ledger, build_actions
 
 FRAUD_FLOW = """
@@ -56,19 +52,25 @@ class Bank:
         return ActionResult(replies=[Reply("utter_balance", {"lines": "Current: £10.00"})])
 
 
-def make_chat(domain_dir: Path, presence: LocalPresence, bank: Bank, on_failures: str) -> Chat:
+def make_chat(domain_dir: Path, presence: MemoryPresence, bank: Bank, on_failures: str) -> Chat:
     ledger = Ledger()
-    actions = {**build_actions(ledger), "check_balance": bank.check_balance}
+    says = declared({"utter_bank_unavailable": [], "utter_balance": ["lines"]})
+    actions = {
+        **build_actions(ledger),
+        "check_balance": Action("check_balance", bank.check_balance, says),
+    }
     settings = Settings(handoff=HandoffSettings(on_failures=on_failures))
-    otp = OtpService(secrets.token_bytes(32), DevOutbox(), settings.otp)
-    domain = load_domain(domain_dir, actions)
-    return Chat(DialogueManager(domain, actions, Directory(), otp, settings, presence=presence))
+
+    domain = load_domain(domain_dir)
+    return Chat(
+        make_manager(domain, actions, Directory(), DevOutbox(), settings, presence=presence)
+    )
 
 
 @pytest.fixture
-def presence() -> LocalPresence:
+def presence() -> MemoryPresence:
     """An agent who beats stays online for the whole test, however slow the machine."""
-    return LocalPresence(ttl_seconds=60)
+    return MemoryPresence(ttl_seconds=60)
 
 
 @pytest.fixture
@@ -77,7 +79,7 @@ def bank() -> Bank:
 
 
 async def test_a_handoff_step_in_a_configured_flow_queues_with_its_reason(
-    domain_dir: Path, presence: LocalPresence, bank: Bank
+    domain_dir: Path, presence: MemoryPresence, bank: Bank
 ) -> None:
     await presence.beat("ana")
     chat = make_chat(domain_dir, presence, bank, "offer")
@@ -91,7 +93,7 @@ async def test_a_handoff_step_in_a_configured_flow_queues_with_its_reason(
 
 
 async def test_with_nobody_online_the_bot_takes_a_message(domain_dir: Path, bank: Bank) -> None:
-    presence = LocalPresence(ttl_seconds=0.1)
+    presence = MemoryPresence(ttl_seconds=0.1)
     await presence.beat("ana")
     await asyncio.sleep(0.2)  # Ana's console stopped beating: she is offline now
     chat = make_chat(domain_dir, presence, bank, "offer")
@@ -103,7 +105,7 @@ async def test_with_nobody_online_the_bot_takes_a_message(domain_dir: Path, bank
 
 
 async def test_two_failed_actions_in_a_row_offer_a_person(
-    domain_dir: Path, presence: LocalPresence, bank: Bank
+    domain_dir: Path, presence: MemoryPresence, bank: Bank
 ) -> None:
     chat = make_chat(domain_dir, presence, bank, "offer")
     bank.down = True
@@ -118,7 +120,7 @@ async def test_two_failed_actions_in_a_row_offer_a_person(
 
 
 async def test_failures_can_be_configured_to_queue_straight_away(
-    domain_dir: Path, presence: LocalPresence, bank: Bank
+    domain_dir: Path, presence: MemoryPresence, bank: Bank
 ) -> None:
     await presence.beat("ana")
     chat = make_chat(domain_dir, presence, bank, "queue")

@@ -8,14 +8,16 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from bot.handoff.presence import LocalPresence, Presence, RedisPresence
+from bot.ports import Presence
+from bot.store.memory import MemoryPresence
+from bot.store.redis import RedisPresence
 from tests.support.redis import redis_url
 
 
 @pytest.fixture(params=["local", "redis"])
 async def presence(request: pytest.FixtureRequest) -> Presence:
     if request.param == "local":
-        yield LocalPresence(ttl_seconds=0.5)
+        yield MemoryPresence(ttl_seconds=0.5)
         return
     client = Redis.from_url(redis_url())
     yield RedisPresence(client, ttl_seconds=0.5, key=f"test:presence:{uuid.uuid4().hex}")

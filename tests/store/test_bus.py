@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from redis.asyncio import Redis
 
-from bot.store.bus import Bus, RedisBus
-from bot.store.ports import StoreUnavailable
+from bot.ports import Bus, StoreUnavailable
+from bot.store.redis import RedisBus
 
 
 async def test_a_subscriber_gets_what_is_published_on_its_topic(

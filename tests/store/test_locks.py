@@ -9,8 +9,9 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from bot.store.locks import LocalTurnLock, RedisTurnLock
-from bot.store.ports import LockTimeout, StoreUnavailable
+from bot.ports import LockTimeout, StoreUnavailable
+from bot.store.memory import MemoryTurnLock
+from bot.store.redis import RedisTurnLock
 from tests.store.conftest import MakeLock
 
 
@@ -101,7 +102,7 @@ async def test_waiters_get_the_lock_when_the_holder_leaves(make_lock: MakeLock) 
 
 
 async def test_local_lock_forgets_keys_nobody_holds() -> None:
-    lock = LocalTurnLock(timeout=0.05)
+    lock = MemoryTurnLock(timeout=0.05)
     for _ in range(100):
         async with lock.hold(new_key()):
             pass

@@ -9,8 +9,9 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from bot.store.once import LocalOnceGuard, RedisOnceGuard
-from bot.store.ports import OnceGuard, StoreUnavailable
+from bot.ports import OnceGuard, StoreUnavailable
+from bot.store.memory import MemoryOnceGuard
+from bot.store.redis import RedisOnceGuard
 
 
 def delivery_id() -> str:
@@ -50,7 +51,7 @@ async def test_a_ttl_below_one_second_is_refused(once_guard: OnceGuard, ttl: int
 
 
 async def test_local_guard_forgets_expired_keys() -> None:
-    guard = LocalOnceGuard()
+    guard = MemoryOnceGuard()
     for _ in range(50):
         await guard.first_time(delivery_id(), 1)
     assert len(guard) == 50

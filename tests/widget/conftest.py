@@ -101,16 +101,18 @@ def ws_url(stack: Stack) -> str:
 
 
 class AgentSide:
-    """Writes what an agent on another worker would: the event, then the push on the bus.
+    """Writes what an agent on another worker would: the event, then its push on the bus,
+    in the channel-neutral shape the unit of work publishes.
 
     Only for conversations that take no further customer turns on the running server: the
-    server's cached state would not know the event (the handoff engine's `record` does).
+    server's cached state would not know the event (the unit of work's writes do).
     """
 
     def __init__(self, events: Collection[dict[str, Any]], redis_prefix: str) -> None:
         self._events = events
         self._redis = redis.Redis(host="127.0.0.1", port=6379)
         self._topic_prefix = f"{redis_prefix}bus:conv:"  # the stack's Redis namespace
+        self._stored: dict[int, dict[str, Any]] = {}
 
     def last_seq(self, conversation_id: str) -> int:
         last = self._events.find_one({"conversation_id": conversation_id}, sort=[("seq", -1)])
@@ -125,6 +127,7 @@ class AgentSide:
             "ts": time.time(),
         }
         self._events.insert_one(dict(doc))
+        self._stored[doc["seq"]] = doc
         return doc
 
     def say(self, conversation_id: str, text: str, publish: bool = True) -> dict[str, Any]:
@@ -142,7 +145,11 @@ class AgentSide:
         return frame
 
     def publish(self, conversation_id: str, frame: dict[str, Any]) -> None:
-        self._redis.publish(self._topic_prefix + conversation_id, json.dumps(frame))
+        """Publish the event behind `frame` as the bus carries it."""
+        doc = self._stored[frame["seq"]]
+        entry = {key: doc[key] for key in ("seq", "type", "data", "ts")}
+        payload = {"type": "events", "conversation_id": conversation_id, "events": [entry]}
+        self._redis.publish(self._topic_prefix + conversation_id, json.dumps(payload))
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,12 @@
 """The conversation log in MongoDB, written by group commit.
 
 Each turn appends a few small events; when a conversation opens or its status changes, it
-also updates the conversation's summary (a summary update costs the server several times
-an insert, so turns that change nothing a queue reads do not write one). Written one
-turn at a time, the server's per-write cost caps throughput well below what we need, so
+also updates the conversation's document (an update costs the server several times an
+insert, so turns that change nothing a queue reads do not write one). Written one turn at
+a time, the server's per-write cost caps throughput well below what we need, so
 `append()` only queues its work and waits: a single flusher task takes everything queued
 since its last write and stores it with one unordered `insert_many` for the events and one
-`bulk_write` for the summaries, then tells each caller how its own part went. A caller
+`bulk_write` for the documents, then tells each caller how its own part went. A caller
 returns only once its events are acknowledged (journaled, by a majority).
 """
 
@@ -14,40 +14,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, AsyncMongoClient, UpdateOne, WriteConcern
+from pymongo import ASCENDING, UpdateOne, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError, ConnectionFailure, PyMongoError
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from bot.events import Event
-from bot.store.ports import ConversationRecord, SeqConflict, StoreUnavailable
+from bot.ports import ConversationRecord, SeqConflict, StoreUnavailable
+from bot.store.mongo import as_unavailable, is_unavailable, unavailable_on_failure
 
 log = logging.getLogger(__name__)
 
 DUPLICATE_KEY = 11000
-# Fail fast when the server is away: a turn should get a 503, not hang for pymongo's 30 s.
-# timeoutMS bounds each operation including the driver's retries (which, under it, go on
-# until it runs out), so it is kept short; a full batch takes well under a second.
-CLIENT_OPTIONS: dict[str, Any] = {
-    "serverSelectionTimeoutMS": 3000,
-    "connectTimeoutMS": 3000,
-    "timeoutMS": 4000,
-}
 DURABLE = WriteConcern(w="majority", j=True)
 
 
 @dataclass(slots=True)
 class _Append:
-    """One caller's share of a batch: its event documents, summary and the future it awaits."""
+    """One caller's share of a batch: its event documents, the conversation document's
+    fields and the future it awaits."""
 
     conversation_id: str
     docs: list[dict[str, Any]]
-    summary: dict[str, Any]
+    document: dict[str, Any]
     done: asyncio.Future[None]
 
     def settle(self, error: BaseException | None = None) -> None:
@@ -60,79 +54,77 @@ class _Append:
 
 
 class MongoEventStore:
-    """`EventStore` over collections `conversations` and `events` (unique conversation+seq)."""
+    """`EventStore` over collections `conversations` and `events` (unique conversation+seq).
 
-    def __init__(self, uri: str, db_name: str, max_batch_events: int = 2000) -> None:
-        self._client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, **CLIENT_OPTIONS)
-        db = self._client.get_database(db_name, write_concern=DURABLE)
-        self._conversations: AsyncCollection[dict[str, Any]] = db["conversations"]
-        self._events: AsyncCollection[dict[str, Any]] = db["events"]
+    The worker's client and database are shared; `open()` starts the flusher and
+    `close()` drains it, the client itself is closed by whoever opened it.
+    """
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], max_batch_events: int = 2000) -> None:
+        durable = db.with_options(write_concern=DURABLE)
+        self._db = durable
+        self._conversations: AsyncCollection[dict[str, Any]] = durable["conversations"]
+        self._events: AsyncCollection[dict[str, Any]] = durable["events"]
         self._max_batch_events = max_batch_events
         self._queue: asyncio.Queue[_Append | None] = asyncio.Queue()
         self._flusher: asyncio.Task[None] | None = None
 
-    @classmethod
-    async def connect(cls, uri: str, db_name: str, max_batch_events: int = 2000) -> Self:
-        store = cls(uri, db_name, max_batch_events)
-        await store.open()
-        return store
-
     async def open(self) -> None:
         """Create the indexes (a no-op when they exist) and start the flusher."""
-        with _unavailable_on_failure():
+        with unavailable_on_failure():
             await self._events.create_index(
                 [("conversation_id", ASCENDING), ("seq", ASCENDING)], unique=True
             )
             await self._conversations.create_index([("customer_id", ASCENDING)])
             await self._conversations.create_index(
-                [("status", ASCENDING), ("updated_at", ASCENDING)]
+                [("status", ASCENDING), ("status_since", ASCENDING)]
             )
         self._flusher = asyncio.create_task(self._flush_forever(), name="event-store-flusher")
 
     async def close(self) -> None:
-        """Write everything already queued, stop the flusher, close the connections."""
+        """Write everything already queued and stop the flusher."""
         if self._flusher is not None:
             flusher, self._flusher = self._flusher, None
             self._queue.put_nowait(None)
             await flusher
-        await self._client.close()
 
     async def ping(self) -> None:
-        with _unavailable_on_failure():
-            await self._client.admin.command("ping")
+        with unavailable_on_failure():
+            await self._db.command("ping")
 
     async def get_conversation(self, conversation_id: str) -> ConversationRecord | None:
-        with _unavailable_on_failure():
+        with unavailable_on_failure():
             doc = await self._conversations.find_one({"_id": conversation_id})
-        if doc is None:
-            return None
-        return ConversationRecord(
-            id=doc["_id"],
-            customer_id=doc.get("customer_id"),
-            channel=doc.get("channel", ""),
-            created_at=doc.get("created_at", 0.0),
-            status=doc.get("status", "bot"),
-            last_seq=doc.get("last_seq", 0),
-            channel_user_id=doc.get("channel_user_id"),
+        return None if doc is None else _record(doc)
+
+    async def conversations(self, statuses: Sequence[str], limit: int) -> list[ConversationRecord]:
+        cursor = (
+            self._conversations.find({"status": {"$in": list(statuses)}})
+            .sort("status_since", ASCENDING)
+            .limit(limit)
         )
+        with unavailable_on_failure():
+            return [_record(doc) async for doc in cursor]
 
     async def events(self, conversation_id: str, after_seq: int = 0) -> list[Event]:
         # No index hint: SecantusDB answers a hinted find with a collection scan.
         cursor = self._events.find(
             {"conversation_id": conversation_id, "seq": {"$gt": after_seq}}, {"_id": False}
         ).sort("seq", ASCENDING)
-        with _unavailable_on_failure():
+        with unavailable_on_failure():
             return [Event.from_doc(doc) async for doc in cursor]
 
     async def append(
-        self, conversation_id: str, events: Sequence[Event], summary: dict[str, Any]
+        self, conversation_id: str, events: Sequence[Event], document: Mapping[str, Any]
     ) -> None:
         if self._flusher is None:
             raise StoreUnavailable("the event store is not open")
         if not events:
             raise ValueError("append needs at least one event")
         docs = [{"_id": ObjectId(), **event.to_doc(conversation_id)} for event in events]
-        work = _Append(conversation_id, docs, summary, asyncio.get_running_loop().create_future())
+        work = _Append(
+            conversation_id, docs, dict(document), asyncio.get_running_loop().create_future()
+        )
         self._queue.put_nowait(work)
         await work.done
 
@@ -158,10 +150,10 @@ class MongoEventStore:
         try:
             conflicts = await self._insert_events(batch)
             stored = [work for work in batch if id(work) not in conflicts]
-            await self._update_summaries(stored)
+            await self._update_documents(stored)
         except Exception as exc:
-            if _is_unavailable(exc):
-                exc = _as_unavailable(exc)
+            if is_unavailable(exc):
+                exc = as_unavailable(exc)
             else:  # a bug: surface it to every caller rather than leave them waiting
                 log.exception("event store batch failed")
             for work in batch:
@@ -203,15 +195,15 @@ class MongoEventStore:
             await self._events.delete_many({"_id": {"$in": undo}})
         return conflicts
 
-    async def _update_summaries(self, stored: list[_Append]) -> None:
+    async def _update_documents(self, stored: list[_Append]) -> None:
         """One upsert per conversation: later appends' fields win and last_seq only grows."""
         fields: dict[str, dict[str, Any]] = {}
         last_seq: dict[str, int] = {}
         for work in stored:
-            if not work.summary:  # most turns change nothing a queue or an auditor reads
+            if not work.document:  # most turns change nothing a queue or an auditor reads
                 continue
             key = work.conversation_id
-            fields.setdefault(key, {}).update(work.summary)
+            fields.setdefault(key, {}).update(work.document)
             last_seq[key] = max(last_seq.get(key, 0), *(doc["seq"] for doc in work.docs))
         if not fields:
             return
@@ -225,22 +217,15 @@ class MongoEventStore:
         await self._conversations.bulk_write(updates, ordered=False)
 
 
-@contextmanager
-def _unavailable_on_failure() -> Iterator[None]:
-    """Turn driver connection errors and timeouts into StoreUnavailable."""
-    try:
-        yield
-    except PyMongoError as exc:
-        if _is_unavailable(exc):
-            raise _as_unavailable(exc) from exc
-        raise
-
-
-def _is_unavailable(exc: BaseException) -> bool:
-    return isinstance(exc, ConnectionFailure) or (isinstance(exc, PyMongoError) and exc.timeout)
-
-
-def _as_unavailable(exc: BaseException) -> StoreUnavailable:
-    error = StoreUnavailable(f"conversation store unavailable: {exc}")
-    error.__cause__ = exc
-    return error
+def _record(doc: Mapping[str, Any]) -> ConversationRecord:
+    return ConversationRecord(
+        id=doc["_id"],
+        customer_id=doc.get("customer_id"),
+        channel=doc.get("channel", ""),
+        created_at=doc.get("created_at", 0.0),
+        status=doc.get("status", "bot"),
+        agent_id=doc.get("agent_id"),
+        status_since=doc.get("status_since", 0.0),
+        last_seq=doc.get("last_seq", 0),
+        channel_user_id=doc.get("channel_user_id"),
+    )

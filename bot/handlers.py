@@ -1,0 +1,101 @@
+"""The contract between flows and the action handlers that serve them.
+
+A flow step names an action; the dialogue manager looks it up in the registry and calls it
+with an `ActionContext`. Handlers never write text: every sentence is a response in
+`bot/domain/` YAML. A handler returns response keys with variables (`Reply`), slot
+updates and an `ok` flag the flow continues or stops on; the pieces a reply is built from
+(a line per transaction, a card's label) it renders with `ctx.text(key, ...)`, which reads
+the same YAML. Validators are actions too: the normalised value in `slots`, or
+`ok=False` with a reply saying why.
+
+Each action declares what it says and the variables it fills (`says`) and the slots it
+sets (`sets`), so the domain loader can refuse, at start-up, a response whose
+placeholders no caller fills, and the dialogue refuses an undeclared key at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.bank import Bank
+
+Render = Callable[[str, Mapping[str, Any]], str]  # (response key, variables) -> its text
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A response key from `bot/domain/` and the variables to fill it with.
+
+    `buttons` adds quick replies computed at run time (e.g. the customer's own payees),
+    as (title, payload) pairs, after any buttons the template declares.
+    """
+
+    key: str
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    buttons: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionContext:
+    conversation_id: str
+    customer_id: str
+    slots: Mapping[str, Any]
+    bank: Bank
+    now: datetime
+    render: Render
+    idempotency_key: str | None = None
+
+    def text(self, key: str, **variables: Any) -> str:
+        """A response rendered as text: a line, a label, a reason a reply is built from."""
+        return self.render(key, variables)
+
+
+@dataclass(slots=True)
+class ActionResult:
+    ok: bool = True
+    replies: list[Reply] = field(default_factory=list)
+    slots: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None  # machine-readable: bank_unavailable, insufficient_funds, ...
+    audit: dict[str, Any] = field(default_factory=dict)  # JSON-able, masked: goes in the event
+
+
+Handler = Callable[[ActionContext], Awaitable[ActionResult]]
+Says = Mapping[str, Iterable[str]]  # response key -> the variables the caller fills in
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A registered handler and what it declares about itself."""
+
+    name: str
+    run: Handler
+    says: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    sets: frozenset[str] = frozenset()
+
+    async def __call__(self, ctx: ActionContext) -> ActionResult:
+        return await self.run(ctx)
+
+
+def declared(says: Says) -> dict[str, frozenset[str]]:
+    """`says` with each key's variables as a frozenset."""
+    return {key: frozenset(names) for key, names in says.items()}
+
+
+REGISTRY: dict[str, Action] = {}
+
+
+def action(
+    name: str, *, says: Says | None = None, sets: Iterable[str] = ()
+) -> Callable[[Handler], Action]:
+    """Register a handler under the name flows use for it."""
+
+    def register(handler: Handler) -> Action:
+        if name in REGISTRY:
+            raise ValueError(f"action {name!r} registered twice")
+        REGISTRY[name] = Action(name, handler, declared(says or {}), frozenset(sets))
+        return REGISTRY[name]
+
+    return register

@@ -1,0 +1,239 @@
+"""Every port the engine talks to the world through, and the errors they raise.
+
+The engine (everything under `bot/` but `bot/store/`) names only these Protocols. Their
+adapters live by technology in `bot/store/`: `mongo/` (PyMongo's AsyncMongoClient),
+`redis.py` (redis.asyncio) and `memory.py` (in-process twins for one worker, unit tests
+and the shell). Every adapter turns its driver's errors into `StoreUnavailable`, so no
+caller ever catches a driver exception. The bank port lives beside these in `bot/bank.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.events import Event
+from bot.messages import BotMessage
+
+# -- errors -------------------------------------------------------------------------------
+
+
+class StoreUnavailable(RuntimeError):
+    """A store cannot be reached; callers answer 503 and keep nothing half-done."""
+
+
+class SeqConflict(RuntimeError):
+    """Another writer already appended an event with one of these sequence numbers."""
+
+
+class LockTimeout(RuntimeError):
+    """A conversation's lock could not be taken in time (another turn is still running)."""
+
+
+class ConversationNotFound(LookupError):
+    """Unknown, or owned by someone else: callers must not be able to tell which."""
+
+
+class AlreadyExists(ValueError):
+    """A record with this key exists already (an agent's name, a link)."""
+
+
+# -- conversations ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    """The conversation document: who owns it and what the agents' queue lists it by.
+
+    Written by the unit of work only (`bot.conversations`), when a conversation opens or
+    its status or holder changes; the event log is the truth, this is its index.
+    """
+
+    id: str
+    customer_id: str | None
+    channel: str
+    created_at: float
+    status: str = "bot"
+    agent_id: str | None = None
+    status_since: float = 0.0
+    last_seq: int = 0
+    channel_user_id: str | None = None
+
+
+class EventStore(Protocol):
+    async def get_conversation(self, conversation_id: str) -> ConversationRecord | None: ...
+
+    async def conversations(self, statuses: Sequence[str], limit: int) -> list[ConversationRecord]:
+        """Conversations in one of `statuses`, longest in that status first."""
+        ...
+
+    async def append(
+        self, conversation_id: str, events: Sequence[Event], document: Mapping[str, Any]
+    ) -> None:
+        """Store events (their `seq` already set) and set `document` fields on the
+        conversation document (an empty mapping writes events only).
+
+        All or nothing per call: raises SeqConflict if any (conversation, seq) exists,
+        StoreUnavailable if unreachable.
+        """
+        ...
+
+    async def events(self, conversation_id: str, after_seq: int = 0) -> list[Event]: ...
+
+    async def ping(self) -> None: ...
+
+
+class TurnLock(Protocol):
+    def hold(self, key: str) -> AbstractAsyncContextManager[None]:
+        """Hold `key` exclusively across workers; raises LockTimeout if not had in time."""
+        ...
+
+
+class SeqMarks(Protocol):
+    """A conversation's last seq, shared by the workers so each can trust its cache."""
+
+    async def get(self, conversation_id: str) -> int | None: ...
+
+    async def set(self, conversation_id: str, seq: int) -> None: ...
+
+
+# -- between workers ----------------------------------------------------------------------
+
+BusMessage = tuple[str, dict[str, Any]]  # (topic, payload)
+
+
+class Subscription(Protocol):
+    async def get(self, within: float | None = None) -> BusMessage | None:
+        """The next message, or None if `within` seconds pass first."""
+        ...
+
+
+class Bus(Protocol):
+    """At-most-once pub/sub of JSON-able dicts to subscribers present when published;
+    what a late subscriber must see is replayed from the event store, not from the bus."""
+
+    async def publish(self, topic: str, payload: Mapping[str, Any]) -> None: ...
+
+    def subscribe(self, *topics: str) -> AbstractAsyncContextManager[Subscription]:
+        """`async with bus.subscribe("conv:ID") as sub:`; unsubscribes on exit."""
+        ...
+
+
+class OnceGuard(Protocol):
+    async def first_time(self, key: str, ttl_seconds: int) -> bool:
+        """True only for the first caller with `key` within `ttl_seconds` (delivery dedup)."""
+        ...
+
+
+class Counters(Protocol):
+    """Expiring counters and flags: OTP lockout, link-code guessing."""
+
+    async def incr(self, key: str, window_seconds: float) -> int:
+        """Add one to `key` and return its count; the count resets `window_seconds` after
+        the first increment (a fixed window)."""
+        ...
+
+    async def flag(self, key: str, ttl_seconds: float) -> None:
+        """Set `key` for `ttl_seconds`."""
+        ...
+
+    async def flagged(self, key: str) -> bool: ...
+
+
+class Presence(Protocol):
+    """Which agents have the console open: beats with a time-to-live."""
+
+    async def beat(self, agent_id: str) -> None: ...
+
+    async def leave(self, agent_id: str) -> None: ...
+
+    async def online(self) -> int:
+        """How many agents are online now."""
+        ...
+
+
+# -- reaching people ----------------------------------------------------------------------
+
+
+class Notifier(Protocol):
+    """Delivers one-time codes (SMS, email, push; a dev outbox locally)."""
+
+    async def send(self, customer_id: str, to: str, text: str) -> None: ...
+
+
+class ChannelSender(Protocol):
+    """Delivers messages that answer no request (an agent's reply) on a conversation's
+    own channel, e.g. to `channel_user_id` on WhatsApp."""
+
+    async def send(
+        self, conversation: ConversationRecord, messages: Sequence[BotMessage]
+    ) -> None: ...
+
+
+# -- records beside the conversations -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRecord:
+    id: str  # the sign-in name
+    display_name: str  # what customers and colleagues see
+    password_hash: str  # argon2id; the password itself is never stored
+    created_at: float
+
+
+class AgentStore(Protocol):
+    async def add(self, agent: AgentRecord) -> None:
+        """Raises AlreadyExists when the name is taken."""
+        ...
+
+    async def get(self, agent_id: str) -> AgentRecord | None: ...
+
+
+class LinkStore(Protocol):
+    """Account-linking records: keyed code hashes, links, and their audit trail."""
+
+    async def replace_code(self, code_hash: str, customer_id: str, expires_at: float) -> bool:
+        """Drop the customer's earlier codes (and expired ones) and store this one;
+        False if another customer holds the same hash right now."""
+        ...
+
+    async def take_code(self, code_hash: str, now: float) -> str | None:
+        """Redeem a live code once: the customer it was issued to, else None."""
+        ...
+
+    async def customer_for(self, channel: str, channel_user_id: str) -> str | None: ...
+
+    async def add_link(
+        self, channel: str, channel_user_id: str, customer_id: str, now: float
+    ) -> None: ...
+
+    async def remove_link(self, channel: str, channel_user_id: str) -> str | None:
+        """Remove the chat's link; the customer it spoke for, or None if it had none."""
+        ...
+
+    async def audit(self, event_type: str, data: Mapping[str, Any], now: float) -> None: ...
+
+
+class ChatStore(Protocol):
+    """What messaging channels keep: which conversation a chat continues, long button
+    payloads behind short ids, and the delivery statuses of what was sent."""
+
+    async def chat_conversation(self, key: str) -> str | None: ...
+
+    async def start_chat_conversation(self, key: str, conversation_id: str, now: float) -> None: ...
+
+    async def put_payload(self, button_id: str, payload: str, now: float) -> None: ...
+
+    async def payload(self, button_id: str) -> str | None: ...
+
+    async def sent(
+        self, message_id: str, channel: str, conversation_id: str | None, recipient: str, now: float
+    ) -> None: ...
+
+    async def delivery_status(
+        self, message_id: str, channel: str, entry: Mapping[str, Any], now: float
+    ) -> None:
+        """Add a status callback to a sent message's record; a repeat is stored once."""
+        ...

@@ -1,0 +1,348 @@
+"""In-process twins of every port, for one worker with no servers: `make run` without
+Redis, the shell, conversation tests and unit tests.
+
+Each behaves as its Redis or MongoDB adapter does (the store contract tests run both),
+except that nothing outlives the process and nothing is shared with another worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import json
+import time
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot.events import Event
+from bot.ports import (
+    AgentRecord,
+    AlreadyExists,
+    BusMessage,
+    ConversationRecord,
+    LockTimeout,
+    SeqConflict,
+    Subscription,
+)
+
+# -- conversations ------------------------------------------------------------------------
+
+
+class MemoryEventStore:
+    """`EventStore` in dicts; an append is all or nothing, like the MongoDB one."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, list[Event]] = defaultdict(list)
+        self._documents: dict[str, ConversationRecord] = {}
+
+    async def get_conversation(self, conversation_id: str) -> ConversationRecord | None:
+        return self._documents.get(conversation_id)
+
+    async def conversations(self, statuses: Sequence[str], limit: int) -> list[ConversationRecord]:
+        found = [d for d in self._documents.values() if d.status in statuses]
+        return sorted(found, key=lambda d: d.status_since)[:limit]
+
+    async def append(
+        self, conversation_id: str, events: Sequence[Event], document: Mapping[str, Any]
+    ) -> None:
+        if not events:
+            raise ValueError("append needs at least one event")
+        log = self._events[conversation_id]
+        taken = {e.seq for e in log}
+        clash = next((e.seq for e in events if e.seq in taken), None)
+        if clash is not None or len({e.seq for e in events}) < len(events):
+            raise SeqConflict(f"conversation {conversation_id} already has seq {clash}")
+        log.extend(events)
+        log.sort(key=lambda e: e.seq)
+        if document:
+            self._update(conversation_id, document, max(e.seq for e in events))
+
+    def _update(self, conversation_id: str, fields: Mapping[str, Any], seq: int) -> None:
+        current = self._documents.get(conversation_id) or ConversationRecord(
+            conversation_id, None, "", 0.0
+        )
+        values = {k: v for k, v in fields.items() if k in ConversationRecord.__slots__}
+        values["last_seq"] = max(current.last_seq, seq)
+        self._documents[conversation_id] = replace(current, **values)
+
+    async def events(self, conversation_id: str, after_seq: int = 0) -> list[Event]:
+        return [e for e in self._events.get(conversation_id, ()) if e.seq > after_seq]
+
+    async def ping(self) -> None:
+        return None
+
+
+@dataclass(slots=True)
+class _Entry:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+class MemoryTurnLock:
+    """`TurnLock` for one worker: an asyncio.Lock per key, dropped when nobody uses it."""
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._entries: dict[str, _Entry] = {}
+
+    def __len__(self) -> int:
+        """How many keys are held or waited for (the rest are forgotten)."""
+        return len(self._entries)
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        entry = self._entries.setdefault(key, _Entry())
+        entry.users += 1
+        try:
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await entry.lock.acquire()
+            except TimeoutError:
+                raise LockTimeout(f"conversation {key} is busy") from None
+            try:
+                yield
+            finally:
+                entry.lock.release()
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self._entries[key]
+
+
+class MemorySeqMarks:
+    """`SeqMarks` for one worker (its cache is the truth, but the port behaves the same)."""
+
+    def __init__(self) -> None:
+        self._marks: dict[str, int] = {}
+
+    async def get(self, conversation_id: str) -> int | None:
+        return self._marks.get(conversation_id)
+
+    async def set(self, conversation_id: str, seq: int) -> None:
+        self._marks[conversation_id] = seq
+
+
+# -- between workers (here: between tasks) ------------------------------------------------
+
+
+class _QueueSubscription:
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[BusMessage] = asyncio.Queue(maxsize=1000)
+
+    async def get(self, within: float | None = None) -> BusMessage | None:
+        try:
+            return await asyncio.wait_for(self.queue.get(), within)
+        except TimeoutError:
+            return None
+
+
+class MemoryBus:
+    def __init__(self) -> None:
+        self._subscribers: defaultdict[str, set[_QueueSubscription]] = defaultdict(set)
+
+    async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
+        message = (topic, json.loads(json.dumps(payload)))  # same copy semantics as Redis
+        for subscription in tuple(self._subscribers.get(topic, ())):
+            if not subscription.queue.full():
+                subscription.queue.put_nowait(message)
+
+    @asynccontextmanager
+    async def subscribe(self, *topics: str) -> AsyncIterator[Subscription]:
+        subscription = _QueueSubscription()
+        for topic in topics:
+            self._subscribers[topic].add(subscription)
+        try:
+            yield subscription
+        finally:
+            for topic in topics:
+                self._subscribers[topic].discard(subscription)
+                if not self._subscribers[topic]:
+                    del self._subscribers[topic]
+
+
+class MemoryOnceGuard:
+    """`OnceGuard` for one worker; expired keys are dropped as time passes."""
+
+    def __init__(self) -> None:
+        self._expiry: dict[str, float] = {}
+        self._by_expiry: list[tuple[float, str]] = []
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    async def first_time(self, key: str, ttl_seconds: int) -> bool:
+        if ttl_seconds < 1:
+            raise ValueError(f"ttl_seconds must be at least 1, got {ttl_seconds}")
+        now = time.monotonic()
+        while self._by_expiry and self._by_expiry[0][0] <= now:
+            expiry, old = heapq.heappop(self._by_expiry)
+            if self._expiry.get(old) == expiry:
+                del self._expiry[old]
+        if key in self._expiry:
+            return False
+        self._expiry[key] = now + ttl_seconds
+        heapq.heappush(self._by_expiry, (now + ttl_seconds, key))
+        return True
+
+
+class MemoryCounters:
+    """`Counters` for one worker."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._counts: dict[str, tuple[int, float]] = {}
+        self._flags: dict[str, float] = {}
+
+    async def incr(self, key: str, window_seconds: float) -> int:
+        now = self._clock()
+        count, resets_at = self._counts.get(key, (0, 0.0))
+        if now >= resets_at:
+            count, resets_at = 0, now + window_seconds
+        self._counts[key] = (count + 1, resets_at)
+        return count + 1
+
+    async def flag(self, key: str, ttl_seconds: float) -> None:
+        self._flags[key] = self._clock() + ttl_seconds
+
+    async def flagged(self, key: str) -> bool:
+        expires_at = self._flags.get(key)
+        if expires_at is None:
+            return False
+        if self._clock() >= expires_at:
+            del self._flags[key]
+            return False
+        return True
+
+
+class MemoryPresence:
+    def __init__(self, ttl_seconds: float) -> None:
+        self._ttl = ttl_seconds
+        self._until: dict[str, float] = {}
+
+    async def beat(self, agent_id: str) -> None:
+        self._until[agent_id] = time.monotonic() + self._ttl
+
+    async def leave(self, agent_id: str) -> None:
+        self._until.pop(agent_id, None)
+
+    async def online(self) -> int:
+        now = time.monotonic()
+        self._until = {agent: until for agent, until in self._until.items() if until > now}
+        return len(self._until)
+
+
+# -- reaching people ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    customer_id: str
+    to: str
+    text: str
+    sent_at: float
+
+
+class DevOutbox:
+    """`Notifier` for dev mode and the shell: keeps what would have been sent, newest first."""
+
+    def __init__(self, capacity: int = 500) -> None:
+        self._entries: deque[OutboxEntry] = deque(maxlen=capacity)
+
+    async def send(self, customer_id: str, to: str, text: str) -> None:
+        self._entries.appendleft(OutboxEntry(customer_id, to, text, time.time()))
+
+    def recent(self, customer_id: str) -> list[OutboxEntry]:
+        return [e for e in self._entries if e.customer_id == customer_id]
+
+
+# -- records beside the conversations -----------------------------------------------------
+
+
+class MemoryAgentStore:
+    def __init__(self) -> None:
+        self._agents: dict[str, AgentRecord] = {}
+
+    async def add(self, agent: AgentRecord) -> None:
+        if agent.id in self._agents:
+            raise AlreadyExists(agent.id)
+        self._agents[agent.id] = agent
+
+    async def get(self, agent_id: str) -> AgentRecord | None:
+        return self._agents.get(agent_id)
+
+
+class MemoryLinkStore:
+    def __init__(self) -> None:
+        self._codes: dict[str, tuple[str, float]] = {}  # hash -> (customer, expires_at)
+        self._links: dict[tuple[str, str], str] = {}
+        self.audit_trail: list[dict[str, Any]] = []
+
+    async def replace_code(self, code_hash: str, customer_id: str, expires_at: float) -> bool:
+        now = time.time()
+        self._codes = {
+            h: (who, until)
+            for h, (who, until) in self._codes.items()
+            if who != customer_id and until > now
+        }
+        if code_hash in self._codes:
+            return False
+        self._codes[code_hash] = (customer_id, expires_at)
+        return True
+
+    async def take_code(self, code_hash: str, now: float) -> str | None:
+        found = self._codes.pop(code_hash, None)
+        return found[0] if found and found[1] > now else None
+
+    async def customer_for(self, channel: str, channel_user_id: str) -> str | None:
+        return self._links.get((channel, channel_user_id))
+
+    async def add_link(
+        self, channel: str, channel_user_id: str, customer_id: str, now: float
+    ) -> None:
+        if (channel, channel_user_id) in self._links:
+            raise AlreadyExists(f"{channel}:{channel_user_id}")
+        self._links[(channel, channel_user_id)] = customer_id
+
+    async def remove_link(self, channel: str, channel_user_id: str) -> str | None:
+        return self._links.pop((channel, channel_user_id), None)
+
+    async def audit(self, event_type: str, data: Mapping[str, Any], now: float) -> None:
+        self.audit_trail.append({"type": event_type, "data": dict(data), "ts": now})
+
+
+class MemoryChatStore:
+    def __init__(self) -> None:
+        self._conversations: dict[str, str] = {}
+        self._payloads: dict[str, str] = {}
+        self.deliveries: dict[str, dict[str, Any]] = {}
+
+    async def chat_conversation(self, key: str) -> str | None:
+        return self._conversations.get(key)
+
+    async def start_chat_conversation(self, key: str, conversation_id: str, now: float) -> None:
+        self._conversations[key] = conversation_id
+
+    async def put_payload(self, button_id: str, payload: str, now: float) -> None:
+        self._payloads[button_id] = payload
+
+    async def payload(self, button_id: str) -> str | None:
+        return self._payloads.get(button_id)
+
+    async def sent(
+        self, message_id: str, channel: str, conversation_id: str | None, recipient: str, now: float
+    ) -> None:
+        record = self.deliveries.setdefault(message_id, {"statuses": []})
+        record.update(
+            channel=channel, conversation_id=conversation_id, recipient=recipient, sent_at=now
+        )
+
+    async def delivery_status(
+        self, message_id: str, channel: str, entry: Mapping[str, Any], now: float
+    ) -> None:
+        record = self.deliveries.setdefault(message_id, {"statuses": []})
+        if dict(entry) not in record["statuses"]:
+            record["statuses"].append(dict(entry))
+        record.update(channel=channel, updated_at=now)

@@ -1,0 +1,251 @@
+"""The Redis adapters: turn locks, seq marks, pub/sub, delivery dedup, counters, presence.
+
+One `Redis` client per worker (`connect_redis`) serves every adapter here. Each key,
+lock and channel is namespaced by the deployment's prefix, so deployments and test
+stacks can share one server, and every driver error becomes `StoreUnavailable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.ports import BusMessage, LockTimeout, StoreUnavailable, Subscription
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def connect_redis(url: str) -> Redis:
+    """A client for `url`; connections open lazily. Short timeouts: with Redis away, a turn
+    should fail in seconds, not hang."""
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+
+
+async def _call(work: Awaitable[T], what: str) -> T:
+    try:
+        return await work
+    except RedisError as exc:
+        raise StoreUnavailable(f"{what}: {exc}") from exc
+
+
+# Release only if the key still holds our token: after our lease ran out, someone else's.
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+class RedisTurnLock:
+    """`TurnLock` shared by every worker: SET NX PX with a lease, released by compare-and-delete.
+
+    The lease frees the lock of a worker that died while holding it; it must outlast the
+    longest turn. Waiters poll with a short, jittered, growing backoff.
+    """
+
+    def __init__(
+        self, redis: Redis, timeout: float, lease_seconds: float = 30.0, prefix: str = "teller:"
+    ) -> None:
+        self._prefix = prefix + "lock:"
+        self._redis = redis
+        self._timeout = timeout
+        self._lease_ms = int(lease_seconds * 1000)
+        self._release = redis.register_script(_RELEASE)
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        name = self._prefix + key
+        token = secrets.token_hex(16)
+        await self._acquire(name, token)
+        try:
+            yield
+        finally:
+            await self._give_back(name, token)
+
+    async def _acquire(self, name: str, token: str) -> None:
+        deadline = time.monotonic() + self._timeout
+        pause = 0.002
+        while True:
+            if await _call(
+                self._redis.set(name, token, nx=True, px=self._lease_ms), "turn lock unavailable"
+            ):
+                return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LockTimeout(f"conversation {name.removeprefix(self._prefix)} is busy")
+            await asyncio.sleep(min(left, pause * random.uniform(0.5, 1.5)))
+            pause = min(pause * 2, 0.05)
+
+    async def _give_back(self, name: str, token: str) -> None:
+        """Release the lock; if Redis is away, the lease frees it, so the turn still stands."""
+        try:
+            await self._release(keys=[name], args=[token])
+        except RedisError:
+            log.warning("could not release %s; its lease will expire", name, exc_info=True)
+
+
+class RedisSeqMarks:
+    """`{prefix}seq:{id}` -> last seq, kept a week (a missing mark only costs a store read)."""
+
+    def __init__(
+        self, redis: Redis, prefix: str = "teller:", ttl_seconds: int = 7 * 24 * 3600
+    ) -> None:
+        self._redis = redis
+        self._key = prefix + "seq:"
+        self._ttl = ttl_seconds
+
+    async def get(self, conversation_id: str) -> int | None:
+        raw = await _call(self._redis.get(self._key + conversation_id), "cannot read a seq mark")
+        return None if raw is None else int(raw)
+
+    async def set(self, conversation_id: str, seq: int) -> None:
+        await _call(
+            self._redis.set(self._key + conversation_id, seq, ex=self._ttl),
+            "cannot write a seq mark",
+        )
+
+
+class _RedisSubscription:
+    def __init__(self, pubsub: Any, prefix_length: int) -> None:
+        self._pubsub = pubsub
+        self._cut = prefix_length
+        self.closed = False
+
+    async def get(self, within: float | None = None) -> BusMessage | None:
+        if self.closed:  # never spin: a closed subscription waits out `within`, then says so
+            if within is None:
+                raise RuntimeError("get() on a subscription that has been closed")
+            await asyncio.sleep(within)
+            return None
+        loop = asyncio.get_running_loop()
+        deadline = None if within is None else loop.time() + within
+        while not self.closed:
+            wait = 1.0 if deadline is None else max(0.0, deadline - loop.time())
+            raw = await _call(
+                self._pubsub.get_message(ignore_subscribe_messages=True, timeout=wait),
+                "pub/sub connection lost",
+            )
+            if raw is not None:
+                return raw["channel"].decode()[self._cut :], json.loads(raw["data"])
+            if deadline is not None and loop.time() >= deadline:
+                return None
+        return None
+
+
+class RedisBus:
+    """`Bus` across workers through Redis pub/sub."""
+
+    def __init__(self, redis: Redis, prefix: str = "teller:") -> None:
+        self._redis = redis
+        self._prefix = prefix + "bus:"
+
+    async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
+        await _call(
+            self._redis.publish(self._prefix + topic, json.dumps(payload)), "cannot publish"
+        )
+
+    @asynccontextmanager
+    async def subscribe(self, *topics: str) -> AsyncIterator[Subscription]:
+        pubsub = self._redis.pubsub()
+        try:
+            await pubsub.subscribe(*(self._prefix + t for t in topics))
+        except RedisError as exc:
+            await pubsub.aclose()
+            raise StoreUnavailable("cannot subscribe") from exc
+        subscription = _RedisSubscription(pubsub, len(self._prefix))
+        try:
+            yield subscription
+        finally:
+            subscription.closed = True
+            await pubsub.aclose()
+
+
+def _check_ttl(ttl_seconds: int) -> None:
+    if ttl_seconds < 1:
+        raise ValueError(f"ttl_seconds must be at least 1, got {ttl_seconds}")
+
+
+class RedisOnceGuard:
+    """`OnceGuard` shared by every worker: SET NX EX, so exactly one caller wins per window."""
+
+    def __init__(self, redis: Redis, prefix: str = "teller:") -> None:
+        self._redis = redis
+        self._prefix = prefix + "once:"
+
+    async def first_time(self, key: str, ttl_seconds: int) -> bool:
+        _check_ttl(ttl_seconds)
+        return bool(
+            await _call(
+                self._redis.set(self._prefix + key, 1, nx=True, ex=ttl_seconds),
+                "delivery dedup unavailable",
+            )
+        )
+
+
+def _millis(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+class RedisCounters:
+    """`Counters` shared by every worker through Redis keys that expire on their own."""
+
+    def __init__(self, redis: Redis, prefix: str = "teller:") -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    async def incr(self, key: str, window_seconds: float) -> int:
+        name = self._prefix + key
+
+        async def count() -> int:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(name, 0, px=_millis(window_seconds), nx=True)
+                pipe.incr(name)
+                _, total = await pipe.execute()
+            return int(total)
+
+        return await _call(count(), "counters unavailable")
+
+    async def flag(self, key: str, ttl_seconds: float) -> None:
+        await _call(
+            self._redis.set(self._prefix + key, 1, px=_millis(ttl_seconds)), "counters unavailable"
+        )
+
+    async def flagged(self, key: str) -> bool:
+        return bool(await _call(self._redis.exists(self._prefix + key), "counters unavailable"))
+
+
+class RedisPresence:
+    """`Presence`: a sorted set of agent ids scored by when their last beat expires."""
+
+    def __init__(self, redis: Redis, ttl_seconds: float, key: str) -> None:
+        self._redis = redis
+        self._ttl = ttl_seconds
+        self._key = key
+
+    async def beat(self, agent_id: str) -> None:
+        await _call(
+            self._redis.zadd(self._key, {agent_id: time.time() + self._ttl}),
+            "cannot record agent presence",
+        )
+
+    async def leave(self, agent_id: str) -> None:
+        await _call(self._redis.zrem(self._key, agent_id), "cannot record agent presence")
+
+    async def online(self) -> int:
+        return int(
+            await _call(
+                self._redis.zcount(self._key, time.time(), "+inf"), "cannot read agent presence"
+            )
+        )

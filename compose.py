@@ -1,0 +1,447 @@
+"""The composition root: Teller assembled from settings, the one module that knows it all.
+
+`open_teller` builds the engine and its adapters (MongoDB or in-memory stores, Redis or
+in-process coordination, the bank over HTTP or in process), the actions, the agent desk
+and the chat apps, with keyword arguments so every wire is visible. `create_app` puts the
+channels' routes on top of that (`server.py` runs it); `open_offline` is the same engine
+with nothing but the process (in-memory stores and an in-process sandbox bank) for the
+shell and the conversation tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import tempfile
+from collections.abc import AsyncIterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from actions.bank_client import BankClient
+from actions.registry import load_actions
+from bot.auth.lockout import CustomerLockout
+from bot.auth.otp import SAYS as OTP_SAYS
+from bot.auth.otp import OtpService
+from bot.auth.secrets import Secrets, load_secrets
+from bot.auth.tokens import TokenVerifier
+from bot.bank import Bank
+from bot.config import PROJECT_ROOT, ConfigError, Settings, load_settings
+from bot.conversations import Conversations, agents_topic
+from bot.dialogue.domain import Domain, load_domain
+from bot.dialogue.manager import DialogueManager
+from bot.handlers import Action
+from bot.handoff.agents import Agents
+from bot.handoff.desk import Desk
+from bot.handoff.sessions import AGENT_SECRET, Sessions, load_agent_secret
+from bot.linking import AccountLinks
+from bot.nlu.model import NluModel, load_or_train
+from bot.outbound import Outbound
+from bot.ports import (
+    AgentStore,
+    Bus,
+    ChannelSender,
+    ChatStore,
+    ConversationRecord,
+    Counters,
+    EventStore,
+    LinkStore,
+    OnceGuard,
+    Presence,
+    SeqMarks,
+    TurnLock,
+)
+from bot.store import memory, redis
+from bot.store.mongo import connect_mongo
+from bot.store.mongo.events import MongoEventStore
+from bot.store.mongo.records import MongoAgentStore, MongoChatStore, MongoLinkStore
+from bot.turn import TurnEngine
+from connectors import agent, deps, dev, link_codes, rest, telegram, websocket, whatsapp
+from connectors.errors import SAYS as ERROR_SAYS
+from connectors.errors import install_error_handlers
+from connectors.link_codes import SAYS as LINK_CODE_SAYS
+from connectors.messaging import ButtonIds, ChatConversations, ChatSender, Messaging
+
+log = logging.getLogger(__name__)
+STATIC = PROJECT_ROOT / "connectors" / "static"
+SEND_TIMEOUT_SECONDS = 10.0
+WEB_CHANNELS = ("web", "rest")  # their clients follow the bus: nothing to send
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    """Every storage and coordination port, from one technology each."""
+
+    events: EventStore
+    agents: AgentStore
+    links: LinkStore
+    chats: ChatStore
+    lock: TurnLock
+    marks: SeqMarks | None  # None: one worker, its cache is the truth
+    bus: Bus
+    once: OnceGuard
+    counters: Counters
+    presence: Presence
+
+
+@dataclass(frozen=True, slots=True)
+class Teller:
+    """Teller assembled: what the routes and the command line are given."""
+
+    settings: Settings
+    domain: Domain
+    actions: Mapping[str, Action]
+    stores: Stores
+    bank: Bank
+    tokens: TokenVerifier
+    outbox: memory.DevOutbox
+    engine: TurnEngine
+    links: AccountLinks
+    console: agent.Console
+    whatsapp: whatsapp.WhatsAppChannel | None
+    telegram: telegram.TelegramChannel | None
+
+
+@asynccontextmanager
+async def _stores(settings: Settings) -> AsyncIterator[Stores]:
+    """MongoDB when a URI is configured (else in memory); Redis when a URL is (else in process)."""
+    config = settings.stores
+    ttl = settings.handoff.presence_ttl_seconds
+    async with AsyncExitStack() as stack:
+        if config.mongodb_uri:
+            client = connect_mongo(config.mongodb_uri)
+            stack.push_async_callback(client.close)
+            db = client.get_database(config.mongodb_db)
+            events = MongoEventStore(db)
+            links = MongoLinkStore(db)
+            await events.open()
+            stack.push_async_callback(events.close)
+            await links.open()
+            documents: tuple[EventStore, AgentStore, LinkStore, ChatStore] = (
+                events,
+                MongoAgentStore(db),
+                links,
+                MongoChatStore(db),
+            )
+        else:
+            documents = (
+                memory.MemoryEventStore(),
+                memory.MemoryAgentStore(),
+                memory.MemoryLinkStore(),
+                memory.MemoryChatStore(),
+            )
+        if config.redis_url:
+            client = redis.connect_redis(config.redis_url)
+            stack.push_async_callback(client.aclose)
+            prefix = config.redis_prefix
+            yield Stores(
+                *documents,
+                lock=redis.RedisTurnLock(client, config.lock_timeout_seconds, prefix=prefix),
+                marks=redis.RedisSeqMarks(client, prefix),
+                bus=redis.RedisBus(client, prefix),
+                once=redis.RedisOnceGuard(client, prefix),
+                counters=redis.RedisCounters(client, prefix),
+                presence=redis.RedisPresence(
+                    client, ttl, key=f"{prefix}agents:online:{config.mongodb_db}"
+                ),
+            )
+        else:
+            yield Stores(
+                *documents,
+                lock=memory.MemoryTurnLock(config.lock_timeout_seconds),
+                marks=None,
+                bus=memory.MemoryBus(),
+                once=memory.MemoryOnceGuard(),
+                counters=memory.MemoryCounters(),
+                presence=memory.MemoryPresence(ttl),
+            )
+
+
+@asynccontextmanager
+async def open_teller(
+    settings: Settings,
+    secrets: Secrets,
+    *,
+    bank: Bank,
+    nlu: NluModel | None = None,
+    chat_apps: bool = True,
+) -> AsyncIterator[Teller]:
+    """Everything but the routes. `bank` is the bank port to use (HTTP, or in process);
+    `chat_apps=False` leaves WhatsApp and Telegram off whatever the environment says."""
+    nlu = nlu or await asyncio.to_thread(load_or_train, settings.nlu)
+    domain = load_domain(settings.dialogue.domain)
+    for says, caller in ((OTP_SAYS, "the one-time codes"), (LINK_CODE_SAYS, "link codes")):
+        domain.require(says, caller)
+    domain.require(ERROR_SAYS, "the API's errors")
+    actions = load_actions()
+    outbox = memory.DevOutbox()
+    # One parsing thread a core: more threads only fight over the GIL (bench/load.py chat:
+    # 424-438 turns/s with 2 threads, 335 with asyncio's default pool of 6).
+    parsing = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="parse")
+    async with AsyncExitStack() as stack:
+        stack.callback(parsing.shutdown, wait=False)
+        stores = await stack.enter_async_context(_stores(settings))
+        otp = OtpService(
+            key=secrets.otp_key,
+            notifier=outbox,
+            settings=settings.otp,
+            render=lambda key, variables: domain.text(key, variables),
+        )
+        dialogue = DialogueManager(
+            domain=domain,
+            actions=actions,
+            bank=bank,
+            otp=otp,
+            lockout=CustomerLockout(stores.counters),
+            settings=settings,
+            presence=stores.presence,
+        )
+        conversations = Conversations(
+            store=stores.events,
+            lock=stores.lock,
+            bus=stores.bus,
+            space=settings.stores.mongodb_db,
+            marks=stores.marks,
+        )
+        engine = TurnEngine(
+            nlu=nlu, dialogue=dialogue, conversations=conversations, parsing=parsing
+        )
+        links = AccountLinks(stores.links, secrets.otp_key, stores.counters)
+        apps = await stack.enter_async_context(
+            _chat_apps(settings, engine, links, stores, domain, enabled=chat_apps)
+        )
+        senders: dict[str, ChannelSender] = {channel: _Published() for channel in WEB_CHANNELS}
+        if apps[0] is not None:
+            senders[whatsapp.CHANNEL] = apps[0].sender
+        if apps[1] is not None:
+            senders[telegram.CHANNEL] = apps[1].sender
+        desk = Desk(
+            conversations=conversations,
+            store=stores.events,
+            domain=domain,
+            bank=bank,
+            outbound=Outbound(senders),
+        )
+        yield Teller(
+            settings=settings,
+            domain=domain,
+            actions=actions,
+            stores=stores,
+            bank=bank,
+            tokens=TokenVerifier(settings.auth, secrets),
+            outbox=outbox,
+            engine=engine,
+            links=links,
+            console=_console(settings, desk, stores),
+            whatsapp=apps[0],
+            telegram=apps[1],
+        )
+
+
+class _Published:
+    """The sender for the widget and REST: their clients follow the bus, where the unit
+    of work has already published every stored message."""
+
+    async def send(self, conversation: ConversationRecord, messages: Any) -> None:
+        return None
+
+
+@asynccontextmanager
+async def _chat_apps(
+    settings: Settings,
+    engine: TurnEngine,
+    links: AccountLinks,
+    stores: Stores,
+    domain: Domain,
+    *,
+    enabled: bool,
+) -> AsyncIterator[tuple[whatsapp.WhatsAppChannel | None, telegram.TelegramChannel | None]]:
+    """WhatsApp and Telegram, each on when its secrets are set in the environment (half
+    set refuses to start); on exit, queued turns finish before the clients close."""
+    wa_settings = whatsapp.WhatsAppSettings.from_env(os.environ) if enabled else None
+    tg_settings = telegram.TelegramSettings.from_env(os.environ) if enabled else None
+    if wa_settings is None and tg_settings is None:
+        yield None, None
+        return
+    async with httpx.AsyncClient(timeout=SEND_TIMEOUT_SECONDS) as http:
+        buttons = ButtonIds(stores.chats)
+        senders: dict[str, ChatSender] = {}
+        wa_sender = tg_sender = None
+        if wa_settings is not None:
+            deliveries = whatsapp.Deliveries(stores.chats)
+            wa_sender = whatsapp.WhatsAppSender(
+                settings=wa_settings,
+                http=http,
+                buttons=buttons,
+                deliveries=deliveries,
+                controls=whatsapp.Controls.from_domain(domain),
+            )
+            senders[whatsapp.CHANNEL] = wa_sender
+        if tg_settings is not None:
+            tg_sender = telegram.TelegramSender(
+                settings=tg_settings, http=http, buttons=buttons, domain=domain
+            )
+            senders[telegram.CHANNEL] = tg_sender
+        messaging = Messaging(
+            engine=engine,
+            links=links,
+            conversations=ChatConversations(stores.chats),
+            buttons=buttons,
+            once=stores.once,
+            lock=stores.lock,
+            senders=senders,
+            domain=domain,
+        )
+        try:
+            yield (
+                None
+                if wa_settings is None or wa_sender is None
+                else whatsapp.WhatsAppChannel(wa_settings, wa_sender, deliveries, messaging),
+                None
+                if tg_settings is None or tg_sender is None
+                else telegram.TelegramChannel(tg_settings, tg_sender, messaging),
+            )
+        finally:
+            await messaging.close()
+
+
+def _console(settings: Settings, desk: Desk, stores: Stores) -> agent.Console:
+    secret = load_agent_secret(settings.dev_mode, PROJECT_ROOT / "var")
+    if secret is None:
+        log.warning("agent console off: %s is not set", AGENT_SECRET)
+    return agent.Console(
+        agents=Agents(stores.agents),
+        sessions=Sessions(secret, settings.handoff.session_hours * 3600) if secret else None,
+        presence=stores.presence,
+        desk=desk,
+        bus=stores.bus,
+        agents_topic=agents_topic(settings.stores.mongodb_db),
+        beat_seconds=settings.handoff.presence_ttl_seconds / 3,
+        secure_cookie=not settings.dev_mode,
+    )
+
+
+def bank_base_url(settings: Settings) -> str:
+    if settings.bank.base_url:
+        return settings.bank.base_url.rstrip("/")
+    if settings.bank.embedded_sandbox:
+        return f"http://127.0.0.1:{settings.server.port}/sandbox"
+    raise ConfigError("BANK_API_URL is required when the sandbox bank is not embedded")
+
+
+def _provide(app: FastAPI, teller: Teller) -> None:
+    """Fill every dependency the routes declare (`connectors.deps.Provided`)."""
+    deps.SETTINGS.fill(app, teller.settings)
+    deps.ENGINE.fill(app, teller.engine)
+    deps.TOKENS.fill(app, teller.tokens)
+    deps.STORE.fill(app, teller.stores.events)
+    deps.BUS.fill(app, teller.stores.bus)
+    deps.ONCE.fill(app, teller.stores.once)
+    deps.DOMAIN.fill(app, teller.domain)
+    deps.BANK.fill(app, teller.bank)
+    deps.OUTBOX.fill(app, teller.outbox)
+    agent.CONSOLE.fill(app, teller.console)
+    whatsapp.WHATSAPP.fill(app, teller.whatsapp)
+    telegram.TELEGRAM.fill(app, teller.telegram)
+    chat_on = teller.whatsapp is not None or teller.telegram is not None
+    link_codes.LINKS.fill(app, teller.links if chat_on else None)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service: every channel's routes over one `Teller`, built in the app's lifespan."""
+    settings = settings or load_settings()
+    if not settings.stores.mongodb_uri:
+        raise ConfigError("MONGODB_URI is not set (make run starts a local SecantusDB for you)")
+    secrets = load_secrets(settings.dev_mode, PROJECT_ROOT / "var")
+    sandbox_app = None
+    if settings.bank.embedded_sandbox and not settings.bank.base_url:
+        from sandbox.app import create_app as create_sandbox
+
+        sandbox_app = create_sandbox(settings.bank.sandbox_database_url, secrets.bank_api_key)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            if sandbox_app is not None:
+                await stack.enter_async_context(sandbox_app.router.lifespan_context(sandbox_app))
+            bank = await stack.enter_async_context(
+                BankClient(
+                    bank_base_url(settings), secrets.bank_api_key, settings.bank.timeout_seconds
+                )
+            )
+            teller = await stack.enter_async_context(open_teller(settings, secrets, bank=bank))
+            _provide(app, teller)
+            yield
+
+    app = FastAPI(
+        title="Teller", lifespan=lifespan, docs_url="/api/docs" if settings.dev_mode else None
+    )
+    install_error_handlers(app)
+    app.mount("/widget", StaticFiles(directory=STATIC / "widget"), name="widget")  # any host page
+    for router in (rest.router, websocket.router, whatsapp.router, telegram.router):
+        app.include_router(router)
+    app.include_router(link_codes.router)
+    agent.install(app)  # the agent console at /agent
+
+    @app.get("/healthz")
+    async def health(store: deps.Store) -> dict[str, str]:
+        await store.ping()
+        return {"status": "ok"}
+
+    if settings.dev_mode:
+        app.include_router(dev.router)
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+        @app.get("/", include_in_schema=False)
+        async def demo_page() -> FileResponse:
+            return FileResponse(STATIC / "demo.html")
+
+    if sandbox_app is not None:
+        app.mount("/sandbox", sandbox_app)
+    return app
+
+
+@asynccontextmanager
+async def open_sandbox_bank(directory: Path | None = None) -> AsyncIterator[BankClient]:
+    """The sandbox bank in this process (a fresh SQLite database, seeded), spoken to over
+    an in-process HTTP transport: the same client and API as a real bank, no server."""
+    from sandbox.app import create_app as create_sandbox
+
+    with tempfile.TemporaryDirectory(dir=directory) as tmp:
+        key = "offline-sandbox-key"
+        sandbox_app = create_sandbox(f"sqlite+aiosqlite:///{Path(tmp) / 'bank.db'}", key)
+        async with sandbox_app.router.lifespan_context(sandbox_app):
+            transport = httpx.ASGITransport(app=sandbox_app)
+            async with BankClient("http://sandbox", key, transport=transport) as bank:
+                yield bank
+
+
+def offline_settings(settings: Settings) -> Settings:
+    """`settings` with nothing outside the process: in-memory stores, no Redis."""
+    stores = replace(settings.stores, mongodb_uri="", redis_url="")
+    return replace(settings, dev_mode=True, stores=stores)
+
+
+@asynccontextmanager
+async def open_offline(
+    settings: Settings, *, nlu: NluModel | None = None, bank: Bank | None = None
+) -> AsyncIterator[Teller]:
+    """Teller with in-memory stores and the sandbox bank in process (no MongoDB, Redis or
+    server), for the shell and the conversation tests."""
+    settings = offline_settings(settings)
+    secrets = load_secrets(True, PROJECT_ROOT / "var")
+    async with AsyncExitStack() as stack:
+        if bank is None:
+            bank = await stack.enter_async_context(open_sandbox_bank())
+        teller = await stack.enter_async_context(
+            open_teller(settings, secrets, bank=bank, nlu=nlu, chat_apps=False)
+        )
+        yield teller

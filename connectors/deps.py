@@ -1,0 +1,65 @@
+"""How the channels get the engine: typed FastAPI dependencies the composition root fills.
+
+Each `Provided` names one thing a route needs (the turn engine, the token verifier, the
+WhatsApp channel...). The composition root (`compose.py`) fills it once per app with
+`fill`; a route declares it as a parameter, e.g. `engine: Engine`, so a reader can follow
+a message from a route straight into the engine, and a test can fill in another.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, FastAPI
+from starlette.requests import HTTPConnection
+
+from bot.auth.tokens import TokenVerifier
+from bot.bank import Bank
+from bot.config import Settings
+from bot.dialogue.domain import Domain
+from bot.ports import Bus, EventStore, OnceGuard
+from bot.store.memory import DevOutbox
+from bot.turn import TurnEngine
+
+T = TypeVar("T")
+
+
+class Unwired(RuntimeError):
+    """A route asked for something the composition root did not provide."""
+
+
+class Provided(Generic[T]):
+    """One dependency of the routes: filled by the composition root, read per request."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fill(self, app: FastAPI, value: T) -> None:
+        setattr(app.state, self.name, value)
+
+    def get(self, connection: HTTPConnection) -> T:
+        try:
+            return getattr(connection.app.state, self.name)
+        except AttributeError:
+            raise Unwired(f"{self.name} was not provided to the app") from None
+
+
+SETTINGS: Provided[Settings] = Provided("settings")
+ENGINE: Provided[TurnEngine] = Provided("engine")
+TOKENS: Provided[TokenVerifier] = Provided("tokens")
+STORE: Provided[EventStore] = Provided("store")
+BUS: Provided[Bus] = Provided("bus")
+ONCE: Provided[OnceGuard] = Provided("once")
+DOMAIN: Provided[Domain] = Provided("domain")
+BANK: Provided[Bank] = Provided("bank")
+OUTBOX: Provided[DevOutbox] = Provided("outbox")
+
+SettingsDep = Annotated[Settings, Depends(SETTINGS.get)]
+Engine = Annotated[TurnEngine, Depends(ENGINE.get)]
+Tokens = Annotated[TokenVerifier, Depends(TOKENS.get)]
+Store = Annotated[EventStore, Depends(STORE.get)]
+BusDep = Annotated[Bus, Depends(BUS.get)]
+Once = Annotated[OnceGuard, Depends(ONCE.get)]
+DomainDep = Annotated[Domain, Depends(DOMAIN.get)]
+BankDep = Annotated[Bank, Depends(BANK.get)]
+Outbox = Annotated[DevOutbox, Depends(OUTBOX.get)]
