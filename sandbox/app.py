@@ -19,12 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sandbox.bill_routes import router as bill_router
+from sandbox.clock_routes import router as clock_router
 from sandbox.db import make_engine, metadata
 from sandbox.errors import BankApiError
+from sandbox.fx_routes import router as fx_router
+from sandbox.money_seed import seed_money_if_empty
+from sandbox.payee_routes import router as payee_router
 from sandbox.routes import router
+from sandbox.schedule_routes import router as schedule_router
 from sandbox.seed import seed_if_empty
 from sandbox.service_routes import router as service_router
 from sandbox.service_seed import seed_services_if_empty
+from sandbox.upgrade import add_missing_columns
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +59,15 @@ class ApiKeyAuth:
 async def _create_and_seed(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
+        added = await conn.run_sync(add_missing_columns)
+        if added:
+            log.info("sandbox bank upgraded: added %s", ", ".join(added))
         if await seed_if_empty(conn):
             log.info("sandbox bank seeded")
         if await seed_services_if_empty(conn, datetime.now(UTC).date()):
             log.info("sandbox cards, pending items, top-ups and rates seeded")
+        if await seed_money_if_empty(conn, datetime.now(UTC).date()):
+            log.info("sandbox payees abroad, bills, schedules, direct debits, statements seeded")
 
 
 async def prepare(database_url: str) -> None:
@@ -113,6 +125,8 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
     app.state.engine = engine
     app.include_router(router)
     app.include_router(service_router)
+    for extra in (payee_router, bill_router, schedule_router, fx_router, clock_router):
+        app.include_router(extra)
     app.add_middleware(ApiKeyAuth, api_key=api_key)
     app.add_exception_handler(BankApiError, _bank_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     event,
 )
@@ -88,6 +89,9 @@ payees = Table(
     Column("name", String(70), nullable=False),
     Column("sort_code", String(6), nullable=False),
     Column("account_number", String(8), nullable=False),
+    # Added after the first release (sandbox/upgrade.py adds them to an older bank):
+    Column("reference", String(18), nullable=True),
+    Column("deleted_at", DateTime, nullable=True),  # a deleted payee keeps its id, takes nothing
 )
 
 payments = Table(
@@ -107,6 +111,9 @@ payments = Table(
     Column("transaction_id", String(40), ForeignKey("transactions.id"), nullable=True),
     Column("balance_after_minor", BigInteger, nullable=True),
     Column("created_at", DateTime, nullable=False),
+    # Added after the first release: Sandbox.BeneficiaryId | Sandbox.AccountId | Sandbox.BillId;
+    # NULL (older rows) means Sandbox.BeneficiaryId. `payee_id` is the creditor's id.
+    Column("creditor_scheme", String(32), nullable=True),
     UniqueConstraint("customer_id", "idempotency_key", name="uq_payments_idempotency"),
     Index("ix_payments_customer_created", "customer_id", "created_at"),
 )
@@ -190,6 +197,218 @@ fx_rates = Table(
     Column("currency", String(3), primary_key=True),
     Column("rate", String(16), nullable=False),  # a decimal string: exact on every database
     Column("updated_at", DateTime, nullable=False),
+)
+
+
+# Payees abroad: an IBAN and BIC (validated with schwifty) and the currency they are paid in.
+# They share the `payee-...` id space with `payees`.
+international_payees = Table(
+    "international_payees",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("name", String(70), nullable=False),
+    Column("iban", String(34), nullable=False),
+    Column("bic", String(11), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("reference", String(35), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("deleted_at", DateTime, nullable=True),
+)
+
+# Every idempotent request: its key, what was asked (request_hash) and the answer given, so the
+# same key replays the answer. The unique constraint stops concurrent duplicates acting twice.
+operations = Table(
+    "operations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False),
+    Column("idempotency_key", String(128), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", Text, nullable=False),  # JSON
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("customer_id", "idempotency_key", name="uq_operations_idempotency"),
+)
+
+# Who changed what, from what to what, and when: one row per change (JSON before/after).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operation_id", String(40), nullable=True),  # NULL: made by the sandbox clock
+    Column("customer_id", String(32), nullable=True, index=True),
+    Column("actor", String(40), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("resource", String(40), nullable=False),
+    Column("resource_id", String(40), nullable=False),
+    Column("before", Text, nullable=True),
+    Column("after", Text, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# One row: how far the sandbox's clock is ahead of the real one, and the last day whose
+# scheduled payments, standing orders, direct debits and statements have been run.
+sandbox_clock = Table(
+    "sandbox_clock",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("offset_seconds", BigInteger, nullable=False),
+    Column("processed_through", Date, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# A customer's saved bills: a biller from the directory (sandbox/bills.py) and their reference.
+bills = Table(
+    "bills",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("biller_id", String(40), nullable=False),
+    Column("reference", String(24), nullable=False),
+    Column("nickname", String(40), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# creditor_scheme: Sandbox.BeneficiaryId | Sandbox.AccountId | Sandbox.BillId.
+# status: pending | executed | rejected | cancelled.
+scheduled_payments = Table(
+    "scheduled_payments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("source_account_id", String(40), nullable=False),
+    Column("creditor_scheme", String(32), nullable=False),
+    Column("creditor_id", String(40), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("reference", String(18), nullable=False),
+    Column("execution_date", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("status_reason", String(40), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# frequency is an Open Banking code (IntrvlMnthDay:01:15, IntrvlWkDay:01:03); next_date is NULL
+# once the order has finished or was cancelled. status: active | completed | cancelled.
+standing_orders = Table(
+    "standing_orders",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("source_account_id", String(40), nullable=False),
+    Column("creditor_scheme", String(32), nullable=False),
+    Column("creditor_id", String(40), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("reference", String(18), nullable=False),
+    Column("frequency", String(32), nullable=False),
+    Column("first_date", Date, nullable=False),
+    Column("next_date", Date, nullable=True),
+    Column("final_date", Date, nullable=True),
+    Column("number_of_payments", Integer, nullable=True),
+    Column("payments_due", Integer, nullable=False),  # due dates passed, paid or refused
+    Column("last_paid_date", Date, nullable=True),
+    Column("last_paid_minor", BigInteger, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# Mandates other organisations collect under, monthly on day_of_month. status: active | cancelled.
+direct_debits = Table(
+    "direct_debits",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(70), nullable=False),  # the service user (originator)
+    Column("category", String(20), nullable=False),
+    Column("mandate_reference", String(35), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),  # the expected collection
+    Column("day_of_month", Integer, nullable=False),
+    Column("next_date", Date, nullable=True),
+    Column("previous_date", Date, nullable=True),
+    Column("previous_minor", BigInteger, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# One row per due date of a scheduled payment, standing order or direct debit: paid (with its
+# ledger transaction) or rejected (with the reason, nothing debited). The unique constraint is
+# what makes re-advancing the clock never pay twice.
+executions = Table(
+    "executions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # scheduled_payment | standing_order | direct_debit
+    Column("source_id", String(40), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("account_id", String(40), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),  # executed | rejected
+    Column("reason", String(40), nullable=True),
+    Column("transaction_id", String(40), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("kind", "source_id", "due_on", name="uq_executions_once"),
+)
+
+# When each credit card's statement is cut (day of month), and the statements cut so far.
+card_billing = Table(
+    "card_billing",
+    metadata,
+    Column("account_id", String(40), ForeignKey("accounts.id"), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False),
+    Column("statement_day", Integer, nullable=False),
+    Column("next_statement_on", Date, nullable=False),
+)
+
+card_statements = Table(
+    "card_statements",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("statement_date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("balance_minor", BigInteger, nullable=False),  # owed at the statement date, >= 0
+    Column("minimum_minor", BigInteger, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("account_id", "statement_date", name="uq_card_statements_date"),
+)
+
+# A quoted rate for one payment abroad; used_by is the international payment that took it.
+fx_quotes = Table(
+    "fx_quotes",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("rate", String(16), nullable=False),
+    Column("send_minor", BigInteger, nullable=False),  # pence
+    Column("fee_minor", BigInteger, nullable=False),  # pence
+    Column("receive_minor", BigInteger, nullable=False),  # minor units of `currency`
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("used_by", String(40), nullable=True),
+)
+
+international_payments = Table(
+    "international_payments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("quote_id", String(40), ForeignKey("fx_quotes.id"), nullable=False, unique=True),
+    Column("source_account_id", String(40), nullable=False),
+    Column("payee_id", String(40), nullable=False),
+    Column("reference", String(35), nullable=False),
+    Column("transaction_id", String(40), ForeignKey("transactions.id"), nullable=False),
+    Column("balance_after_minor", BigInteger, nullable=False),
+    Column("created_at", DateTime, nullable=False),
 )
 
 

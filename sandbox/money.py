@@ -27,3 +27,16 @@ def format_minor(minor: int) -> str:
 
 def indicator(minor: int) -> str:
     return "Debit" if minor < 0 else "Credit"
+
+
+EXPONENTS = {"JPY": 0}  # ISO 4217 minor units; every other currency the bank quotes has 2
+
+
+def exponent(currency: str) -> int:
+    return EXPONENTS.get(currency, 2)
+
+
+def format_foreign(minor: int, currency: str) -> str:
+    """Minor units of any currency as a decimal string: 19240 JPY -> '19240'."""
+    places = exponent(currency)
+    return f"{Decimal(minor).scaleb(-places):.{places}f}"

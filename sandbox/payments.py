@@ -1,210 +1,279 @@
-"""Domestic payments: one atomic DB transaction each, idempotent per (customer, key).
+"""Money out of a customer's account in GBP: to a payee, a saved bill or their own account.
 
-Every payment transaction starts by bumping the customer's `payment_seq`: that write takes
-SQLite's write lock or PostgreSQL's row lock, so a customer's payments run one at a time and
-the idempotency lookup, limit and funds checks below always see every earlier payment.
-The unique constraint on (customer, idempotency key) is the backstop if that ever fails.
-Business refusals (insufficient funds, daily limit) are recorded too, so replaying the same
-key returns the same refusal.
+One function, `send()`, checks and posts every such movement, whether the customer asked for it
+now (`POST /domestic-payments`) or the sandbox clock reached a scheduled payment or standing
+order: the daily limit (for money leaving the bank), then the funds (no overdrafts), then one
+ledger transaction of two postings. Immediate payments run through operations.run(), so they are
+one database transaction each, idempotent per (customer, key) and audited; refusals for limit
+or funds are recorded, so replaying the key replays the refusal.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from sandbox.db import accounts, customers, payees, payments
+from sandbox import bills, payees, shapes
+from sandbox.db import accounts, payments
 from sandbox.errors import BankApiError
 from sandbox.ledger import post
+from sandbox.limits import sent_on
+from sandbox.operations import Outcome, Refusal, Request, Row, Step, run
 from sandbox.seed import PAYMENTS_OUT
 
 COMPLETED = "AcceptedSettlementCompleted"
 REJECTED = "Rejected"
 PAYABLE_KINDS = ("current", "savings")
-_REFUSALS = {
+REFUSALS = {
     "insufficient_funds": "the source account does not have enough money for this payment",
     "daily_limit_exceeded": "this payment would exceed the customer's daily payment limit",
 }
 
 
 @dataclass(frozen=True, slots=True)
-class PaymentRequest:
-    customer_id: str
-    source_account_id: str
-    payee_id: str
-    amount_minor: int
-    currency: str
-    reference: str
-    idempotency_key: str
+class Creditor:
+    """Who is paid and how the money travels."""
 
-    def fingerprint(self) -> str:
-        """What must match for a repeated key to count as the same request."""
-        body = [
-            self.source_account_id,
-            self.payee_id,
-            self.amount_minor,
-            self.currency,
-            self.reference,
-        ]
-        return hashlib.sha256(json.dumps(body).encode()).hexdigest()
+    scheme: str  # shapes.BENEFICIARY_ID_SCHEME | ACCOUNT_ID_SCHEME | BILL_ID_SCHEME
+    id: str
+    name: str
+    ledger_account: str  # the bank's outbound clearing, or the customer's own account
+    description: str  # the start of the ledger transaction's description
+    leaves_bank: bool  # counts against the daily limit
+    fixed_reference: str | None = None  # a bill is always paid with its customer reference
+    shown_reference: str | None = None  # ... shown masked for a card number
 
-
-@dataclass(frozen=True, slots=True)
-class PaymentOutcome:
-    payment: Mapping[str, Any]
-    payee_name: str
-    replayed: bool
-
-    def raise_if_refused(self) -> None:
-        code = self.payment["error_code"]
-        if code:
-            raise BankApiError(422, code, _REFUSALS[code])
+    def reference(self, given: str) -> str:
+        if self.fixed_reference is None:
+            return given
+        if given and bills.normalise(given) != self.fixed_reference:
+            raise BankApiError(
+                400,
+                "invalid_request",
+                "a bill is paid with its saved reference: leave Reference out",
+            )
+        return self.fixed_reference
 
 
-async def _existing(conn: AsyncConnection, req: PaymentRequest) -> Mapping[str, Any] | None:
-    result = await conn.execute(
-        select(payments).where(
-            payments.c.customer_id == req.customer_id,
-            payments.c.idempotency_key == req.idempotency_key,
+async def _own_account(conn: AsyncConnection, customer_id: str, account_id: str) -> Row:
+    row = (
+        (
+            await conn.execute(
+                select(accounts).where(
+                    accounts.c.id == account_id, accounts.c.customer_id == customer_id
+                )
+            )
         )
+        .mappings()
+        .first()
     )
-    found = result.mappings().first()
-    if found is not None and found["request_hash"] != req.fingerprint():
-        raise BankApiError(
-            409,
-            "idempotency_key_reused",
-            "this Idempotency-Key was already used for a different payment",
-        )
-    return found
-
-
-async def _payee_name(conn: AsyncConnection, customer_id: str, payee_id: str) -> str:
-    name = await conn.scalar(
-        select(payees.c.name).where(payees.c.id == payee_id, payees.c.customer_id == customer_id)
-    )
-    if name is None:
-        raise BankApiError(404, "payee_not_found", "no such payee for this customer")
-    return name
-
-
-async def _replay(conn: AsyncConnection, found: Mapping[str, Any]) -> PaymentOutcome:
-    name = await _payee_name(conn, found["customer_id"], found["payee_id"])
-    return PaymentOutcome(found, name, replayed=True)
-
-
-async def _source_balance(conn: AsyncConnection, req: PaymentRequest) -> int:
-    result = await conn.execute(
-        select(accounts.c.kind, accounts.c.currency, accounts.c.balance_minor).where(
-            accounts.c.id == req.source_account_id, accounts.c.customer_id == req.customer_id
-        )
-    )
-    account = result.first()
-    if account is None:
+    if row is None:
         raise BankApiError(404, "account_not_found", "no such account for this customer")
-    if account.kind not in PAYABLE_KINDS:
+    return row
+
+
+async def creditor(
+    conn: AsyncConnection, customer_id: str, scheme: str, creditor_id: str, source_id: str
+) -> Creditor:
+    """The live creditor, or the refusal a payment to it gets."""
+    if scheme == shapes.BENEFICIARY_ID_SCHEME:
+        row = await payees.payee(conn, customer_id, creditor_id, "domestic")
+        return Creditor(
+            scheme, creditor_id, row["name"], PAYMENTS_OUT, f"FP {row['name'].upper()}", True
+        )
+    if scheme == shapes.ACCOUNT_ID_SCHEME:
+        row = await _own_account(conn, customer_id, creditor_id)
+        if creditor_id == source_id:
+            raise BankApiError(422, "same_account", "the money would go to the account it is from")
+        description = (
+            "CREDIT CARD REPAYMENT"
+            if row["kind"] == "credit_card"
+            else f"TRANSFER TO {row['name'].upper()}"
+        )
+        return Creditor(scheme, creditor_id, row["name"], creditor_id, description, False)
+    if scheme == shapes.BILL_ID_SCHEME:
+        bill = await bills.saved_bill(conn, customer_id, creditor_id)
+        biller = bills.BY_ID[bill["biller_id"]]
+        return Creditor(
+            scheme,
+            creditor_id,
+            biller.name,
+            PAYMENTS_OUT,
+            f"BILL {biller.name.upper()}",
+            True,
+            bill["reference"],
+            biller.show(bill["reference"]),
+        )
+    raise BankApiError(
+        400,
+        "invalid_request",
+        f"CreditorAccount.SchemeName must be one of {list(shapes.CREDITOR_SCHEMES)}",
+    )
+
+
+async def creditor_name(
+    conn: AsyncConnection, customer_id: str, scheme: str, creditor_id: str
+) -> tuple[str, str | None]:
+    """(name, masked reference or None) of a creditor, deleted payees included: for history."""
+    if scheme == shapes.BENEFICIARY_ID_SCHEME:
+        return await payees.any_payee_name(conn, customer_id, creditor_id), None
+    if scheme == shapes.ACCOUNT_ID_SCHEME:
+        return (await _own_account(conn, customer_id, creditor_id))["name"], None
+    bill = await bills.saved_bill(conn, customer_id, creditor_id)
+    biller = bills.BY_ID[bill["biller_id"]]
+    return biller.name, biller.show(bill["reference"])
+
+
+async def source_account(
+    conn: AsyncConnection, customer_id: str, account_id: str, currency: str
+) -> Row:
+    """The account to debit, if it may make payments in this currency."""
+    row = await _own_account(conn, customer_id, account_id)
+    if row["kind"] not in PAYABLE_KINDS:
         raise BankApiError(
             422,
             "account_not_eligible",
             "payments can only be made from current or savings accounts",
         )
-    if account.currency != req.currency:
-        raise BankApiError(422, "currency_unsupported", f"the account is in {account.currency}")
-    return account.balance_minor
+    if row["currency"] != currency:
+        raise BankApiError(422, "currency_unsupported", f"the account is in {row['currency']}")
+    return row
 
 
-async def _refusal(
-    conn: AsyncConnection, req: PaymentRequest, limit: int, balance: int, now: datetime
+async def refusal(
+    conn: AsyncConnection, customer: Row, amount: int, balance: int, leaves_bank: bool, at: datetime
 ) -> str | None:
-    spent_today = await conn.scalar(
-        select(func.coalesce(func.sum(payments.c.amount_minor), 0)).where(
-            payments.c.customer_id == req.customer_id,
-            payments.c.status == COMPLETED,
-            payments.c.created_at >= datetime.combine(now.date(), time(0, 0)),
-        )
-    )
-    if spent_today + req.amount_minor > limit:
-        return "daily_limit_exceeded"
-    if req.amount_minor > balance:
+    """Why this debit cannot be made (daily limit first, then funds), or None."""
+    if leaves_bank:
+        spent = await sent_on(conn, customer["id"], at.date())
+        if spent + amount > customer["daily_limit_minor"]:
+            return "daily_limit_exceeded"
+    if amount > balance:
         return "insufficient_funds"
     return None
 
 
-async def _execute(conn: AsyncConnection, req: PaymentRequest, now: datetime) -> PaymentOutcome:
-    limit = await conn.scalar(
-        update(customers)
-        .where(customers.c.id == req.customer_id)
-        .values(payment_seq=customers.c.payment_seq + 1)
-        .returning(customers.c.daily_limit_minor)
+@dataclass(frozen=True, slots=True)
+class Sent:
+    refusal: str | None
+    transaction_id: str | None = None
+    balance_after: int | None = None
+
+
+async def send(
+    conn: AsyncConnection,
+    customer: Row,
+    source: Row,
+    to: Creditor,
+    amount: int,
+    reference: str,
+    at: datetime,
+) -> Sent:
+    """Check and post one debit of `source` to `to`, in the caller's database transaction."""
+    why = await refusal(conn, customer, amount, source["balance_minor"], to.leaves_bank, at)
+    if why is not None:
+        return Sent(why)
+    transaction_id = f"txn-{uuid.uuid4().hex[:20]}"
+    shown = to.shown_reference if to.shown_reference is not None else reference
+    await post(
+        conn,
+        transaction_id=transaction_id,
+        booked_at=at,
+        description=f"{to.description} {shown}".strip(),
+        legs=[(source["id"], -amount), (to.ledger_account, amount)],
     )
-    if limit is None:
-        raise BankApiError(404, "customer_not_found", "no such customer")
-    found = await _existing(conn, req)
-    if found is not None:
-        return await _replay(conn, found)
-    payee_name = await _payee_name(conn, req.customer_id, req.payee_id)
-    balance = await _source_balance(conn, req)
-    refusal = await _refusal(conn, req, limit, balance, now)
-    payment_id = f"PMT-{uuid.uuid4().hex[:12].upper()}"
-    row: dict[str, Any] = {
-        "id": payment_id,
-        "customer_id": req.customer_id,
-        "idempotency_key": req.idempotency_key,
-        "request_hash": req.fingerprint(),
-        "source_account_id": req.source_account_id,
-        "payee_id": req.payee_id,
-        "amount_minor": req.amount_minor,
-        "currency": req.currency,
-        "reference": req.reference,
-        "status": REJECTED if refusal else COMPLETED,
-        "error_code": refusal,
-        "transaction_id": None,
-        "balance_after_minor": None,
-        "created_at": now,
-    }
-    if refusal is None:
-        row["transaction_id"] = f"txn-{uuid.uuid4().hex[:20]}"
-        row["balance_after_minor"] = balance - req.amount_minor
-        await post(
-            conn,
-            transaction_id=row["transaction_id"],
-            booked_at=now,
-            description=f"FP {payee_name.upper()} {req.reference}".strip(),
-            legs=[(req.source_account_id, -req.amount_minor), (PAYMENTS_OUT, req.amount_minor)],
+    return Sent(None, transaction_id, source["balance_minor"] - amount)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    customer_id: str
+    source_account_id: str
+    creditor_scheme: str
+    creditor_id: str
+    amount_minor: int
+    currency: str
+    reference: str
+    idempotency_key: str
+
+    def operation(self) -> Request:
+        body = {
+            "source": self.source_account_id,
+            "scheme": self.creditor_scheme,
+            "creditor": self.creditor_id,
+            "amount": self.amount_minor,
+            "currency": self.currency,
+            "reference": self.reference,
+        }
+        return Request(self.customer_id, self.idempotency_key, "domestic_payment.create", body)
+
+
+async def make_payment(engine: AsyncEngine, req: PaymentRequest) -> Outcome:
+    """Pay now; the same key again answers with the first payment (or refusal)."""
+
+    async def change(step: Step) -> tuple[int, dict[str, Any]]:
+        to = await creditor(
+            step.conn, step.customer_id, req.creditor_scheme, req.creditor_id, req.source_account_id
         )
-    await conn.execute(payments.insert().values(**row))
-    return PaymentOutcome(row, payee_name, replayed=False)
+        source = await source_account(
+            step.conn, step.customer_id, req.source_account_id, req.currency
+        )
+        reference = to.reference(req.reference)
+        sent = await send(
+            step.conn, step.customer, source, to, req.amount_minor, reference, step.now
+        )
+        row: dict[str, Any] = {
+            "id": f"PMT-{uuid.uuid4().hex[:12].upper()}",
+            "customer_id": req.customer_id,
+            "idempotency_key": req.idempotency_key,
+            "request_hash": req.operation().fingerprint(),
+            "source_account_id": req.source_account_id,
+            "payee_id": req.creditor_id,
+            "creditor_scheme": req.creditor_scheme,
+            "amount_minor": req.amount_minor,
+            "currency": req.currency,
+            "reference": reference,
+            "status": REJECTED if sent.refusal else COMPLETED,
+            "error_code": sent.refusal,
+            "transaction_id": sent.transaction_id,
+            "balance_after_minor": sent.balance_after,
+            "created_at": step.now,
+        }
+        await step.conn.execute(payments.insert().values(**row))
+        await step.audit(
+            "create",
+            "payment",
+            row["id"],
+            None,
+            row | {"reference": to.shown_reference or reference},
+        )
+        if sent.refusal:
+            raise Refusal(422, sent.refusal, REFUSALS[sent.refusal])
+        return 201, shapes.domestic_payment(row, to.name, to.shown_reference)
+
+    return await run(engine, req.operation(), change)
 
 
-async def make_payment(engine: AsyncEngine, req: PaymentRequest, now: datetime) -> PaymentOutcome:
-    """Run the payment, or return the first outcome recorded under the same idempotency key."""
-    try:
-        async with engine.begin() as conn:
-            return await _execute(conn, req, now)
-    except IntegrityError:
-        # A concurrent request with the same key won the race; answer with its result.
-        async with engine.connect() as conn:
-            found = await _existing(conn, req)
-            if found is None:
-                raise
-            return await _replay(conn, found)
-
-
-async def get_payment(conn: AsyncConnection, customer_id: str, payment_id: str) -> PaymentOutcome:
-    result = await conn.execute(
-        select(payments, payees.c.name.label("payee_name"))
-        .join(payees, payees.c.id == payments.c.payee_id)
-        .where(payments.c.id == payment_id, payments.c.customer_id == customer_id)
+async def get_payment(conn: AsyncConnection, customer_id: str, payment_id: str) -> dict[str, Any]:
+    found: Mapping[str, Any] | None = (
+        (
+            await conn.execute(
+                select(payments).where(
+                    payments.c.id == payment_id, payments.c.customer_id == customer_id
+                )
+            )
+        )
+        .mappings()
+        .first()
     )
-    found = result.mappings().first()
     if found is None:
         raise BankApiError(404, "payment_not_found", "no such payment for this customer")
-    return PaymentOutcome(found, found["payee_name"], replayed=False)
+    scheme = found["creditor_scheme"] or shapes.BENEFICIARY_ID_SCHEME
+    name, shown = await creditor_name(conn, customer_id, scheme, found["payee_id"])
+    return shapes.domestic_payment(found, name, shown)

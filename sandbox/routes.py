@@ -7,14 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from sandbox import shapes
-from sandbox.db import accounts, customers, payees, postings, transactions
+from sandbox import clock, shapes
+from sandbox.bodies import PaymentBody
+from sandbox.db import accounts, customers, postings, transactions
 from sandbox.errors import BankApiError
+from sandbox.limits import sent_on
 from sandbox.money import parse_amount
+from sandbox.operations import require_key
 from sandbox.payments import PaymentRequest, get_payment, make_payment
 
 router = APIRouter()
@@ -26,8 +28,10 @@ def _engine(request: Request) -> AsyncEngine:
     return request.app.state.engine
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+async def _now(request: Request) -> datetime:
+    """The sandbox clock's time (sandbox/clock.py)."""
+    async with _engine(request).connect() as conn:
+        return await clock.now(conn)
 
 
 async def _owner(conn: AsyncConnection, customer_id: str) -> str:
@@ -108,7 +112,7 @@ async def get_balances(
 ) -> dict[str, Any]:
     async with _engine(request).connect() as conn:
         rows = await _account_rows(conn, customer_id, account_id)
-    now = _now()
+        now = await clock.now(conn)
     return shapes.envelope("Balance", [shapes.balance(r, now) for r in rows])
 
 
@@ -166,70 +170,14 @@ async def list_transactions(
     return shapes.envelope("Transaction", [shapes.transaction(r) for r in rows])
 
 
-@router.get("/customers/{customer_id}/payees")
-async def list_payees(customer_id: str, request: Request) -> dict[str, Any]:
-    async with _engine(request).connect() as conn:
-        await _owner(conn, customer_id)
-        rows = (
-            await conn.execute(
-                select(payees).where(payees.c.customer_id == customer_id).order_by(payees.c.name)
-            )
-        ).mappings()
-        return shapes.envelope("Beneficiary", [shapes.beneficiary(r) for r in rows])
-
-
-class Amount(BaseModel):
-    Amount: str
-    Currency: str = Field(pattern=r"^[A-Z]{3}$")
-
-
-class AccountReference(BaseModel):
-    SchemeName: str
-    Identification: str = Field(min_length=1, max_length=40)
-    Name: str | None = None
-
-
-class Remittance(BaseModel):
-    Reference: str = Field(default="", max_length=18)
-
-
-class Initiation(BaseModel):
-    InstructedAmount: Amount
-    DebtorAccount: AccountReference
-    CreditorAccount: AccountReference
-    RemittanceInformation: Remittance = Remittance()
-
-
-class PaymentData(BaseModel):
-    Initiation: Initiation
-
-
-class PaymentBody(BaseModel):
-    Data: PaymentData
-
-
 def _payment_request(customer_id: str, key: str | None, body: PaymentBody) -> PaymentRequest:
-    if not key or len(key) > 128:
-        raise BankApiError(
-            400,
-            "idempotency_key_required",
-            "an Idempotency-Key header of 1-128 characters is required",
-        )
+    key = require_key(key)
     initiation = body.Data.Initiation
-    if initiation.DebtorAccount.SchemeName != shapes.ACCOUNT_ID_SCHEME:
-        raise BankApiError(
-            400, "invalid_request", f"DebtorAccount.SchemeName must be {shapes.ACCOUNT_ID_SCHEME}"
-        )
-    if initiation.CreditorAccount.SchemeName != shapes.BENEFICIARY_ID_SCHEME:
-        raise BankApiError(
-            400,
-            "invalid_request",
-            f"CreditorAccount.SchemeName must be {shapes.BENEFICIARY_ID_SCHEME}",
-        )
     return PaymentRequest(
         customer_id=customer_id,
-        source_account_id=initiation.DebtorAccount.Identification,
-        payee_id=initiation.CreditorAccount.Identification,
+        source_account_id=initiation.DebtorAccount.debtor_id(),
+        creditor_scheme=initiation.CreditorAccount.creditor_scheme(),
+        creditor_id=initiation.CreditorAccount.Identification,
         amount_minor=parse_amount(initiation.InstructedAmount.Amount),
         currency=initiation.InstructedAmount.Currency,
         reference=initiation.RemittanceInformation.Reference,
@@ -245,15 +193,8 @@ async def create_domestic_payment(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
     """201 for a new payment; 200 with `Idempotent-Replayed: true` for a repeated key."""
-    outcome = await make_payment(
-        _engine(request), _payment_request(customer_id, idempotency_key, body), _now()
-    )
-    outcome.raise_if_refused()
-    return JSONResponse(
-        shapes.domestic_payment(outcome.payment, outcome.payee_name),
-        status_code=200 if outcome.replayed else 201,
-        headers={"Idempotent-Replayed": "true"} if outcome.replayed else None,
-    )
+    req = _payment_request(customer_id, idempotency_key, body)
+    return (await make_payment(_engine(request), req)).response()
 
 
 @router.get("/customers/{customer_id}/domestic-payments/{payment_id}")
@@ -261,5 +202,25 @@ async def get_domestic_payment(
     customer_id: str, payment_id: str, request: Request
 ) -> dict[str, Any]:
     async with _engine(request).connect() as conn:
-        outcome = await get_payment(conn, customer_id, payment_id)
-    return shapes.domestic_payment(outcome.payment, outcome.payee_name)
+        return await get_payment(conn, customer_id, payment_id)
+
+
+@router.get("/customers/{customer_id}/payment-limits")
+async def get_payment_limits(customer_id: str, request: Request) -> dict[str, Any]:
+    """The daily limit, what was sent today (sandbox clock's day) and what is left (limits.py)."""
+    async with _engine(request).connect() as conn:
+        row = (await conn.execute(select(customers).where(customers.c.id == customer_id))).first()
+        if row is None:
+            raise BankApiError(404, "customer_not_found", "no such customer")
+        today = (await clock.now(conn)).date()
+        used = await sent_on(conn, customer_id, today)
+    limit = row.daily_limit_minor
+    return shapes.envelope(
+        "PaymentLimit",
+        {
+            "Date": today.isoformat(),
+            "DailyLimit": shapes.money(limit, "GBP"),
+            "UsedToday": shapes.money(used, "GBP"),
+            "RemainingToday": shapes.money(max(0, limit - used), "GBP"),
+        },
+    )

@@ -61,7 +61,9 @@ async def _change(
     request: Request, customer_id: str, card_id: str, action: str, reason: str | None, key: str
 ) -> JSONResponse:
     """200 with the card and the audited action; `Idempotent-Replayed: true` for a repeat."""
-    change = await change_card(_engine(request), customer_id, card_id, action, reason, key, _now())
+    change = await change_card(
+        _engine(request), customer_id, card_id, action, reason, key, await _now(request)
+    )
     body = shapes.envelope("Card", shapes.card(change.card))
     body["Data"]["Action"] = shapes.card_action(change.action)
     return JSONResponse(body, headers={"Idempotent-Replayed": "true"} if change.replayed else None)

@@ -11,9 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
 
-from sandbox.db import accounts, make_engine, postings
+from tests.sandbox.helpers import assert_ledger_balances
 
 
 def payment(source: str, payee: str, amount: str, currency: str = "GBP") -> dict[str, Any]:
@@ -122,27 +121,4 @@ class TransferContract:
         assert within.status_code == 201
 
     async def test_ledger_balances_after_payments(self, api, database_url: str):
-        engine = make_engine(database_url)
-        try:
-            async with engine.connect() as conn:
-                total = await conn.scalar(select(func.sum(postings.c.amount_minor)))
-                per_txn = await conn.execute(
-                    select(postings.c.transaction_id)
-                    .group_by(postings.c.transaction_id)
-                    .having(func.sum(postings.c.amount_minor) != 0)
-                )
-                sums = (
-                    select(postings.c.account_id, func.sum(postings.c.amount_minor).label("s"))
-                    .group_by(postings.c.account_id)
-                    .subquery()
-                )
-                drift = await conn.execute(
-                    select(accounts.c.id)
-                    .join(sums, sums.c.account_id == accounts.c.id)
-                    .where(sums.c.s != accounts.c.balance_minor)
-                )
-                assert total == 0
-                assert per_txn.all() == []
-                assert drift.all() == []
-        finally:
-            await engine.dispose()
+        await assert_ledger_balances(database_url)
