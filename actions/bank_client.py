@@ -267,7 +267,8 @@ class BankClient:
         return [_transaction(t) for t in body["Data"]["Transaction"]]
 
     async def list_payees(self, customer_id: str) -> list[Payee]:
-        body = await self._get(_customer_path(customer_id, "payees"))
+        """The UK payees a domestic payment can go to."""
+        body = await self._get(_customer_path(customer_id, "payees"), {"kind": "domestic"})
         return [
             Payee(b["BeneficiaryId"], b["CreditorAccount"]["Name"])
             for b in body["Data"]["Beneficiary"]
