@@ -11,12 +11,15 @@ shell and the conversation tests.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
+import shutil
 import tempfile
-from collections.abc import AsyncIterator, Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -37,9 +40,12 @@ from bot.bank import Bank
 from bot.config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from bot.conversations import Conversations, agents_topic
 from bot.dialogue.domain import Domain, load_domain
+from bot.dialogue.manager import SAYS as DIALOGUE_SAYS
 from bot.dialogue.manager import DialogueManager
 from bot.handlers import Action
 from bot.handoff.agents import Agents
+from bot.handoff.desk import ERRORS as DESK_ERRORS
+from bot.handoff.desk import SAYS as DESK_SAYS
 from bot.handoff.desk import Desk
 from bot.handoff.sessions import AGENT_SECRET, Sessions, load_agent_secret
 from bot.linking import AccountLinks
@@ -68,6 +74,7 @@ from connectors import agent, deps, dev, link_codes, rest, telegram, websocket, 
 from connectors.errors import SAYS as ERROR_SAYS
 from connectors.errors import install_error_handlers
 from connectors.link_codes import SAYS as LINK_CODE_SAYS
+from connectors.messaging import SAYS as CHAT_SAYS
 from connectors.messaging import ButtonIds, ChatConversations, ChatSender, Messaging
 
 log = logging.getLogger(__name__)
@@ -165,6 +172,21 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
             )
 
 
+def declarations() -> dict[str, Mapping[str, frozenset[str]]]:
+    """What each part of Teller renders from the domain, with the variables it fills
+    (the actions declare theirs on themselves): what `python -m bot validate` checks."""
+    return {
+        "the dialogue": DIALOGUE_SAYS,
+        "the agent desk": {**DESK_SAYS, **DESK_ERRORS},
+        "the one-time codes": OTP_SAYS,
+        "link codes": LINK_CODE_SAYS,
+        "the API's errors": ERROR_SAYS,
+        "the chat apps": CHAT_SAYS,
+        "the WhatsApp channel": whatsapp.SAYS,
+        "the Telegram channel": telegram.SAYS,
+    }
+
+
 @asynccontextmanager
 async def open_teller(
     settings: Settings,
@@ -173,14 +195,15 @@ async def open_teller(
     bank: Bank,
     nlu: NluModel | None = None,
     chat_apps: bool = True,
+    clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[Teller]:
     """Everything but the routes. `bank` is the bank port to use (HTTP, or in process);
-    `chat_apps=False` leaves WhatsApp and Telegram off whatever the environment says."""
+    `chat_apps=False` leaves WhatsApp and Telegram off whatever the environment says;
+    `clock` stamps every conversation write (conversation tests move it on)."""
     nlu = nlu or await asyncio.to_thread(load_or_train, settings.nlu)
     domain = load_domain(settings.dialogue.domain)
-    for says, caller in ((OTP_SAYS, "the one-time codes"), (LINK_CODE_SAYS, "link codes")):
+    for caller, says in declarations().items():
         domain.require(says, caller)
-    domain.require(ERROR_SAYS, "the API's errors")
     actions = load_actions()
     outbox = memory.DevOutbox()
     # One parsing thread a core: more threads only fight over the GIL (bench/load.py chat:
@@ -210,6 +233,7 @@ async def open_teller(
             bus=stores.bus,
             space=settings.stores.mongodb_db,
             marks=stores.marks,
+            clock=clock,
         )
         engine = TurnEngine(
             nlu=nlu, dialogue=dialogue, conversations=conversations, parsing=parsing
@@ -410,18 +434,48 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 @asynccontextmanager
-async def open_sandbox_bank(directory: Path | None = None) -> AsyncIterator[BankClient]:
-    """The sandbox bank in this process (a fresh SQLite database, seeded), spoken to over
-    an in-process HTTP transport: the same client and API as a real bank, no server."""
+async def _in_process_bank(database: Path) -> AsyncIterator[BankClient]:
+    """The sandbox bank on `database` (seeded if empty), in this process, spoken to over an
+    in-process HTTP transport: the same client and API as a real bank, no server."""
     from sandbox.app import create_app as create_sandbox
 
-    with tempfile.TemporaryDirectory(dir=directory) as tmp:
-        key = "offline-sandbox-key"
-        sandbox_app = create_sandbox(f"sqlite+aiosqlite:///{Path(tmp) / 'bank.db'}", key)
-        async with sandbox_app.router.lifespan_context(sandbox_app):
-            transport = httpx.ASGITransport(app=sandbox_app)
-            async with BankClient("http://sandbox", key, transport=transport) as bank:
-                yield bank
+    key = "offline-sandbox-key"
+    sandbox_app = create_sandbox(f"sqlite+aiosqlite:///{database}", key)
+    async with sandbox_app.router.lifespan_context(sandbox_app):
+        transport = httpx.ASGITransport(app=sandbox_app)
+        async with BankClient("http://sandbox", key, transport=transport) as bank:
+            yield bank
+
+
+@asynccontextmanager
+async def open_sandbox_bank() -> AsyncIterator[BankClient]:
+    """A freshly seeded sandbox bank in this process, gone when the context ends."""
+    async with sandbox_banks() as fresh, fresh() as bank:
+        yield bank
+
+
+@asynccontextmanager
+async def sandbox_banks() -> AsyncIterator[Callable[[], AbstractAsyncContextManager[Bank]]]:
+    """A factory of freshly seeded in-process sandbox banks: the bank is seeded once and
+    each one starts from a copy, so every conversation test case has the same books."""
+    from sandbox.app import prepare
+
+    with tempfile.TemporaryDirectory() as tmp:
+        template = Path(tmp) / "seeded.db"
+        await prepare(f"sqlite+aiosqlite:///{template}")
+        copies = itertools.count()
+
+        @asynccontextmanager
+        async def fresh() -> AsyncIterator[Bank]:
+            database = Path(tmp) / f"bank-{next(copies)}.db"
+            shutil.copyfile(template, database)
+            try:
+                async with _in_process_bank(database) as bank:
+                    yield bank
+            finally:
+                database.unlink(missing_ok=True)
+
+        yield fresh
 
 
 def offline_settings(settings: Settings) -> Settings:
@@ -432,7 +486,11 @@ def offline_settings(settings: Settings) -> Settings:
 
 @asynccontextmanager
 async def open_offline(
-    settings: Settings, *, nlu: NluModel | None = None, bank: Bank | None = None
+    settings: Settings,
+    *,
+    nlu: NluModel | None = None,
+    bank: Bank | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[Teller]:
     """Teller with in-memory stores and the sandbox bank in process (no MongoDB, Redis or
     server), for the shell and the conversation tests."""
@@ -442,6 +500,6 @@ async def open_offline(
         if bank is None:
             bank = await stack.enter_async_context(open_sandbox_bank())
         teller = await stack.enter_async_context(
-            open_teller(settings, secrets, bank=bank, nlu=nlu, chat_apps=False)
+            open_teller(settings, secrets, bank=bank, nlu=nlu, chat_apps=False, clock=clock)
         )
         yield teller

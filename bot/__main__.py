@@ -1,8 +1,11 @@
-"""Command line: `python -m bot train`, `python -m bot evaluate FILE [--report DIR]` (YAML or CSV),
-`python -m bot agents add NAME [--display-name NAME] [--password-stdin]`.
+"""Command line: `python -m bot train`, `evaluate FILE [--report DIR]` (YAML or CSV),
+`agents add NAME [--display-name NAME] [--password-stdin]`, `validate`, `test [PATH]` and
+`shell [--customer ID]`.
 
-Each subcommand is a function registered in `build_parser`, so adding one (e.g.
-`agents add`) is a new function and two lines there.
+Each subcommand is a function registered in `build_parser`. This entry script is the one
+module of `bot/` that may ask the composition root (`compose`) for the assembled app:
+`validate`, `test` and `shell` need the actions and the sandbox bank, which the engine
+itself never imports. Bad input to any command is one line naming the file and place.
 """
 
 from __future__ import annotations
@@ -10,12 +13,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
-from bot.config import load_settings
+from bot.config import PROJECT_ROOT, ConfigError, load_settings
+from bot.dialogue.domain import DomainError
 from bot.nlu.model import load_or_train
 from bot.nlu.training_data import Example, TrainingDataError, load_training_data
 
@@ -93,6 +100,116 @@ def _agents_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    """One line per problem; exit status 1 if there is any."""
+    import compose
+    from bot.tools.validate import validate
+
+    settings = load_settings(args.config)
+    checked = validate(
+        domain_dir=settings.dialogue.domain,
+        nlu_data=settings.nlu.data,
+        actions=compose.load_actions(),
+        callers=compose.declarations(),
+    )
+    for problem in checked.problems:
+        print(problem)
+    if checked.problems:
+        print(f"{len(checked.problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(
+        f"ok: {checked.flows} flows, {checked.intents} intents, "
+        f"{checked.responses} responses agree with the NLU data and the code"
+    )
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    """Run the conversation test cases through the real engine, offline."""
+    import compose
+    from bot.nlu.types import FALLBACK_INTENT
+    from bot.tools.cases import CaseError, Clock, World, load_cases, report, run_cases
+
+    settings = load_settings(args.config)
+    intents = {*load_training_data(settings.nlu.data).intents, FALLBACK_INTENT, "resend_code"}
+    try:
+        cases = load_cases(args.path, intents)
+    except CaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.k:
+        cases = [c for c in cases if args.k.lower() in c.name.lower()]
+    logging.basicConfig(level=logging.ERROR if not args.verbose else logging.INFO)
+    model = load_or_train(settings.nlu)
+
+    async def run() -> int:
+        async with compose.sandbox_banks() as banks:
+
+            @asynccontextmanager
+            async def world() -> AsyncIterator[World]:
+                clock = Clock(time.time())
+                async with (
+                    banks() as bank,
+                    compose.open_offline(settings, nlu=model, bank=bank, clock=clock) as teller,
+                ):
+                    yield World(
+                        engine=teller.engine,
+                        desk=teller.console.desk,
+                        store=teller.stores.events,
+                        bank=bank,
+                        outbox=teller.outbox,
+                        clock=clock,
+                    )
+
+            failed = 0
+            async for result in run_cases(cases, world):
+                print(report(result), flush=True)
+                failed += not result.ok
+        print(f"{len(cases) - failed} passed, {failed} failed, of {len(cases)} cases")
+        return 1 if failed else 0
+
+    return asyncio.run(run())
+
+
+def _shell(args: argparse.Namespace) -> int:
+    """Chat with Teller in the terminal, offline (in-memory store, in-process bank)."""
+    import compose
+    from bot.tools.shell import Shell
+
+    settings = load_settings(args.config)
+    logging.basicConfig(level=logging.ERROR)
+    model = load_or_train(settings.nlu)
+
+    async def run() -> int:
+        async with compose.open_offline(settings, nlu=model) as teller:
+            if args.customer:
+                try:
+                    await teller.bank.get_customer(args.customer)
+                except Exception:
+                    print(f"error: no sandbox customer {args.customer!r}", file=sys.stderr)
+                    return 2
+            shell = Shell(
+                engine=teller.engine, outbox=teller.outbox, customer=args.customer, out=sys.stdout
+            )
+            shell.greet()
+            await shell.chat(_typed_lines())
+        return 0
+
+    return asyncio.run(run())
+
+
+def _typed_lines() -> Iterator[str]:
+    """Lines from a terminal (with a prompt) or from a pipe, until the end of input."""
+    if not sys.stdin.isatty():
+        yield from sys.stdin
+        return
+    while True:
+        try:
+            yield input("you> ")
+        except EOFError:
+            return
+
+
 def _examples(path: Path) -> list[Example]:
     """A Rasa-format file or directory, or a BANKING77-style `text,category` CSV."""
     if path.suffix == ".csv":
@@ -131,6 +248,22 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--display-name", help="what customers see (default: from the name)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.set_defaults(run=_agents_add)
+
+    check = commands.add_parser("validate", help="check the domain against the NLU data and code")
+    check.set_defaults(run=_validate)
+
+    test = commands.add_parser("test", help="run the conversation test cases (YAML)")
+    test.add_argument(
+        "path", type=Path, nargs="?", default=PROJECT_ROOT / "tests" / "conversations",
+        help="a case file or a folder of them (default: tests/conversations)",
+    )  # fmt: skip
+    test.add_argument("-k", help="only cases whose name contains this")
+    test.add_argument("-v", "--verbose", action="store_true", help="show the engine's log")
+    test.set_defaults(run=_test)
+
+    shell = commands.add_parser("shell", help="chat with Teller in the terminal, offline")
+    shell.add_argument("--customer", help="a sandbox customer id, e.g. cust-001 (else anonymous)")
+    shell.set_defaults(run=_shell)
     return parser
 
 
@@ -138,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except TrainingDataError as exc:
+    except (TrainingDataError, ConfigError, DomainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

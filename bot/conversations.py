@@ -97,7 +97,10 @@ class Conversations:
         space: str,
         marks: SeqMarks | None = None,
         capacity: int = 20_000,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`clock` stamps every write (epoch seconds); code expiry is measured against it."""
+        self._clock = clock
         self._store = store
         self._lock = lock
         self._bus = bus
@@ -127,7 +130,7 @@ class Conversations:
                     raise ConversationNotFound(conversation_id)
             else:
                 before = ConversationState(conversation_id)
-            draft = Draft(before.copy(), time.time())
+            draft = Draft(before.copy(), self._clock())
             if opening is not None:
                 draft.add(
                     ev.CONVERSATION_STARTED,

@@ -1,9 +1,10 @@
 """The conversation design as data: responses, flows and FAQ answers from `bot/domain/*.yml`.
 
-Every file may hold `responses:`, `flows:`, `answers:` and `canned:` (the agents' canned
-replies); they are merged, and every reference (response keys, actions, step kinds) is
-checked at load time so a typo in a YAML file stops the service at start-up with the file
-and flow named, never mid-conversation.
+Every file may hold `responses:`, `flows:`, `answers:`, `canned:` (the agents' canned
+replies) and `unmapped:` (intents deliberately answered by nothing, with why); they are
+merged, and every reference (response keys, actions, step kinds) is checked at load time
+so a typo in a YAML file stops the service at start-up with the file and flow named,
+never mid-conversation.
 
 Every sentence a customer or an agent reads is a response here, rendered by `render`
 (a message) or `text` (a piece of one). Whoever renders declares the variables it fills;
@@ -30,7 +31,7 @@ from bot.nlu.types import Parse
 
 log = logging.getLogger(__name__)
 
-SECTIONS = frozenset({"responses", "flows", "answers", "canned"})
+SECTIONS = frozenset({"responses", "flows", "answers", "canned", "unmapped"})
 _FIELD_ROOT = re.compile(r"[.\[]")
 STEP_KINDS = frozenset({"collect", "confirm", "step_up", "action", "handoff", "say"})
 _STEP_OPTIONS = {
@@ -146,6 +147,7 @@ class Domain:
     triggers: Mapping[str, Flow]  # intent -> the flow it starts
     sources: Mapping[str, str] = field(default_factory=dict)  # response key -> its file
     canned: tuple[Canned, ...] = ()
+    unmapped: Mapping[str, str] = field(default_factory=dict)  # intent -> why nothing answers
 
     def flow_for(self, intent: str) -> Flow | None:
         return self.triggers.get(intent)
@@ -312,6 +314,7 @@ def load_domain(directory: Path) -> Domain:
     responses: dict[str, tuple[Variant, ...]] = {}
     sources: dict[str, str] = {}
     canned: list[Canned] = []
+    unmapped: dict[str, str] = {}
     raw_flows: dict[str, tuple[str, Any]] = {}
     raw_answers: dict[str, tuple[str, Any]] = {}
     files = sorted(directory.glob("*.yml"))
@@ -330,6 +333,10 @@ def load_domain(directory: Path) -> Domain:
             responses[key] = _variants(variants, f"{where}: response {key!r}")
             sources[key] = where
         canned.extend(_canned(data.get("canned"), where))
+        for intent, why in _mapping(data.get("unmapped"), where, "unmapped").items():
+            if not isinstance(why, str) or not why.strip():
+                raise DomainError(f"{where}: unmapped intent {intent!r} needs a reason")
+            unmapped[intent] = why
         for name, body in _mapping(data.get("flows"), where, "flows").items():
             _no_duplicate(name, raw_flows, where, "flow")
             raw_flows[name] = (where, body)
@@ -353,7 +360,10 @@ def load_domain(directory: Path) -> Domain:
         if intent in triggers:
             raise DomainError(f"{context}: intent already triggers flow {triggers[intent].name!r}")
         answers[intent] = _answer(body, context, responses)
-    return Domain(responses, flows, answers, triggers, sources, tuple(canned))
+    for intent in unmapped:
+        if intent in triggers or intent in answers:
+            raise DomainError(f"intent {intent!r} is listed as unmapped but has a flow or answer")
+    return Domain(responses, flows, answers, triggers, sources, tuple(canned), unmapped)
 
 
 def _canned(raw: Any, where: str) -> list[Canned]:
