@@ -30,6 +30,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from actions.bank_client import BankClient
+from actions.cached_bank import CachedBank
 from actions.registry import load_actions
 from bot.auth.lockout import CustomerLockout
 from bot.auth.otp import SAYS as OTP_SAYS
@@ -197,10 +198,12 @@ async def open_teller(
     chat_apps: bool = True,
     clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[Teller]:
-    """Everything but the routes. `bank` is the bank port to use (HTTP, or in process);
+    """Everything but the routes. `bank` is the bank port to use (HTTP, or in process),
+    kept behind a short per-customer cache of reference data (`bank.cache_seconds`);
     `chat_apps=False` leaves WhatsApp and Telegram off whatever the environment says;
     `clock` stamps every conversation write (conversation tests move it on)."""
     nlu = nlu or await asyncio.to_thread(load_or_train, settings.nlu)
+    bank = CachedBank(bank, settings.bank.cache_seconds)
     domain = load_domain(settings.dialogue.domain)
     for caller, says in declarations().items():
         domain.require(says, caller)

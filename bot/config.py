@@ -86,6 +86,7 @@ class BankSettings:
     embedded_sandbox: bool = True
     sandbox_database_url: str = "sqlite+aiosqlite:///var/sandbox.db"
     timeout_seconds: float = 5.0
+    cache_seconds: float = 30.0  # how long a customer's accounts, payees and cards are kept
 
 
 @dataclass(frozen=True, slots=True)
