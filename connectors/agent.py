@@ -51,8 +51,8 @@ class Console:
 CONSOLE: Provided[Console] = Provided("console")
 
 
-def _console(connection: HTTPConnection) -> Console:
-    console = CONSOLE.get(connection)
+async def _console(connection: HTTPConnection) -> Console:
+    console = CONSOLE.of(connection)
     if console.sessions is None:
         raise ApiError(404, "console_off")
     return console
@@ -61,7 +61,7 @@ def _console(connection: HTTPConnection) -> Console:
 On = Annotated[Console, Depends(_console)]
 
 
-def _agent(console: On, session: SessionCookie = None) -> Agent:
+async def _agent(console: On, session: SessionCookie = None) -> Agent:
     assert console.sessions is not None
     agent = console.sessions.verify(session)
     if agent is None:

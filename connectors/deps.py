@@ -4,6 +4,7 @@ Each `Provided` names one thing a route needs (the turn engine, the token verifi
 WhatsApp channel...). The composition root (`compose.py`) fills it once per app with
 `fill`; a route declares it as a parameter, e.g. `engine: Engine`, so a reader can follow
 a message from a route straight into the engine, and a test can fill in another.
+Every dependency here is `async def`: a plain `def` one would cost a thread hop a request.
 """
 
 from __future__ import annotations
@@ -37,11 +38,16 @@ class Provided(Generic[T]):
     def fill(self, app: FastAPI, value: T) -> None:
         setattr(app.state, self.name, value)
 
-    def get(self, connection: HTTPConnection) -> T:
+    def of(self, connection: HTTPConnection) -> T:
         try:
             return getattr(connection.app.state, self.name)
         except AttributeError:
             raise Unwired(f"{self.name} was not provided to the app") from None
+
+    async def get(self, connection: HTTPConnection) -> T:
+        """The dependency. Async on purpose: FastAPI runs a plain `def` dependency on a
+        worker thread, a hop per dependency per request, for what is an attribute read."""
+        return self.of(connection)
 
 
 SETTINGS: Provided[Settings] = Provided("settings")

@@ -56,7 +56,7 @@ class ApiError(Exception):
 def wording(connection: HTTPConnection, key: str, variables: Mapping[str, Any]) -> str:
     """The message for `key` from the app's domain (before the app is wired: the key)."""
     try:
-        domain: Domain = DOMAIN.get(connection)
+        domain: Domain = DOMAIN.of(connection)
     except Unwired:
         return key
     return domain.text(key, variables) if key in domain.responses else key

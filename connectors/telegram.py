@@ -192,7 +192,9 @@ class TelegramChannel:
 TELEGRAM: Provided[TelegramChannel | None] = Provided("telegram")
 
 
-def _channel(channel: Annotated[TelegramChannel | None, Depends(TELEGRAM.get)]) -> TelegramChannel:
+async def _channel(
+    channel: Annotated[TelegramChannel | None, Depends(TELEGRAM.get)],
+) -> TelegramChannel:
     if channel is None:
         raise HTTPException(404, "Not Found")
     return channel

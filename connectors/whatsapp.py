@@ -328,7 +328,9 @@ class WhatsAppChannel:
 WHATSAPP: Provided[WhatsAppChannel | None] = Provided("whatsapp")
 
 
-def _channel(channel: Annotated[WhatsAppChannel | None, Depends(WHATSAPP.get)]) -> WhatsAppChannel:
+async def _channel(
+    channel: Annotated[WhatsAppChannel | None, Depends(WHATSAPP.get)],
+) -> WhatsAppChannel:
     if channel is None:
         raise HTTPException(404, "Not Found")
     return channel

@@ -200,3 +200,31 @@ def test_a_forbidden_edge_is_named_with_its_file_and_line(tmp_path: Path) -> Non
     assert RULES["bot imports no adapter package"](bad)
     assert str(bad) == "bot/dialogue/manager.py:7 imports actions.cards"
     assert not RULES["bot imports no adapter package"](Import("bot.turn", "bot.ports", 3, True))
+
+
+def test_no_route_or_dependency_runs_on_a_worker_thread() -> None:
+    """FastAPI runs a plain `def` route or dependency on a thread, a hop per request on the
+    hot path; every one of ours is `async def`."""
+    import inspect
+
+    from fastapi.dependencies.models import Dependant
+    from fastapi.routing import APIRoute, APIWebSocketRoute
+
+    from bot.config import Settings, StoreSettings
+    from compose import create_app
+
+    app = create_app(Settings(dev_mode=True, stores=StoreSettings(mongodb_uri="mongodb://nowhere")))
+
+    def sync_calls(dependant: Dependant) -> Iterator[str]:
+        if dependant.call is not None and not inspect.iscoroutinefunction(dependant.call):
+            yield getattr(dependant.call, "__qualname__", repr(dependant.call))
+        for sub in dependant.dependencies:
+            yield from sync_calls(sub)
+
+    found = {
+        f"{route.path}: {call}"
+        for route in app.routes
+        if isinstance(route, APIRoute | APIWebSocketRoute)
+        for call in sync_calls(route.dependant)
+    }
+    assert found == set()
