@@ -15,4 +15,8 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
+# The conversation design agrees with the NLU data and the code, and its conversations
+# run as written (offline: in-memory stores, the sandbox bank in process).
+.venv/bin/python -m bot validate
+.venv/bin/python -m bot test
 .venv/bin/python -m pytest "$@"

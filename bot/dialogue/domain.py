@@ -28,6 +28,7 @@ from bot.dialogue.state import CONFIRM, OTP
 from bot.handlers import Action
 from bot.messages import BotMessage, Button
 from bot.nlu.types import Parse
+from bot.yaml_errors import yaml_problem
 
 log = logging.getLogger(__name__)
 
@@ -325,7 +326,7 @@ def load_domain(directory: Path) -> Domain:
         try:
             data = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError as exc:
-            raise DomainError(f"{where}: not valid YAML: {exc}") from None
+            raise DomainError(yaml_problem(path, exc)) from None
         if not isinstance(data, dict) or set(data) - SECTIONS:
             raise DomainError(f"{where}: top level must be a mapping of {sorted(SECTIONS)}")
         for key, variants in _mapping(data.get("responses"), where, "responses").items():

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.yaml_errors import yaml_problem
+
 # [text](entity) | [text](entity:value) | [text]{"entity": "...", "value": "..."}
 _ANNOTATION = re.compile(r"\[(?P<text>[^\]\[]+)\](?:\((?P<short>[^)]*)\)|(?P<json>\{[^}]*\}))")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
@@ -89,7 +91,7 @@ def parse_training_yaml(text: str, source: str = "<string>") -> TrainingData:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise TrainingDataError(f"{source}: invalid YAML: {exc}") from exc
+        raise TrainingDataError(yaml_problem(source, exc)) from exc
     data = TrainingData()
     if root is None:
         return data

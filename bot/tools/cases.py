@@ -48,10 +48,16 @@ from bot.messages import BotMessage, InboundMessage
 from bot.ports import EventStore
 from bot.store.memory import DevOutbox
 from bot.turn import TurnEngine
+from bot.yaml_errors import yaml_problem
 
 ACTIONS = ("user", "button", "payload", "code", "wait", "agent")
 CHECKS = ("intent", "flow", "awaiting", "status", "says", "not_says", "buttons", "bank")
 AGENT_MOVES = ("claim", "hand_back", "close", "reply", "note")
+BANK_CHECKS = {
+    "balance": {"account", "moved"},
+    "card": {"card", "status"},
+    "payee": {"name", "present"},
+}
 TEST_AGENT = Agent("case-agent", "Sam")
 _CODE = re.compile(r"(?<!\d)\d{4,10}(?!\d)")
 
@@ -142,9 +148,7 @@ def load_cases(path: Path, intents: Iterable[str]) -> list[Case]:
         try:
             data = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{file}:{mark.line + 1}" if mark else str(file)
-            raise CaseError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+            raise CaseError(yaml_problem(file, exc)) from None
         if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
             raise CaseError(f"{file}:1: a conversation test file needs a list of `cases:`")
         cases.extend(_case(raw, file, known) for raw in data["cases"])
@@ -218,15 +222,15 @@ def _check_bank(value: Any, where: str) -> None:
             raise CaseError(f"{where}: `bank:` holds balance, card or payee checks")
         effect.pop("__line__", None)
         for kind, body in effect.items():
+            if kind not in BANK_CHECKS:
+                raise CaseError(f"{where}: `bank:` knows balance, card and payee, not {kind!r}")
             if not isinstance(body, dict):
                 raise CaseError(f"{where}: `bank: {kind}:` is a mapping")
             body.pop("__line__", None)
-            needs = {"balance": {"account", "moved"}, "card": {"card", "status"}}
-            needs["payee"] = {"name", "present"}
-            if kind not in needs:
-                raise CaseError(f"{where}: `bank:` knows balance, card and payee, not {kind!r}")
-            if set(body) != needs[kind]:
-                raise CaseError(f"{where}: `bank: {kind}:` needs exactly {sorted(needs[kind])}")
+            if set(body) != BANK_CHECKS[kind]:
+                raise CaseError(
+                    f"{where}: `bank: {kind}:` needs exactly {sorted(BANK_CHECKS[kind])}"
+                )
             if kind == "balance":
                 try:
                     Decimal(str(body["moved"]))

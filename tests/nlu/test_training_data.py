@@ -78,7 +78,7 @@ def test_reads_every_yml_under_a_directory(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("nlu: [unclosed", "t.yml: invalid YAML"),
+        ("nlu: [unclosed", "t.yml:1: not valid YAML"),
         ("- just a list", "t.yml:1: top level must be a mapping"),
         ("nlu: {intent: greet}", "t.yml:1: `nlu` must be a list"),
         ("nlu:\n- examples: |\n    - hi\n", "t.yml:2: an item needs exactly one of"),
