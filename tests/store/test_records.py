@@ -1,0 +1,98 @@
+"""The agent, link and chat stores: MongoDB and the in-memory twin keep one contract."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.ports import AgentRecord, AgentStore, AlreadyExists, ChatStore, LinkStore
+from bot.store.memory import MemoryAgentStore, MemoryChatStore, MemoryLinkStore
+from bot.store.mongo import connect_mongo
+from bot.store.mongo.records import MongoAgentStore, MongoChatStore, MongoLinkStore
+from tests.support.mongo import unique_db_name
+
+
+@pytest.fixture(params=["mongo", "memory"])
+async def stores(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Any, Any, Any]]:
+    if request.param == "memory":
+        yield MemoryAgentStore(), MemoryLinkStore(), MemoryChatStore()
+        return
+    client = connect_mongo(request.getfixturevalue("mongo_uri"))
+    db = client.get_database(unique_db_name("records"))
+    links = MongoLinkStore(db)
+    await links.open()
+    yield MongoAgentStore(db), links, MongoChatStore(db)
+    await client.close()
+
+
+@pytest.fixture
+def agents(stores: tuple[AgentStore, LinkStore, ChatStore]) -> AgentStore:
+    return stores[0]
+
+
+@pytest.fixture
+def links(stores: tuple[AgentStore, LinkStore, ChatStore]) -> LinkStore:
+    return stores[1]
+
+
+@pytest.fixture
+def chats(stores: tuple[AgentStore, LinkStore, ChatStore]) -> ChatStore:
+    return stores[2]
+
+
+async def test_an_agent_is_added_once_and_read_back(agents: AgentStore) -> None:
+    ana = AgentRecord("ana", "Ana", "$argon2id$hash", 1000.0)
+    await agents.add(ana)
+    with pytest.raises(AlreadyExists):
+        await agents.add(AgentRecord("ana", "Another Ana", "$argon2id$other", 2000.0))
+    assert await agents.get("ana") == ana
+    assert await agents.get("nobody") is None
+
+
+async def test_a_link_code_is_redeemed_once_and_only_while_live(links: LinkStore) -> None:
+    now = time.time()
+    assert await links.replace_code("hash-1", "cust-001", now + 600)
+    assert not await links.replace_code("hash-1", "cust-002", now + 600)  # held by cust-001
+    assert await links.take_code("hash-1", now) == "cust-001"
+    assert await links.take_code("hash-1", now) is None  # single use
+    assert await links.replace_code("hash-2", "cust-001", now + 600)
+    assert await links.take_code("hash-2", now + 601) is None  # expired
+
+
+async def test_a_new_code_replaces_the_customers_earlier_one(links: LinkStore) -> None:
+    now = time.time()
+    await links.replace_code("old", "cust-003", now + 600)
+    await links.replace_code("new", "cust-003", now + 600)
+    assert await links.take_code("old", now) is None
+    assert await links.take_code("new", now) == "cust-003"
+
+
+async def test_a_chat_is_linked_once_and_unlinked(links: LinkStore) -> None:
+    now = time.time()
+    await links.add_link("telegram", "42", "cust-001", now)
+    with pytest.raises(AlreadyExists):
+        await links.add_link("telegram", "42", "cust-002", now)
+    assert await links.customer_for("telegram", "42") == "cust-001"
+    assert await links.customer_for("whatsapp", "42") is None
+    assert await links.remove_link("telegram", "42") == "cust-001"
+    assert await links.remove_link("telegram", "42") is None
+    await links.audit("account_unlinked", {"channel": "telegram"}, now)
+
+
+async def test_chat_records_round_trip(chats: ChatStore) -> None:
+    now = time.time()
+    assert await chats.chat_conversation("telegram:42:cust-001") is None
+    await chats.start_chat_conversation("telegram:42:cust-001", "conv-1", now)
+    await chats.start_chat_conversation("telegram:42:cust-001", "conv-2", now)
+    assert await chats.chat_conversation("telegram:42:cust-001") == "conv-2"
+    await chats.put_payload("~abc", '/inform{"payee": "Alice"}', now)
+    assert await chats.payload("~abc") == '/inform{"payee": "Alice"}'
+    assert await chats.payload("~nope") is None
+    await chats.sent("wamid.1", "whatsapp", "conv-1", "447700900999", now)
+    for _ in range(2):  # a repeated status callback is stored once
+        await chats.delivery_status(
+            "wamid.1", "whatsapp", {"status": "read", "timestamp": "1"}, now
+        )
