@@ -9,9 +9,10 @@ Every dependency here is `async def`: a plain `def` one would cost a thread hop 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, HTTPException
 from starlette.requests import HTTPConnection
 
 from bot.auth.tokens import TokenVerifier
@@ -48,6 +49,19 @@ class Provided(Generic[T]):
         """The dependency. Async on purpose: FastAPI runs a plain `def` dependency on a
         worker thread, a hop per dependency per request, for what is an attribute read."""
         return self.of(connection)
+
+
+def switched_on(provided: Provided[T | None]) -> Callable[[HTTPConnection], Awaitable[T]]:
+    """A dependency on something that may be off (a chat app without its secrets): while
+    it is off, the route answers 404, as if it did not exist."""
+
+    async def get(connection: HTTPConnection) -> T:
+        value = provided.of(connection)
+        if value is None:
+            raise HTTPException(404, "Not Found")
+        return value
+
+    return get
 
 
 SETTINGS: Provided[Settings] = Provided("settings")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response
+from fastapi import APIRouter, Depends, Header, Response
 
 from bot.auth.tokens import TokenError
 from bot.handlers import declared
 from bot.linking import CODE_TTL_SECONDS, AccountLinks
 from connectors.chat import identify
-from connectors.deps import DomainDep, Provided, Tokens
+from connectors.deps import DomainDep, Provided, Tokens, switched_on
 
 SAYS = declared({"link_code_instructions": ["code"]})
 # None while no chat app is on: there is nothing to link then.
@@ -21,14 +21,12 @@ router = APIRouter()
 @router.post("/api/v1/link-codes", status_code=201)
 async def create_link_code(
     response: Response,
-    links: Annotated[AccountLinks | None, Depends(LINKS.get)],
+    links: Annotated[AccountLinks, Depends(switched_on(LINKS))],
     tokens: Tokens,
     domain: DomainDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """A single-use code, valid for minutes, that the customer sends as "link <code>"."""
-    if links is None:
-        raise HTTPException(404, "Not Found")
     identity = identify(tokens, authorization)
     if identity.customer_id is None:
         raise TokenError("missing_token", "linking needs a signed-in customer")

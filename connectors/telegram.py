@@ -24,7 +24,7 @@ from bot.dialogue.domain import Domain
 from bot.handlers import declared
 from bot.messages import BotMessage, Button
 from bot.ports import ConversationRecord
-from connectors.deps import Provided
+from connectors.deps import Provided, switched_on
 from connectors.messaging import ButtonIds, ChatMessage, DeliveryFailed, Messaging, split_text
 
 log = logging.getLogger(__name__)
@@ -192,21 +192,12 @@ class TelegramChannel:
 TELEGRAM: Provided[TelegramChannel | None] = Provided("telegram")
 
 
-async def _channel(
-    channel: Annotated[TelegramChannel | None, Depends(TELEGRAM.get)],
-) -> TelegramChannel:
-    if channel is None:
-        raise HTTPException(404, "Not Found")
-    return channel
-
-
+On = Annotated[TelegramChannel, Depends(switched_on(TELEGRAM))]
 router = APIRouter()
 
 
 @router.post("/webhooks/telegram", include_in_schema=False)
-async def deliver(
-    request: Request, telegram: Annotated[TelegramChannel, Depends(_channel)]
-) -> dict[str, bool]:
+async def deliver(request: Request, telegram: On) -> dict[str, bool]:
     header = request.headers.get("x-telegram-bot-api-secret-token")
     if not secret_ok(telegram.settings.secret_token, header):
         raise HTTPException(401, "Bad secret token")

@@ -30,7 +30,7 @@ from bot.dialogue.domain import Domain
 from bot.handlers import declared
 from bot.messages import BotMessage, Button
 from bot.ports import ChatStore, ConversationRecord
-from connectors.deps import Provided
+from connectors.deps import Provided, switched_on
 from connectors.messaging import ButtonIds, ChatMessage, DeliveryFailed, Messaging, split_text
 
 log = logging.getLogger(__name__)
@@ -328,15 +328,7 @@ class WhatsAppChannel:
 WHATSAPP: Provided[WhatsAppChannel | None] = Provided("whatsapp")
 
 
-async def _channel(
-    channel: Annotated[WhatsAppChannel | None, Depends(WHATSAPP.get)],
-) -> WhatsAppChannel:
-    if channel is None:
-        raise HTTPException(404, "Not Found")
-    return channel
-
-
-On = Annotated[WhatsAppChannel, Depends(_channel)]
+On = Annotated[WhatsAppChannel, Depends(switched_on(WHATSAPP))]
 router = APIRouter()
 
 
