@@ -32,7 +32,6 @@ from bot.events import Event
 from bot.ports import (
     Bus,
     ConversationNotFound,
-    ConversationRecord,
     EventStore,
     SeqMarks,
     StoreUnavailable,
@@ -144,9 +143,6 @@ class Conversations:
         if written.events:
             await self._publish(written)
         return written
-
-    async def document(self, conversation_id: str) -> ConversationRecord | None:
-        return await self._store.get_conversation(conversation_id)
 
     async def _current(self, conversation_id: str) -> ConversationState:
         """The current state (call under the conversation's lock)."""

@@ -1,1 +1,2 @@
-"""Adapters for where conversations live (MongoDB) and shared turn state (Redis or in-process)."""
+"""The adapters by technology: `mongo/` (PyMongo), `redis.py` (redis.asyncio) and `memory.py`
+(in-process twins of every port). Nothing outside this package imports a driver."""
