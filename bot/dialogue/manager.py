@@ -99,10 +99,11 @@ class DialogueManager:
             return
         if t.state.status == "closed":
             t.emit(ev.HANDOFF, status="bot", reason="customer_returned")
-        if _is_cancel(t):
+        frame = t.state.top
+        resending = frame is not None and frame.awaiting == OTP and self._step_up.wants_resend(t)
+        if _is_cancel(t) and not resending:  # "send it again" may read as cancel; it is not
             self._cancel_all(t)
             return
-        frame = t.state.top
         if frame is None:
             await self._idle(t)
             return

@@ -103,9 +103,14 @@ class StepUp:
     def is_code(self, t: Turn) -> bool:
         return find_code(t.input.text, self._code_length) is not None
 
+    @staticmethod
+    def wants_resend(t: Turn) -> bool:
+        """ "Send it again", "new code", the button: a fresh code, whatever else it reads as."""
+        return t.intent == RESEND_INTENT or _RESEND_WORDS.search(t.input.text) is not None
+
     async def on_reply(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> Outcome:
         """Handle what the customer said while a code is outstanding."""
-        if t.intent == RESEND_INTENT or _RESEND_WORDS.search(t.input.text):
+        if self.wants_resend(t):
             return await self._resend(t, frame, flow, step)
         code = find_code(t.input.text, self._code_length)
         operation = _operation(frame, step)

@@ -39,6 +39,7 @@ from typing import Any
 
 import yaml
 
+from bot import events as ev
 from bot.auth.identity import AuthLevel, Identity
 from bot.bank import Bank
 from bot.dialogue.state import ConversationState
@@ -361,7 +362,8 @@ class _Run:
                 events = await desk.note(TEST_AGENT, cid, str(text))
         except DeskError as exc:
             raise _Differs(f"the desk refused {name}: {exc.code}") from None
-        self.last = [BotMessage.from_dict(e.data) for e in events if "text" in e.data]
+        said = (ev.BOT_MESSAGE, ev.AGENT_MESSAGE)  # what the customer sees; a note is not
+        self.last = [BotMessage.from_dict(e.data) for e in events if e.type in said]
         self.intent = None
 
     async def check(self, step: Step) -> None:
