@@ -114,6 +114,11 @@ class DialogueManager:
             await self._digress(t, frame, target)
             return
         step = flow.steps[frame.step]
+        if frame.awaiting == OTP and not answering_code and not resending:
+            values = flow.slot_values(t.input.parse)
+            if values:  # "make it 70 instead": the code no longer fits what was confirmed
+                await self._reconfirm(t, frame, flow, values)
+                return
         if frame.awaiting == OTP:
             await self._after(t, await self._step_up.on_reply(t, frame, flow, step))
         elif frame.awaiting == CONFIRM:
@@ -339,8 +344,8 @@ class DialogueManager:
         if self._handoff_settings.on_failures == "offer":
             t.say("utter_offer_human_after_failures")
             return
-        while t.state.stack:  # the failed flow is already cancelled; drop what it interrupted
-            t.emit(ev.FLOW_CANCELLED, flow=t.state.stack[-1].flow, reason="handoff")
+        while (frame := t.state.top) is not None:  # the failed flow is already cancelled
+            self._cancel(t, frame, "handoff")
         await self._handoff(t, "failed_actions")
 
     async def _handoff(self, t: Turn, reason: str) -> Outcome:
@@ -349,8 +354,8 @@ class DialogueManager:
         With nobody online it is queued all the same, and the customer is asked to leave a
         message and told how follow-up works.
         """
-        for frame in t.state.stack[-2::-1]:
-            t.emit(ev.FLOW_CANCELLED, flow=frame.flow, reason="handoff")
+        for frame in t.state.stack[-2::-1]:  # the customer hears what stopped
+            self._cancel(t, frame, "handoff")
         t.emit(ev.HANDOFF, status="queued", reason=reason)
         t.say("utter_handoff_queued" if await self._agents_online() else "utter_handoff_offline")
         return Outcome.NEXT
@@ -409,6 +414,24 @@ class DialogueManager:
             answer = mask_card_numbers(t.input.text.strip())
         t.emit(ev.SLOT_SET, name=step.slot, value=answer)
         await self._run(t)
+
+    async def _reconfirm(
+        self, t: Turn, frame: Frame, flow: Flow, values: Mapping[str, Any]
+    ) -> None:
+        """A correction while the code is awaited: apply it, then confirm the changed
+        operation again; its step-up then sends a new code bound to the new values."""
+        if not await self._correct(t, frame, flow, values):
+            self._step_up.ask_again(t)
+            return
+        confirm = max(
+            (i for i, s in enumerate(flow.steps[: frame.step]) if s.kind == "confirm"), default=None
+        )
+        if confirm is None:  # nothing to confirm: straight to a new code
+            t.emit(ev.STEP_ADVANCED, flow=frame.flow, step=frame.step, awaiting=None)
+            await self._run(t)
+            return
+        t.emit(ev.STEP_ADVANCED, flow=frame.flow, step=confirm, awaiting=None)
+        self._ask(t, frame, flow.steps[confirm])
 
     async def _on_confirm(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> None:
         values = flow.slot_values(t.input.parse)
