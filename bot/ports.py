@@ -1,10 +1,12 @@
 """Every port the engine talks to the world through, and the errors they raise.
 
-The engine (everything under `bot/` but `bot/store/`) names only these Protocols. Their
+The engine (everything under `bot/` but its adapters) names only these Protocols. Their
 adapters live by technology in `bot/store/`: `mongo/` (PyMongo's AsyncMongoClient),
 `redis.py` (redis.asyncio) and `memory.py` (in-process twins for one worker, unit tests
 and the shell). Every adapter turns its driver's errors into `StoreUnavailable`, so no
-caller ever catches a driver exception. The bank port lives beside these in `bot/bank.py`.
+caller ever catches a driver exception. The notifier's channels live in `bot/notify/`
+(SMS and push over httpx, email over aiosmtplib) and turn theirs into `DeliveryFailed`.
+The bank port lives beside these in `bot/bank.py`.
 """
 
 from __future__ import annotations
