@@ -1,11 +1,11 @@
 """The composition root: Teller assembled from settings, the one module that knows it all.
 
 `open_teller` builds the engine and its adapters (MongoDB or in-memory stores, Redis or
-in-process coordination, the bank over HTTP or in process), the actions, the agent desk
-and the chat apps, with keyword arguments so every wire is visible. `create_app` puts the
-channels' routes on top of that (`server.py` runs it); `open_offline` is the same engine
-with nothing but the process (in-memory stores and an in-process sandbox bank) for the
-shell and the conversation tests.
+in-process coordination, the bank over HTTP or in process, the notifier that delivers
+one-time codes), the actions, the agent desk and the chat apps, with keyword arguments so
+every wire is visible. `create_app` puts the channels' routes on top of that (`server.py`
+runs it); `open_offline` is the same engine with nothing but the process (in-memory stores,
+an in-process sandbox bank, the dev outbox) for the shell and the conversation tests.
 """
 
 from __future__ import annotations
@@ -38,7 +38,15 @@ from bot.auth.otp import OtpService
 from bot.auth.secrets import Secrets, load_secrets
 from bot.auth.tokens import TokenVerifier
 from bot.bank import Bank
-from bot.config import PROJECT_ROOT, ConfigError, Settings, load_settings
+from bot.config import (
+    DEV_OUTBOX,
+    PROJECT_ROOT,
+    ConfigError,
+    OtpSettings,
+    Settings,
+    load_settings,
+    notifier_names,
+)
 from bot.conversations import Conversations, agents_topic
 from bot.dialogue.domain import Domain, load_domain
 from bot.dialogue.manager import SAYS as DIALOGUE_SAYS
@@ -51,6 +59,10 @@ from bot.handoff.desk import Desk
 from bot.handoff.sessions import AGENT_SECRET, Sessions, load_agent_secret
 from bot.linking import AccountLinks
 from bot.nlu.model import NluModel, load_or_train
+from bot.notify.email import EmailChannel, EmailSettings
+from bot.notify.fallback import FallbackNotifier
+from bot.notify.push import PushChannel, PushSettings
+from bot.notify.sms import SmsChannel, SmsSettings
 from bot.outbound import Outbound
 from bot.ports import (
     AgentStore,
@@ -61,6 +73,8 @@ from bot.ports import (
     Counters,
     EventStore,
     LinkStore,
+    NoticeChannel,
+    Notifier,
     OnceGuard,
     Presence,
     SeqMarks,
@@ -202,6 +216,7 @@ async def open_teller(
     kept behind a short per-customer cache of reference data (`bank.cache_seconds`);
     `chat_apps=False` leaves WhatsApp and Telegram off whatever the environment says;
     `clock` stamps every conversation write (conversation tests move it on)."""
+    channels = _channel_settings(settings, os.environ)  # before the slow part: refuse early
     nlu = nlu or await asyncio.to_thread(load_or_train, settings.nlu)
     bank = CachedBank(bank, settings.bank.cache_seconds)
     domain = load_domain(settings.dialogue.domain)
@@ -215,9 +230,10 @@ async def open_teller(
     async with AsyncExitStack() as stack:
         stack.callback(parsing.shutdown, wait=False)
         stores = await stack.enter_async_context(_stores(settings))
+        notifier = await stack.enter_async_context(_notifier(settings.otp, channels, outbox))
         otp = OtpService(
             key=secrets.otp_key,
-            notifier=outbox,
+            notifier=notifier,
             settings=settings.otp,
             render=lambda key, variables: domain.text(key, variables),
         )
@@ -270,6 +286,48 @@ async def open_teller(
             console=_console(settings, desk, stores),
             whatsapp=apps[0],
             telegram=apps[1],
+        )
+
+
+ChannelSettings = SmsSettings | EmailSettings | PushSettings
+_FROM_ENV: dict[str, Callable[[Mapping[str, str]], ChannelSettings]] = {
+    "sms": SmsSettings.from_env,
+    "email": EmailSettings.from_env,
+    "push": PushSettings.from_env,
+}
+
+
+def _channel_settings(settings: Settings, env: Mapping[str, str]) -> list[ChannelSettings]:
+    """The settings of each channel `otp.notifiers` lists, in order, from the environment;
+    empty for the dev outbox. ConfigError names the setting or variable that is wrong."""
+    names = notifier_names(settings.otp, settings.dev_mode)
+    log.info("one-time codes go by %s", ", ".join(names))
+    return [] if names == (DEV_OUTBOX,) else [_FROM_ENV[name](env) for name in names]
+
+
+@asynccontextmanager
+async def _notifier(
+    otp: OtpSettings, channels: list[ChannelSettings], outbox: memory.DevOutbox
+) -> AsyncIterator[Notifier]:
+    """The dev outbox, or the configured channels behind one fallback (SMS and push share
+    an HTTP client; email opens an SMTP connection a message)."""
+    if not channels:
+        yield outbox
+        return
+    async with httpx.AsyncClient(timeout=otp.send_timeout_seconds) as http:
+
+        def channel(config: ChannelSettings) -> NoticeChannel:
+            if isinstance(config, SmsSettings):
+                return SmsChannel(config, http)
+            if isinstance(config, EmailSettings):
+                return EmailChannel(config)
+            return PushChannel(config, http)
+
+        yield FallbackNotifier(
+            [channel(config) for config in channels],
+            attempt_seconds=otp.send_timeout_seconds,
+            backoff_seconds=otp.retry_backoff_seconds,
+            budget_seconds=otp.delivery_budget_seconds,
         )
 
 
@@ -482,9 +540,11 @@ async def sandbox_banks() -> AsyncIterator[Callable[[], AbstractAsyncContextMana
 
 
 def offline_settings(settings: Settings) -> Settings:
-    """`settings` with nothing outside the process: in-memory stores, no Redis."""
+    """`settings` with nothing outside the process: in-memory stores, no Redis, one-time
+    codes in the dev outbox."""
     stores = replace(settings.stores, mongodb_uri="", redis_url="")
-    return replace(settings, dev_mode=True, stores=stores)
+    otp = replace(settings.otp, notifiers=())
+    return replace(settings, dev_mode=True, stores=stores, otp=otp)
 
 
 @asynccontextmanager

@@ -45,13 +45,18 @@ def _datetime(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+CONTACT_PREFERENCES = frozenset({"sms", "email", "push"})
+
+
 def _customer(data: dict[str, Any]) -> Customer:
+    preference = str(data.get("ContactPreference") or "").lower()
     return Customer(
         data["PartyId"],
         data["Name"],
         data.get("FirstName", ""),
         data.get("Phone", ""),
         data.get("EmailAddress", ""),
+        preference if preference in CONTACT_PREFERENCES else "",
     )
 
 

@@ -48,6 +48,7 @@ class Customer:
     first_name: str
     phone: str
     email: str
+    contact_preference: str = ""  # sms | email | push: how they chose to get codes; "" none
 
 
 @dataclass(frozen=True, slots=True)

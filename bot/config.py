@@ -69,6 +69,44 @@ class OtpSettings:
     ttl_seconds: int = 300
     max_attempts: int = 3
     max_resends: int = 2
+    # How codes reach customers, in the order tried (a customer's own choice goes first):
+    # sms | email | push, or the dev outbox alone (dev mode only, and its default).
+    notifiers: tuple[str, ...] = ()
+    send_timeout_seconds: float = 3.0  # one attempt on one channel
+    retry_backoff_seconds: float = 0.5  # the pause before the one retry of a timeout or 5xx
+    # Every attempt on every channel together: the conversation's lock is held meanwhile.
+    delivery_budget_seconds: float = 12.0
+
+
+NOTIFIERS = ("sms", "email", "push")
+DEV_OUTBOX = "outbox"
+
+
+def notifier_names(otp: OtpSettings, dev_mode: bool) -> tuple[str, ...]:
+    """The notifiers to build, checked: outside dev mode codes must reach real customers,
+    so the dev outbox, or no notifier at all, refuses to start."""
+    names = otp.notifiers or ((DEV_OUTBOX,) if dev_mode else ())
+    unknown = sorted(set(names) - {*NOTIFIERS, DEV_OUTBOX})
+    if unknown:
+        raise ConfigError(
+            f"otp.notifiers: unknown {unknown}; choose from {', '.join(NOTIFIERS)}"
+            f" (or {DEV_OUTBOX} in dev mode)"
+        )
+    if len(set(names)) < len(names):
+        raise ConfigError(f"otp.notifiers lists a notifier twice: {list(names)}")
+    if not names:
+        raise ConfigError(
+            "otp.notifiers is empty: outside dev mode list sms, email and/or push, "
+            "or no customer receives a one-time code"
+        )
+    if DEV_OUTBOX in names and not dev_mode:
+        raise ConfigError(
+            f"otp.notifiers: {DEV_OUTBOX} (the dev outbox) only works in dev mode, where "
+            "/dev/outbox shows it; list sms, email and/or push"
+        )
+    if DEV_OUTBOX in names and len(names) > 1:
+        raise ConfigError(f"otp.notifiers: {DEV_OUTBOX} stands alone, not beside {list(names)}")
+    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +166,9 @@ def _section(cls: type, raw: dict[str, Any] | None) -> Any:
             value = path if path.is_absolute() else PROJECT_ROOT / path
         elif isinstance(default, bool):
             value = value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
-        elif isinstance(default, tuple):
-            value = tuple(value)
+        elif isinstance(default, tuple):  # a YAML list, or "a,b" from the environment
+            items = value.split(",") if isinstance(value, str) else value
+            value = tuple(str(item).strip() for item in items if str(item).strip())
         elif default is not None and not isinstance(value, type(default)):
             value = type(default)(value)
         values[name] = value
@@ -149,4 +188,6 @@ def load_settings(path: str | Path | None = None) -> Settings:
     }
     if sections["handoff"].on_failures not in {"offer", "queue"}:
         raise ConfigError("handoff.on_failures must be 'offer' or 'queue'")
-    return Settings(dev_mode=bool(raw.get("dev_mode", False)), **sections)
+    dev_mode = bool(raw.get("dev_mode", False))
+    notifier_names(sections["otp"], dev_mode)
+    return Settings(dev_mode=dev_mode, **sections)

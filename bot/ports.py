@@ -1,10 +1,12 @@
 """Every port the engine talks to the world through, and the errors they raise.
 
-The engine (everything under `bot/` but `bot/store/`) names only these Protocols. Their
+The engine (everything under `bot/` but its adapters) names only these Protocols. Their
 adapters live by technology in `bot/store/`: `mongo/` (PyMongo's AsyncMongoClient),
 `redis.py` (redis.asyncio) and `memory.py` (in-process twins for one worker, unit tests
 and the shell). Every adapter turns its driver's errors into `StoreUnavailable`, so no
-caller ever catches a driver exception. The bank port lives beside these in `bot/bank.py`.
+caller ever catches a driver exception. The notifier's channels live in `bot/notify/`
+(SMS and push over httpx, email over aiosmtplib) and turn theirs into `DeliveryFailed`.
+The bank port lives beside these in `bot/bank.py`.
 """
 
 from __future__ import annotations
@@ -157,10 +159,69 @@ class Presence(Protocol):
 # -- reaching people ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who a notice is for, as the bank knows them."""
+
+    customer_id: str
+    phone: str = ""
+    email: str = ""
+    prefers: str = ""  # sms | email | push when the customer chose one with the bank, else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One message in every form a channel needs: `text` is the SMS, the push body and the
+    email's plain-text part; `subject` the email's subject and the push title."""
+
+    text: str
+    subject: str = ""
+    html: str = ""  # the email's HTML part
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """Where a notice went: the step-up tells the customer where to look."""
+
+    channel: str  # sms | email | push | outbox
+    address: str  # the phone number or email address used; the customer id for push
+
+
+class NotDelivered(RuntimeError):
+    """No channel could deliver the notice. The message names channels, never the notice."""
+
+
+class DeliveryFailed(RuntimeError):
+    """One channel could not deliver. `transient` (a timeout, a 5xx, a dropped connection)
+    is worth one more try; anything else is not. `reason` is safe to log: it never quotes
+    what was sent."""
+
+    def __init__(self, reason: str, *, transient: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.transient = transient
+
+
 class Notifier(Protocol):
     """Delivers one-time codes (SMS, email, push; a dev outbox locally)."""
 
-    async def send(self, customer_id: str, to: str, text: str) -> None: ...
+    async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
+        """Deliver `notice` on one channel; raises NotDelivered when none could."""
+        ...
+
+
+class NoticeChannel(Protocol):
+    """One technology that reaches a customer (`bot/notify/`): SMS, email or push."""
+
+    name: str  # sms | email | push: what otp.notifiers and a customer's preference say
+
+    def address(self, recipient: Recipient) -> str | None:
+        """Where this channel reaches `recipient`, or None when the bank has nothing usable."""
+        ...
+
+    async def deliver(self, address: str, recipient: Recipient, notice: Notice) -> None:
+        """Send once; raises DeliveryFailed."""
+        ...
 
 
 class ChannelSender(Protocol):

@@ -38,6 +38,8 @@ customers = Table(
     Column("first_name", String(60), nullable=False),
     Column("phone", String(32), nullable=False),
     Column("email", String(254), nullable=False),
+    # sms | email | push: how the customer chose to receive one-time codes; NULL: no choice
+    Column("contact_preference", String(8), nullable=True),
     Column("daily_limit_minor", BigInteger, nullable=False),
     # Bumped by every payment: the first write of a payment transaction, so concurrent
     # payments of one customer queue on this row (SQLite: the write lock; PostgreSQL: the row lock).

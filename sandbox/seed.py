@@ -99,6 +99,7 @@ class CustomerSeed:
     card_habits: tuple[str, ...] = ()  # merchants paid with the credit card
     monthly_saving: int = 0  # pence moved current -> savings on the 26th
     card_repayment_day: int = 0  # current pays off part of the card balance
+    contact_preference: str | None = None  # sms | email | push: where one-time codes go
 
 
 CUSTOMERS: tuple[CustomerSeed, ...] = (
@@ -188,6 +189,7 @@ CUSTOMERS: tuple[CustomerSeed, ...] = (
         ),
         habits=("Sainsbury's", "Waitrose", "TfL", "Shell", "Amazon", "Pret A Manger"),
         monthly_saving=40_000,
+        contact_preference="email",
     ),
     CustomerSeed(
         id="cust-003",
@@ -221,6 +223,7 @@ CUSTOMERS: tuple[CustomerSeed, ...] = (
         habits=("Tesco", "TfL", "Costa Coffee", "Boots"),
         card_habits=("Amazon", "Deliveroo", "Uber", "Tesco"),
         card_repayment_day=22,
+        contact_preference="push",
     ),
 )
 
@@ -325,6 +328,7 @@ def build(today: date) -> tuple[list[dict[str, Any]], ...]:
                 "first_name": customer.first_name,
                 "phone": customer.phone,
                 "email": customer.email,
+                "contact_preference": customer.contact_preference,
                 "daily_limit_minor": customer.daily_limit,
                 "payment_seq": 0,
             }

@@ -40,13 +40,16 @@ def money(minor: int, currency: str) -> dict[str, str]:
 
 
 def party(row: Row) -> dict[str, Any]:
-    return {
+    found = {
         "PartyId": row["id"],
         "Name": row["name"],
         "FirstName": row["first_name"],
         "Phone": row["phone"],
         "EmailAddress": row["email"],
     }
+    if row["contact_preference"]:  # a sandbox extension: only when the customer chose
+        found["ContactPreference"] = row["contact_preference"]
+    return found
 
 
 def account(row: Row) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, inspect, text
 from sandbox.db import metadata
 
 ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customers": ("contact_preference",),
     "payees": ("reference", "deleted_at"),
     "payments": ("creditor_scheme",),
 }

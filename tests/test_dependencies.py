@@ -120,6 +120,12 @@ RULES = {
     "redis only in bot/store/redis.py": lambda i: (
         _root(i.target) == "redis" and i.module != "bot.store.redis"
     ),
+    "aiosmtplib only in bot/notify/email.py": lambda i: (
+        _root(i.target) == "aiosmtplib" and i.module != "bot.notify.email"
+    ),
+    "the engine speaks HTTP only in bot/notify": lambda i: (
+        _in(i.module, "bot") and _root(i.target) == "httpx" and not _in(i.module, "bot.notify")
+    ),
 }
 
 

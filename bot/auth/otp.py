@@ -3,26 +3,35 @@
 A code exists in clear only long enough to be handed to the notifier. What is kept (and stored
 in the conversation's events) is a keyed hash over challenge id, operation digest and code, so
 neither the store nor a log can reveal or replay it, and a code issued for "£50 to Alice" cannot
-authorise "£500 to Bob".
+authorise "£500 to Bob". The message says what the code approves and nothing more; its words,
+an SMS or push text and an email's subject and HTML, are responses in `bot/domain/`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.config import OtpSettings
 from bot.handlers import Render, declared
-from bot.ports import Notifier
+from bot.ports import Delivered, Notice, Notifier, Recipient
 
 _CODE_SEPARATORS = str.maketrans("", "", " -")
-SAYS = declared({"otp_message": ["code", "description", "minutes"]})  # what the SMS says
+_MESSAGE = ["code", "description", "minutes"]
+SAYS = declared(
+    {
+        "otp_message": _MESSAGE,  # the SMS, the push body and the email's plain text
+        "otp_email_subject": ["description", "minutes"],
+        "otp_email_html": _MESSAGE,  # its variables are HTML-escaped before filling
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +80,13 @@ class OtpDeliveryError(Exception):
     """The notifier could not deliver the code; the cause is withheld since it may quote it."""
 
 
+class Issued(NamedTuple):
+    """A challenge to store, and where its code went (to tell the customer where to look)."""
+
+    challenge: OtpChallenge
+    delivered: Delivered
+
+
 class OtpService:
     def __init__(
         self, *, key: bytes, notifier: Notifier, settings: OtpSettings, render: Render
@@ -87,34 +103,29 @@ class OtpService:
 
     async def issue(
         self,
-        customer_id: str,
-        to: str,
+        recipient: Recipient,
         operation: Mapping[str, str],
         description: str,
         now: float,
-    ) -> OtpChallenge:
-        """Create a challenge for `operation` and send its code to `to`."""
-        return await self._send_new(
-            customer_id, to, operation, description, now, attempts=0, resends=0
-        )
+    ) -> Issued:
+        """Create a challenge for `operation` and send its code to `recipient`."""
+        return await self._send_new(recipient, operation, description, now, attempts=0, resends=0)
 
     async def resend(
         self,
         challenge: OtpChallenge,
-        customer_id: str,
-        to: str,
+        recipient: Recipient,
         operation: Mapping[str, str],
         description: str,
         now: float,
-    ) -> OtpChallenge:
+    ) -> Issued:
         """Replace the code with a fresh one (the old one stops working); attempts carry over."""
         if challenge.resends >= self._settings.max_resends:
             raise ResendLimit(f"at most {self._settings.max_resends} resends per operation")
         if self.attempts_left(challenge) == 0 or challenge.used:
             raise ResendLimit("this challenge is finished; start the operation again")
         return await self._send_new(
-            customer_id,
-            to,
+            recipient,
             operation,
             description,
             now,
@@ -152,17 +163,16 @@ class OtpService:
 
     async def _send_new(
         self,
-        customer_id: str,
-        to: str,
+        recipient: Recipient,
         operation: Mapping[str, str],
         description: str,
         now: float,
         *,
         attempts: int,
         resends: int,
-    ) -> OtpChallenge:
-        if not customer_id or not to or not description.strip():
-            raise ValueError("customer_id, destination and description are required")
+    ) -> Issued:
+        if not recipient.customer_id or not description.strip():
+            raise ValueError("the customer id and the description are required")
         digest = self._operation_digest(operation)
         challenge_id = secrets.token_urlsafe(16)
         code = f"{secrets.randbelow(10**self._settings.length):0{self._settings.length}d}"
@@ -176,17 +186,22 @@ class OtpService:
             resends=resends,
         )
         try:
-            await self._notifier.send(customer_id, to, self._message(code, description))
+            delivered = await self._notifier.send(recipient, self._notice(code, description))
         except Exception:
             raise OtpDeliveryError(
                 f"could not deliver the code through {type(self._notifier).__name__}"
             ) from None
-        return challenge
+        return Issued(challenge, delivered)
 
-    def _message(self, code: str, description: str) -> str:
+    def _notice(self, code: str, description: str) -> Notice:
         minutes = max(1, self._settings.ttl_seconds // 60)
         variables = {"code": code, "description": description, "minutes": minutes}
-        return self._render("otp_message", variables)
+        escaped = {name: html.escape(str(value)) for name, value in variables.items()}
+        return Notice(
+            text=self._render("otp_message", variables),
+            subject=self._render("otp_email_subject", variables),
+            html=self._render("otp_email_html", escaped),
+        )
 
     def _operation_digest(self, operation: Mapping[str, str]) -> str:
         if not operation or not all(

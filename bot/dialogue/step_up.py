@@ -18,7 +18,7 @@ from bot.dialogue.domain import Flow, Step, fill
 from bot.dialogue.state import OTP, Frame
 from bot.dialogue.turn import Outcome, Turn
 from bot.handlers import declared
-from bot.ports import StoreUnavailable
+from bot.ports import Delivered, Recipient, StoreUnavailable
 
 SAYS = declared(
     {
@@ -31,9 +31,11 @@ SAYS = declared(
         "utter_otp_resent": ["destination", "digits"],
         "utter_otp_resend_limit": [],
         "utter_otp_unavailable": ["label"],
+        "utter_otp_not_delivered": ["label"],
         "utter_otp_blocked": ["label"],
         "otp_destination_email": ["masked"],
         "otp_destination_phone": ["last4"],
+        "otp_destination_app": [],
     }
 )
 RESEND_INTENT = "resend_code"  # the payload of the "Send a new code" button
@@ -49,9 +51,12 @@ def find_code(text: str, length: int) -> str | None:
     return match.group(0) if match else None
 
 
-def sent_to(t: Turn, to: str) -> str:
+def sent_to(t: Turn, delivered: Delivered) -> str:
     """Say where the code went without repeating the whole number or address."""
     seq = t.state.last_seq + 1
+    to = delivered.address
+    if delivered.channel == "push":
+        return t.domain.text("otp_destination_app", {}, seq)
     if "@" in to:
         local, _, domain = to.partition("@")
         return t.domain.text("otp_destination_email", {"masked": f"{local[:1]}•••@{domain}"}, seq)
@@ -81,16 +86,16 @@ class StepUp:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "lockout_unavailable")
         if blocked:
             return _abandon(t, frame, flow, "utter_otp_blocked", "customer_locked_out")
-        to = await self._destination(customer_id)
-        if to is None:
+        recipient = await self._recipient(customer_id)
+        if recipient is None:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "no_destination")
         try:
-            challenge = await self._otp.issue(
-                customer_id, to, operation, _describe(frame, step), t.input.now
+            challenge, delivered = await self._otp.issue(
+                recipient, operation, _describe(frame, step), t.input.now
             )
         except OtpDeliveryError:
-            return _abandon(t, frame, flow, "utter_otp_unavailable", "otp_not_delivered")
-        where = sent_to(t, to)
+            return _abandon(t, frame, flow, "utter_otp_not_delivered", "otp_not_delivered")
+        where = sent_to(t, delivered)
         t.emit(ev.AUTH_STEP, step="otp_issued", challenge=challenge.to_dict(), sent_to=where)
         t.emit(ev.STEP_ADVANCED, flow=frame.flow, step=frame.step, awaiting=OTP)
         t.say("utter_otp_sent", {"destination": where, "digits": self._code_length})
@@ -150,14 +155,13 @@ class StepUp:
         customer_id = t.customer_id
         if frame.challenge is None or operation is None or customer_id is None:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "no_operation")
-        to = await self._destination(customer_id)
-        if to is None:
+        recipient = await self._recipient(customer_id)
+        if recipient is None:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "no_destination")
         try:
-            challenge = await self._otp.resend(
+            challenge, delivered = await self._otp.resend(
                 OtpChallenge.from_dict(frame.challenge),
-                customer_id,
-                to,
+                recipient,
                 operation,
                 _describe(frame, step),
                 t.input.now,
@@ -166,19 +170,20 @@ class StepUp:
             t.say("utter_otp_resend_limit")
             return Outcome.WAIT
         except OtpDeliveryError:
-            return _abandon(t, frame, flow, "utter_otp_unavailable", "otp_not_delivered")
-        where = sent_to(t, to)
+            return _abandon(t, frame, flow, "utter_otp_not_delivered", "otp_not_delivered")
+        where = sent_to(t, delivered)
         t.emit(ev.AUTH_STEP, step="otp_resent", challenge=challenge.to_dict(), sent_to=where)
         t.say("utter_otp_resent", {"destination": where, "digits": self._code_length})
         return Outcome.WAIT
 
-    async def _destination(self, customer_id: str) -> str | None:
-        """Where the bank says this customer receives codes; None when it cannot say."""
+    async def _recipient(self, customer_id: str) -> Recipient | None:
+        """Where the bank says this customer receives codes, and how they chose to; None
+        when it cannot say."""
         try:
             customer = await self._bank.get_customer(customer_id)
         except BankError:
             return None
-        return customer.phone or customer.email or None
+        return Recipient(customer_id, customer.phone, customer.email, customer.contact_preference)
 
 
 def _operation(frame: Frame, step: Step) -> dict[str, str] | None:

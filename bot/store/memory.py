@@ -23,7 +23,11 @@ from bot.ports import (
     AlreadyExists,
     BusMessage,
     ConversationRecord,
+    Delivered,
     LockTimeout,
+    NotDelivered,
+    Notice,
+    Recipient,
     SeqConflict,
     Subscription,
 )
@@ -246,13 +250,20 @@ class OutboxEntry:
 
 
 class DevOutbox:
-    """`Notifier` for dev mode and the shell: keeps what would have been sent, newest first."""
+    """`Notifier` for dev mode and the shell: keeps what would have been sent, newest first,
+    addressed to the phone (else the email) the bank has for the customer."""
+
+    name = "outbox"
 
     def __init__(self, capacity: int = 500) -> None:
         self._entries: deque[OutboxEntry] = deque(maxlen=capacity)
 
-    async def send(self, customer_id: str, to: str, text: str) -> None:
-        self._entries.appendleft(OutboxEntry(customer_id, to, text, time.time()))
+    async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
+        to = recipient.phone or recipient.email
+        if not recipient.customer_id or not to:
+            raise NotDelivered("the bank has no phone or email for this customer")
+        self._entries.appendleft(OutboxEntry(recipient.customer_id, to, notice.text, time.time()))
+        return Delivered(self.name, to)
 
     def recent(self, customer_id: str) -> list[OutboxEntry]:
         return [e for e in self._entries if e.customer_id == customer_id]

@@ -30,6 +30,9 @@ async def test_customers_and_contact_details(bank: BankClient):
         "emma.clarke@example.com",
     )
     assert emma.phone == "+447700900101"
+    assert emma.contact_preference == ""  # no choice: Teller's configured order applies
+    assert (await bank.get_customer("cust-002")).contact_preference == "email"
+    assert (await bank.get_customer("cust-003")).contact_preference == "push"
 
 
 async def test_accounts_balances_and_payees_are_typed(bank: BankClient):

@@ -13,7 +13,7 @@ from bot.auth import otp
 from bot.auth.otp import OtpChallenge, OtpDeliveryError, OtpService, OtpVerdict, ResendLimit
 from bot.config import PROJECT_ROOT, OtpSettings
 from bot.dialogue.domain import load_domain
-from bot.ports import Notifier
+from bot.ports import Delivered, Notice, Notifier, Recipient
 from bot.store.memory import DevOutbox
 
 SETTINGS = OtpSettings(length=6, ttl_seconds=300, max_attempts=3, max_resends=2)
@@ -25,6 +25,7 @@ OPERATION = {
 }
 DESCRIPTION = "send £50.00 to Alice Johnson"
 T0 = 1_000.0
+EMMA = Recipient("cust-001", "+447700900123", "emma@example.com")
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def other_code(code: str) -> str:
 
 
 async def issue(service: OtpService) -> OtpChallenge:
-    return await service.issue("cust-001", "+447700900123", OPERATION, DESCRIPTION, T0)
+    return (await service.issue(EMMA, OPERATION, DESCRIPTION, T0)).challenge
 
 
 async def test_right_code_verifies_once(service: OtpService, outbox: DevOutbox) -> None:
@@ -131,9 +132,7 @@ async def test_resend_invalidates_old_code_and_keeps_attempts(
     monkeypatch.setattr(otp.secrets, "randbelow", lambda _: next(codes))
     challenge = await issue(service)
     _, challenge = service.verify(challenge, "999999", OPERATION, T0 + 1)
-    resent = await service.resend(
-        challenge, "cust-001", "+447700900123", OPERATION, DESCRIPTION, T0 + 200
-    )
+    resent, _ = await service.resend(challenge, EMMA, OPERATION, DESCRIPTION, T0 + 200)
     assert sent_code(outbox) == "222222"
     assert (resent.attempts, resent.resends) == (1, 1)
     assert resent.id != challenge.id
@@ -147,11 +146,9 @@ async def test_resend_invalidates_old_code_and_keeps_attempts(
 async def test_resend_limit(service: OtpService) -> None:
     challenge = await issue(service)
     for _ in range(SETTINGS.max_resends):
-        challenge = await service.resend(
-            challenge, "cust-001", "+447700900123", OPERATION, DESCRIPTION, T0
-        )
+        challenge, _ = await service.resend(challenge, EMMA, OPERATION, DESCRIPTION, T0)
     with pytest.raises(ResendLimit):
-        await service.resend(challenge, "cust-001", "+447700900123", OPERATION, DESCRIPTION, T0)
+        await service.resend(challenge, EMMA, OPERATION, DESCRIPTION, T0)
 
 
 async def test_no_resend_for_locked_challenge(service: OtpService, outbox: DevOutbox) -> None:
@@ -159,7 +156,7 @@ async def test_no_resend_for_locked_challenge(service: OtpService, outbox: DevOu
     for _ in range(SETTINGS.max_attempts):
         _, challenge = service.verify(challenge, "x", OPERATION, T0 + 1)
     with pytest.raises(ResendLimit):
-        await service.resend(challenge, "cust-001", "+447700900123", OPERATION, DESCRIPTION, T0)
+        await service.resend(challenge, EMMA, OPERATION, DESCRIPTION, T0)
     assert len(outbox.recent("cust-001")) == 1
 
 
@@ -194,7 +191,8 @@ async def test_code_from_another_key_or_challenge_fails(outbox: DevOutbox) -> No
 async def test_message_goes_to_outbox_with_description(
     service: OtpService, outbox: DevOutbox
 ) -> None:
-    await issue(service)
+    issued = await service.issue(EMMA, OPERATION, DESCRIPTION, T0)
+    assert issued.delivered == Delivered("outbox", "+447700900123")
     [entry] = outbox.recent("cust-001")
     assert entry.to == "+447700900123"
     assert DESCRIPTION in entry.text
@@ -224,8 +222,8 @@ async def test_codes_are_random_and_full_length(service: OtpService, outbox: Dev
 
 
 class FailingNotifier:
-    async def send(self, customer_id: str, to: str, text: str) -> None:
-        raise ConnectionError(f"SMS gateway down while sending {text!r}")
+    async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
+        raise ConnectionError(f"SMS gateway down while sending {notice.text!r}")
 
 
 async def test_delivery_failure_does_not_leak_code(caplog: pytest.LogCaptureFixture) -> None:
@@ -251,19 +249,48 @@ async def test_no_log_line_carries_the_code(
 )
 async def test_bad_operation_refused(service: OtpService, outbox: DevOutbox, operation) -> None:
     with pytest.raises(ValueError):
-        await service.issue("cust-001", "+447700900123", operation, DESCRIPTION, T0)
+        await service.issue(EMMA, operation, DESCRIPTION, T0)
     assert outbox.recent("cust-001") == []
 
 
-@pytest.mark.parametrize(
-    ("customer_id", "to", "description"),
-    [("", "+44", DESCRIPTION), ("cust-001", "", DESCRIPTION), ("cust-001", "+44", "  ")],
-)
+@pytest.mark.parametrize(("customer_id", "description"), [("", DESCRIPTION), ("cust-001", "  ")])
 async def test_missing_fields_refused(
-    service: OtpService, customer_id: str, to: str, description: str
+    service: OtpService, customer_id: str, description: str
 ) -> None:
     with pytest.raises(ValueError):
-        await service.issue(customer_id, to, OPERATION, description, T0)
+        await service.issue(Recipient(customer_id, "+44"), OPERATION, description, T0)
+
+
+async def test_a_customer_the_notifier_cannot_reach_gets_no_challenge(
+    service: OtpService, outbox: DevOutbox
+) -> None:
+    with pytest.raises(OtpDeliveryError):
+        await service.issue(Recipient("cust-001"), OPERATION, DESCRIPTION, T0)
+    assert outbox.recent("cust-001") == []
+
+
+class Keeping:
+    """A notifier that keeps the notice it was given."""
+
+    def __init__(self) -> None:
+        self.notices: list[Notice] = []
+
+    async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
+        self.notices.append(notice)
+        return Delivered("email", recipient.email)
+
+
+async def test_the_email_forms_say_what_the_code_approves_with_html_escaped() -> None:
+    kept = Keeping()
+    service = make_service(secrets.token_bytes(32), kept)
+    issued = await service.issue(EMMA, OPERATION, "send £5.00 to Smith & <Sons>", T0)
+    assert issued.delivered == Delivered("email", "emma@example.com")
+    [notice] = kept.notices
+    code = re.search(r"\b(\d{6})\b", notice.text).group(1)
+    assert "send £5.00 to Smith & <Sons>" in notice.text
+    assert notice.subject == "Your Teller security code" and code not in notice.subject
+    assert "send £5.00 to Smith &amp; &lt;Sons&gt;" in notice.html
+    assert f"<strong>{code}</strong>" in notice.html and "<Sons>" not in notice.html
 
 
 def test_weak_key_or_length_refused(outbox: DevOutbox) -> None:

@@ -49,6 +49,7 @@ class Customer:
     first_name: str
     phone: str
     email: str
+    contact_preference: str = ""
 
 
 class Directory:

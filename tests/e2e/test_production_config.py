@@ -1,4 +1,6 @@
-"""The production example: no dev endpoints, RS256 customer tokens, external bank, Redis."""
+"""The production example: no dev endpoints, RS256 customer tokens, external bank, Redis, and
+one-time codes through real notifiers (the dev outbox, or none, refuses to start). Codes
+reaching customers under this config: test_codes_reach_customers.py."""
 
 from __future__ import annotations
 
@@ -8,11 +10,21 @@ from pathlib import Path
 
 import httpx
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.support.mongo import mongo_server
 from tests.support.process import ROOT, start_sandbox_process, start_teller
+
+# An SMS provider Teller is configured for; this test never has a code sent.
+UNUSED_SMS = {
+    "TELLER_OTP_NOTIFIERS": "sms",
+    "TELLER_SMS_API_BASE": "http://127.0.0.1:9",
+    "TELLER_SMS_ACCOUNT_SID": "AC-unused",
+    "TELLER_SMS_AUTH_TOKEN": "unused",
+    "TELLER_SMS_FROM": "+447700900999",
+}
 
 
 def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
@@ -40,6 +52,7 @@ def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
                     "TELLER_JWT_PUBLIC_KEY": public_pem.decode(),
                     "TELLER_OTP_KEY": secrets.token_urlsafe(32),
                     "TELLER_JWT_SECRET": "",
+                    **UNUSED_SMS,
                 },
                 tmp_path / "teller.log",
             )
@@ -80,3 +93,35 @@ def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
                 teller.stop()
     finally:
         bank.stop()
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"TELLER_OTP_NOTIFIERS": "outbox"}, "otp.notifiers: outbox (the dev outbox) only works"),
+        ({"TELLER_OTP_NOTIFIERS": ""}, "otp.notifiers is empty"),
+        ({"TELLER_SMS_AUTH_TOKEN": ""}, "otp.notifiers lists sms, so TELLER_SMS_AUTH_TOKEN"),
+    ],
+    ids=["dev-outbox", "no-notifier", "sms-without-its-token"],
+)
+def test_production_refuses_to_start_without_a_real_notifier(
+    tmp_path: Path, change: dict[str, str], named: str
+) -> None:
+    """Nothing is reached before the refusal: the stores and the bank may be anywhere."""
+    log = tmp_path / "teller.log"
+    env = {
+        "TELLER_CONFIG": str(ROOT / "config.production.yml"),
+        "MONGODB_URI": "mongodb://127.0.0.1:9",
+        "REDIS_URL": "redis://127.0.0.1:9/0",
+        "BANK_API_URL": "http://127.0.0.1:9",
+        "BANK_API_KEY": "unused",
+        "TELLER_JWT_SECRET": secrets.token_urlsafe(32),
+        "TELLER_OTP_KEY": secrets.token_urlsafe(32),
+        **UNUSED_SMS,
+        **change,
+    }
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="exited at start-up"):
+        start_teller(env, log)
+    assert named in log.read_text()
+    assert time.monotonic() - started < 30, "refused before loading anything slow"

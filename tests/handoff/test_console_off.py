@@ -17,9 +17,18 @@ def test_without_an_agent_secret_outside_dev_mode_the_console_is_off(
 ) -> None:
     tmp: Path = tmp_path_factory.mktemp("off")
     production = tmp / "config.yml"
-    production.write_text(CONFIG.read_text().replace("dev_mode: true", "dev_mode: false"))
+    text = CONFIG.read_text().replace("dev_mode: true", "dev_mode: false")
+    # Outside dev mode one-time codes need a real notifier (none is reached in this test).
+    production.write_text(
+        text.replace("  max_resends: 2\n", "  max_resends: 2\n  notifiers: sms\n")
+    )
     env = {k: v for k, v in workers.env.items() if k != "TELLER_AGENT_SECRET"}
     env["TELLER_CONFIG"] = str(production)
+    env.update(
+        TELLER_SMS_ACCOUNT_SID="AC-unused",
+        TELLER_SMS_AUTH_TOKEN="unused",
+        TELLER_SMS_FROM="+447700900999",
+    )
     saved = os.environ.pop("TELLER_AGENT_SECRET", None)  # start_teller lays env over ours
     try:
         teller = start_teller(env, tmp / "teller.log")

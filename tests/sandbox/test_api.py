@@ -49,6 +49,15 @@ async def test_customer_contact_details(api: httpx.AsyncClient):
     assert party["FirstName"] == "Emma"
     assert party["Phone"].startswith("+44")
     assert party["EmailAddress"] == "emma.clarke@example.com"
+    assert "ContactPreference" not in party  # Emma made no choice
+
+
+async def test_a_customers_chosen_code_channel_is_a_party_extension(api: httpx.AsyncClient):
+    preferences = {
+        cid: (await api.get(f"/customers/{cid}")).json()["Data"]["Party"].get("ContactPreference")
+        for cid in ("cust-001", "cust-002", "cust-003")
+    }
+    assert preferences == {"cust-001": None, "cust-002": "email", "cust-003": "push"}
 
 
 async def test_cust_001_has_the_documented_accounts_balances_and_payees(api: httpx.AsyncClient):

@@ -357,7 +357,12 @@ async def test_an_older_bank_gains_the_new_columns_and_seed_rows(tmp_path):
     ]
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: metadata.drop_all(sync, tables=new_tables))
-        for column in ("payees.reference", "payees.deleted_at", "payments.creditor_scheme"):
+        for column in (
+            "customers.contact_preference",
+            "payees.reference",
+            "payees.deleted_at",
+            "payments.creditor_scheme",
+        ):
             table, name = column.split(".")
             await conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {name}"))
         await conn.execute(text("DELETE FROM accounts WHERE id = 'int-fee-income'"))
@@ -370,6 +375,8 @@ async def test_an_older_bank_gains_the_new_columns_and_seed_rows(tmp_path):
         assert await conn.scalar(select(func.count()).select_from(international_payees)) == 1
         columns = (await conn.execute(text("SELECT reference, deleted_at FROM payees"))).all()
         assert len(columns) == 8
+        chosen = text("SELECT count(contact_preference) FROM customers")
+        assert await conn.scalar(chosen) == 0  # the column is back, no one has chosen
         assert (
             await conn.scalar(
                 text("SELECT balance_minor FROM accounts WHERE id = 'acc-001-current'")
