@@ -242,7 +242,7 @@ async def open_teller(
             actions=actions,
             bank=bank,
             otp=otp,
-            lockout=CustomerLockout(stores.counters),
+            lockout=CustomerLockout(stores.counters, settings.otp),
             settings=settings,
             presence=stores.presence,
         )

@@ -69,6 +69,11 @@ class OtpSettings:
     ttl_seconds: int = 300
     max_attempts: int = 3
     max_resends: int = 2
+    max_wrong_codes: int = 6  # wrong codes of one customer, any challenge, in the window ...
+    wrong_code_window_seconds: float = 24 * 3600
+    pause_seconds: float = 30 * 60  # ... pause money movement this long
+    max_codes_per_window: int = 5  # codes sent to one customer (first and resends) ...
+    code_window_seconds: float = 15 * 60  # ... in this sliding window
     # How codes reach customers, in the order tried (a customer's own choice goes first):
     # sms | email | push, or the dev outbox alone (dev mode only, and its default).
     notifiers: tuple[str, ...] = ()

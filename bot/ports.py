@@ -143,6 +143,11 @@ class Counters(Protocol):
 
     async def flagged(self, key: str) -> bool: ...
 
+    async def slide(self, key: str, window_seconds: float) -> int:
+        """Count one hit on `key` now and return the hits of the last `window_seconds`
+        (a sliding window: each hit ages out on its own, so no pattern of waits resets it)."""
+        ...
+
 
 class Presence(Protocol):
     """Which agents have the console open: beats with a time-to-live."""

@@ -6,7 +6,6 @@ gets its own code even when the session is already strongly authenticated.
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 from bot import events as ev
@@ -33,6 +32,9 @@ SAYS = declared(
         "utter_otp_unavailable": ["label"],
         "utter_otp_not_delivered": ["label"],
         "utter_otp_blocked": ["label"],
+        "utter_otp_paused": ["label"],
+        "utter_otp_too_many_codes": ["label"],
+        "utter_otp_expired_final": ["label"],
         "otp_destination_email": ["masked"],
         "otp_destination_phone": ["last4"],
         "otp_destination_app": [],
@@ -73,6 +75,7 @@ class StepUp:
         self._lockout = lockout
         self._code_length = settings.otp.length
         self._strong_ttl = settings.auth.strong_ttl_seconds
+        self._max_resends = settings.otp.max_resends
 
     async def begin(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> Outcome:
         """Issue a code for the operation and ask for it."""
@@ -86,6 +89,9 @@ class StepUp:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "lockout_unavailable")
         if blocked:
             return _abandon(t, frame, flow, "utter_otp_blocked", "customer_locked_out")
+        refused = await self._may_not_send(t, customer_id)
+        if refused is not None:
+            return _abandon(t, frame, flow, refused, "too_many_codes")
         recipient = await self._recipient(customer_id)
         if recipient is None:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "no_destination")
@@ -133,19 +139,24 @@ class StepUp:
                 strong_until=now + self._strong_ttl,
             )
             return Outcome.NEXT
+        if verdict is OtpVerdict.EXPIRED:
+            t.emit(ev.AUTH_STEP, step="otp_expired", challenge=stored)
+            if challenge.resends >= self._max_resends:  # no new code can follow: say so
+                return _abandon(t, frame, flow, "utter_otp_expired_final", "otp_expired")
+            t.say("utter_otp_expired")
+            return Outcome.WAIT
+        if verdict in (OtpVerdict.WRONG, OtpVerdict.LOCKED):
+            paused = await self._count_wrong(t.customer_id or "")
+            if paused is not None:
+                t.emit(ev.AUTH_STEP, step="otp_locked", challenge=stored, reason=paused)
+                return _abandon(t, frame, flow, paused, "customer_locked_out")
         if verdict is OtpVerdict.WRONG:
             left = self._otp.attempts_left(challenge)
             t.emit(ev.AUTH_STEP, step="otp_failed", challenge=stored, attempts_left=left)
             t.say("utter_otp_wrong", {"attempts_left": left})
             return Outcome.WAIT
-        if verdict is OtpVerdict.EXPIRED:
-            t.emit(ev.AUTH_STEP, step="otp_expired", challenge=stored)
-            t.say("utter_otp_expired")
-            return Outcome.WAIT
         if verdict is OtpVerdict.LOCKED:
             t.emit(ev.AUTH_STEP, step="otp_locked", challenge=stored)
-            with contextlib.suppress(StoreUnavailable):  # the challenge is locked regardless
-                await self._lockout.record_locked(t.customer_id or "")
             return _abandon(t, frame, flow, "utter_otp_locked", "otp_locked")
         t.emit(ev.AUTH_STEP, step="otp_failed", challenge=stored, reason="operation_changed")
         return _abandon(t, frame, flow, "utter_otp_mismatch", "otp_mismatch")
@@ -155,6 +166,10 @@ class StepUp:
         customer_id = t.customer_id
         if frame.challenge is None or operation is None or customer_id is None:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "no_operation")
+        refused = await self._may_not_send(t, customer_id)
+        if refused is not None:  # the last code sent still works
+            t.say("utter_otp_resend_limit")
+            return Outcome.WAIT
         recipient = await self._recipient(customer_id)
         if recipient is None:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "no_destination")
@@ -175,6 +190,23 @@ class StepUp:
         t.emit(ev.AUTH_STEP, step="otp_resent", challenge=challenge.to_dict(), sent_to=where)
         t.say("utter_otp_resent", {"destination": where, "digits": self._code_length})
         return Outcome.WAIT
+
+    async def _may_not_send(self, t: Turn, customer_id: str) -> str | None:
+        """None when another code may go out now, else the response saying why not."""
+        try:
+            allowed = await self._lockout.may_send_code(customer_id)
+        except StoreUnavailable:  # fail closed: uncounted codes are unlimited codes
+            return "utter_otp_unavailable"
+        return None if allowed else "utter_otp_too_many_codes"
+
+    async def _count_wrong(self, customer_id: str) -> str | None:
+        """Count a wrong code; the response to stop with if that pauses the customer (or
+        if it cannot be counted: an uncounted guess is an unlimited one), else None."""
+        try:
+            paused = await self._lockout.wrong_code(customer_id)
+        except StoreUnavailable:
+            return "utter_otp_unavailable"
+        return "utter_otp_paused" if paused else None
 
     async def _recipient(self, customer_id: str) -> Recipient | None:
         """Where the bank says this customer receives codes, and how they chose to; None

@@ -199,6 +199,7 @@ class MemoryCounters:
         self._clock = clock
         self._counts: dict[str, tuple[int, float]] = {}
         self._flags: dict[str, float] = {}
+        self._hits: dict[str, deque[float]] = {}
 
     async def incr(self, key: str, window_seconds: float) -> int:
         now = self._clock()
@@ -219,6 +220,14 @@ class MemoryCounters:
             del self._flags[key]
             return False
         return True
+
+    async def slide(self, key: str, window_seconds: float) -> int:
+        now = self._clock()
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - window_seconds:
+            hits.popleft()
+        hits.append(now)
+        return len(hits)
 
 
 class MemoryPresence:

@@ -225,6 +225,22 @@ class RedisCounters:
     async def flagged(self, key: str) -> bool:
         return bool(await _call(self._redis.exists(self._prefix + key), "counters unavailable"))
 
+    async def slide(self, key: str, window_seconds: float) -> int:
+        """A sorted set of hit times; the hits older than the window are dropped first."""
+        name = self._prefix + key
+        now = time.time()
+
+        async def count() -> int:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(name, "-inf", now - window_seconds)
+                pipe.zadd(name, {f"{now:.6f}:{secrets.token_hex(4)}": now})
+                pipe.zcard(name)
+                pipe.pexpire(name, _millis(window_seconds))
+                _, _, hits, _ = await pipe.execute()
+            return int(hits)
+
+        return await _call(count(), "counters unavailable")
+
 
 class RedisPresence:
     """`Presence`: a sorted set of agent ids scored by when their last beat expires."""

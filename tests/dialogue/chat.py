@@ -111,7 +111,7 @@ def make_manager(
         actions=actions,
         bank=bank,
         otp=otp,
-        lockout=CustomerLockout(counters or MemoryCounters()),
+        lockout=CustomerLockout(counters or MemoryCounters(), settings.otp),
         settings=settings,
         presence=presence,
     )
