@@ -53,6 +53,7 @@ _FLOW_KEYS = {
     "steps",
     "slots",
     "listed",
+    "protective",
 }
 
 
@@ -109,11 +110,14 @@ class Flow:
     entity_slots: Mapping[str, str]  # entity name -> the slot it fills
     preset: Mapping[str, Any] = field(default_factory=dict)  # slots set when the flow starts
     listed: bool = True  # offered in help, out-of-scope answers and blind clarify buttons
+    # Protects the account (freezing a card): never waits on a payment in progress, and a
+    # pause after wrong codes does not stop it; its own code is still asked for.
+    protective: bool = False
 
     @property
     def moves_money(self) -> bool:
-        """Flows that need a one-time code are the ones that move money."""
-        return any(step.kind == "step_up" for step in self.steps)
+        """Flows that need a one-time code move money, unless they protect the account."""
+        return not self.protective and any(step.kind == "step_up" for step in self.steps)
 
     def slot_owner(self, slot: str) -> int | None:
         """Index of the collect step whose validator checks `slot`, if any."""
@@ -435,9 +439,9 @@ def _flow(name: str, body: Any, where: str, responses: Mapping[str, Any]) -> Flo
         isinstance(value, str | int | float | bool) for value in preset.values()
     ):
         raise DomainError(f"{context}: `slots` must map slot names to plain values")
-    listed = body.get("listed", True)
-    if not isinstance(listed, bool):
-        raise DomainError(f"{context}: `listed` must be true or false")
+    listed, protective = body.get("listed", True), body.get("protective", False)
+    if not isinstance(listed, bool) or not isinstance(protective, bool):
+        raise DomainError(f"{context}: `listed` and `protective` must be true or false")
     entities = tuple(body.get("entities") or ())
     entity_slots = {name: name for name in entities}
     for step in steps:
@@ -457,6 +461,7 @@ def _flow(name: str, body: Any, where: str, responses: Mapping[str, Any]) -> Flo
         entity_slots=entity_slots,
         preset={str(name): value for name, value in preset.items()},
         listed=listed,
+        protective=protective,
     )
 
 

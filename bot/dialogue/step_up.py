@@ -87,7 +87,7 @@ class StepUp:
             blocked = await self._lockout.is_blocked(customer_id)
         except StoreUnavailable:  # fail closed: without the lockout's word, nothing moves
             return _abandon(t, frame, flow, "utter_otp_unavailable", "lockout_unavailable")
-        if blocked:
+        if blocked and not flow.protective:
             return _abandon(t, frame, flow, "utter_otp_blocked", "customer_locked_out")
         refused = await self._may_not_send(t, customer_id)
         if refused is not None:
