@@ -106,7 +106,7 @@ async def test_unlisted_flows_stay_out_of_help_and_blind_clarify(small_chat) -> 
     [
         ("slots: [kind]", "`slots` must map slot names to plain values"),
         ("slots: {kind: [a, b]}", "`slots` must map slot names to plain values"),
-        ("listed: maybe", "`listed` must be true or false"),
+        ("listed: maybe", "`listed` and `protective` must be true or false"),
     ],
 )
 def test_bad_presets_and_listing_are_refused_at_load(tmp_path: Path, flow, message) -> None:
