@@ -21,16 +21,28 @@ from bot.bank import (
     BankError,
     BankRejected,
     BankUnavailable,
+    Bill,
+    Biller,
     Card,
     CardChange,
+    CardStatement,
+    Creditor,
     Customer,
     Delivery,
+    DirectDebit,
     ExchangeRate,
+    FxQuote,
+    InternationalPayment,
     Payee,
+    PayeeCheck,
     Payment,
+    PaymentLimit,
     PendingTransaction,
+    ScheduledPayment,
+    StandingOrder,
     TopUp,
     Transaction,
+    UpcomingPayment,
 )
 
 ACCOUNT_KINDS = {"CurrentAccount": "current", "Savings": "savings", "CreditCard": "credit_card"}
@@ -95,6 +107,7 @@ def _payment(data: dict[str, Any]) -> Payment:
         payee_id=initiation["CreditorAccount"]["Identification"],
         source_account_id=initiation["DebtorAccount"]["Identification"],
         new_balance=_signed(balance) if balance else None,
+        creditor_name=initiation["CreditorAccount"].get("Name", ""),
     )
 
 
@@ -152,6 +165,128 @@ def _top_up(data: dict[str, Any]) -> TopUp:
         reason=data.get("StatusReason"),
         created_at=_datetime(data["CreationDateTime"]),
         updated_at=_datetime(data["StatusUpdateDateTime"]),
+    )
+
+
+def _amount(money: dict[str, Any]) -> Decimal:
+    return Decimal(money["Amount"])
+
+
+def _money(amount: Decimal, currency: str) -> dict[str, str]:
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"amount {amount} has more than two decimal places")
+    return {"Amount": f"{amount:.2f}", "Currency": currency}
+
+
+def _debtor(account_id: str) -> dict[str, str]:
+    return {"SchemeName": "Sandbox.AccountId", "Identification": account_id}
+
+
+def _creditor(creditor: Creditor) -> dict[str, str]:
+    return {"SchemeName": creditor.scheme, "Identification": creditor.id}
+
+
+def _remittance(reference: str | None) -> dict[str, Any]:
+    return {"RemittanceInformation": {"Reference": reference}} if reference else {}
+
+
+def _day(value: str | None) -> date | None:
+    """Open Banking's ISODateTime (or a date) as the date it names."""
+    return None if value is None else date.fromisoformat(value[:10])
+
+
+def _payee(data: dict[str, Any]) -> Payee:
+    account = data["CreditorAccount"]
+    identification = account["Identification"]
+    if account["SchemeName"] == "UK.OBIE.IBAN":
+        return Payee(
+            data["BeneficiaryId"],
+            account["Name"],
+            kind="international",
+            last4=identification[-4:],
+            bic=(data.get("CreditorAgent") or {}).get("Identification", ""),
+            currency=data.get("Currency", ""),
+            reference=data.get("Reference"),
+        )
+    return Payee(
+        data["BeneficiaryId"],
+        account["Name"],
+        last4=identification[-4:],
+        sort_code=identification[:6],
+        reference=data.get("Reference"),
+    )
+
+
+def _bill(data: dict[str, Any]) -> Bill:
+    return Bill(
+        data["BillId"],
+        data["BillerId"],
+        data["BillerName"],
+        data["Category"],
+        data["Reference"],
+        data.get("Nickname"),
+    )
+
+
+def _creditor_of(data: dict[str, Any]) -> tuple[Creditor, str]:
+    account = data["CreditorAccount"]
+    return Creditor(account["SchemeName"], account["Identification"]), account.get("Name", "")
+
+
+def _scheduled(data: dict[str, Any]) -> ScheduledPayment:
+    creditor, name = _creditor_of(data)
+    on = _day(data["ScheduledPaymentDateTime"])
+    assert on is not None
+    return ScheduledPayment(
+        id=data["ScheduledPaymentId"],
+        account_id=data["AccountId"],
+        on=on,
+        amount=_amount(data["InstructedAmount"]),
+        currency=data["InstructedAmount"]["Currency"],
+        creditor=creditor,
+        creditor_name=name,
+        status=data["Status"],
+        reason=data.get("StatusReason"),
+        reference=data.get("Reference"),
+    )
+
+
+def _standing_order(data: dict[str, Any]) -> StandingOrder:
+    creditor, name = _creditor_of(data)
+    first = _day(data["FirstPaymentDateTime"])
+    assert first is not None
+    next_amount = data.get("NextPaymentAmount")
+    return StandingOrder(
+        id=data["StandingOrderId"],
+        account_id=data["AccountId"],
+        frequency=data["Frequency"],
+        reference=data.get("Reference"),
+        first_date=first,
+        next_date=_day(data.get("NextPaymentDateTime")),
+        final_date=_day(data.get("FinalPaymentDateTime")),
+        payments=data.get("NumberOfPayments"),
+        amount=_amount(data["FirstPaymentAmount"]),
+        next_amount=_amount(next_amount) if next_amount else None,
+        currency=data["FirstPaymentAmount"]["Currency"],
+        creditor=creditor,
+        creditor_name=name,
+        active=data["StandingOrderStatusCode"] == "Active",
+        reason=data.get("StatusReason"),
+    )
+
+
+def _direct_debit(data: dict[str, Any]) -> DirectDebit:
+    previous, upcoming = data.get("PreviousPaymentAmount"), data.get("NextPaymentAmount")
+    return DirectDebit(
+        id=data["DirectDebitId"],
+        account_id=data["AccountId"],
+        name=data["Name"],
+        category=data.get("Category", ""),
+        active=data["DirectDebitStatusCode"] == "Active",
+        previous_date=_day(data.get("PreviousPaymentDateTime")),
+        previous_amount=_amount(previous) if previous else None,
+        next_date=_day(data.get("NextPaymentDateTime")),
+        next_amount=_amount(upcoming) if upcoming else None,
     )
 
 
@@ -271,44 +406,405 @@ class BankClient:
         body = await self._get(_customer_path(customer_id, *parts), params)
         return [_transaction(t) for t in body["Data"]["Transaction"]]
 
-    async def list_payees(self, customer_id: str) -> list[Payee]:
-        """The UK payees a domestic payment can go to."""
-        body = await self._get(_customer_path(customer_id, "payees"), {"kind": "domestic"})
-        return [
-            Payee(b["BeneficiaryId"], b["CreditorAccount"]["Name"])
-            for b in body["Data"]["Beneficiary"]
-        ]
+    async def list_payees(self, customer_id: str, kind: str | None = "domestic") -> list[Payee]:
+        body = await self._get(_customer_path(customer_id, "payees"), {"kind": kind})
+        return [_payee(b) for b in body["Data"]["Beneficiary"]]
+
+    async def add_payee(
+        self,
+        customer_id: str,
+        *,
+        name: str,
+        sort_code: str,
+        account_number: str,
+        reference: str | None,
+        idempotency_key: str,
+    ) -> Payee:
+        account = {
+            "SchemeName": "UK.OBIE.SortCodeAccountNumber",
+            "Identification": sort_code + account_number,
+            "Name": name,
+        }
+        beneficiary = {
+            "CreditorAccount": account,
+            **({"Reference": reference} if reference else {}),
+        }
+        body = await self._write(
+            "POST", idempotency_key, {"Beneficiary": beneficiary}, customer_id, "payees"
+        )
+        return _payee(body["Data"]["Beneficiary"])
+
+    async def add_international_payee(
+        self,
+        customer_id: str,
+        *,
+        name: str,
+        iban: str,
+        bic: str,
+        currency: str,
+        reference: str | None,
+        idempotency_key: str,
+    ) -> Payee:
+        beneficiary = {
+            "CreditorAccount": {"SchemeName": "UK.OBIE.IBAN", "Identification": iban, "Name": name},
+            "CreditorAgent": {"SchemeName": "UK.OBIE.BICFI", "Identification": bic},
+            "Currency": currency,
+            **({"Reference": reference} if reference else {}),
+        }
+        body = await self._write(
+            "POST", idempotency_key, {"Beneficiary": beneficiary}, customer_id, "payees"
+        )
+        return _payee(body["Data"]["Beneficiary"])
+
+    async def delete_payee(
+        self, customer_id: str, payee_id: str, idempotency_key: str
+    ) -> list[str]:
+        body = await self._write("DELETE", idempotency_key, None, customer_id, "payees", payee_id)
+        return list(body["Data"].get("CancelledScheduleIds") or [])
+
+    async def check_payee(
+        self,
+        customer_id: str,
+        *,
+        name: str,
+        sort_code: str,
+        account_number: str,
+        business: bool = False,
+    ) -> PayeeCheck:
+        """A question, not a change: no idempotency key; a read, so retried like one."""
+        data = {
+            "AccountType": "Business" if business else "Personal",
+            "CreditorAccount": {
+                "SchemeName": "UK.OBIE.SortCodeAccountNumber",
+                "Identification": sort_code + account_number,
+                "Name": name,
+            },
+        }
+        request = self._http.build_request(
+            "POST", _customer_path(customer_id, "payee-checks"), json={"Data": data}
+        )
+        answer = (await self._send(request))["Data"]
+        return PayeeCheck(answer["Result"], answer.get("ReasonCode"), answer.get("ActualName"))
 
     async def create_domestic_payment(
         self,
         customer_id: str,
         source_account_id: str,
-        payee_id: str,
+        creditor: Creditor,
         amount: Decimal,
         currency: str,
-        reference: str,
+        reference: str | None,
         idempotency_key: str,
     ) -> Payment:
         """Sent exactly once. The same key again returns the first payment, never a second."""
-        if amount != amount.quantize(Decimal("0.01")):
-            raise ValueError(f"amount {amount} has more than two decimal places")
         initiation = {
-            "InstructedAmount": {"Amount": f"{amount:.2f}", "Currency": currency},
-            "DebtorAccount": {
-                "SchemeName": "Sandbox.AccountId",
-                "Identification": source_account_id,
-            },
-            "CreditorAccount": {"SchemeName": "Sandbox.BeneficiaryId", "Identification": payee_id},
-            "RemittanceInformation": {"Reference": reference},
+            "InstructedAmount": _money(amount, currency),
+            "DebtorAccount": _debtor(source_account_id),
+            "CreditorAccount": _creditor(creditor),
+            **_remittance(reference),
         }
-        request = self._http.build_request(
+        body = await self._write(
+            "POST", idempotency_key, {"Initiation": initiation}, customer_id, "domestic-payments"
+        )
+        return _payment(body["Data"])
+
+    async def payment_limits(self, customer_id: str) -> PaymentLimit:
+        data = (await self._get(_customer_path(customer_id, "payment-limits")))["Data"]
+        limit = data["PaymentLimit"]
+        return PaymentLimit(
+            date.fromisoformat(limit["Date"]),
+            _amount(limit["DailyLimit"]),
+            _amount(limit["UsedToday"]),
+            _amount(limit["RemainingToday"]),
+        )
+
+    async def card_statement(self, customer_id: str, account_id: str) -> CardStatement | None:
+        data = (await self._get(_customer_path(customer_id, "accounts", account_id, "statements")))[
+            "Data"
+        ]
+        if not data["Statement"]:
+            return None
+        latest, now = data["Statement"][0], data["CurrentBalance"]
+        return CardStatement(
+            account_id=account_id,
+            statement_date=date.fromisoformat(latest["StatementDate"]),
+            due_date=date.fromisoformat(latest["PaymentDueDate"]),
+            statement_balance=_amount(latest["StatementBalance"]),
+            minimum_payment=_amount(latest["MinimumPayment"]),
+            paid_since=_amount(latest["PaidSinceStatement"]),
+            minimum_remaining=_amount(latest["MinimumPaymentRemaining"]),
+            current_balance=-_signed(now),
+        )
+
+    async def list_billers(self) -> list[Biller]:
+        body = await self._get("/billers")
+        return [
+            Biller(
+                b["BillerId"],
+                b["Name"],
+                b["Category"],
+                b["Reference"]["Description"],
+                b["Reference"]["Example"],
+            )
+            for b in body["Data"]["Biller"]
+        ]
+
+    async def list_bills(self, customer_id: str) -> list[Bill]:
+        body = await self._get(_customer_path(customer_id, "bills"))
+        return [_bill(b) for b in body["Data"]["Bill"]]
+
+    async def add_bill(
+        self,
+        customer_id: str,
+        *,
+        biller_id: str,
+        reference: str,
+        nickname: str | None,
+        idempotency_key: str,
+    ) -> Bill:
+        bill = {"BillerId": biller_id, "Reference": reference}
+        if nickname:
+            bill["Nickname"] = nickname
+        body = await self._write("POST", idempotency_key, {"Bill": bill}, customer_id, "bills")
+        return _bill(body["Data"]["Bill"])
+
+    async def schedule_payment(
+        self,
+        customer_id: str,
+        *,
+        source_account_id: str,
+        creditor: Creditor,
+        amount: Decimal,
+        on: date,
+        reference: str | None,
+        idempotency_key: str,
+    ) -> ScheduledPayment:
+        initiation = {
+            "RequestedExecutionDateTime": on.isoformat(),
+            "InstructedAmount": _money(amount, "GBP"),
+            "DebtorAccount": _debtor(source_account_id),
+            "CreditorAccount": _creditor(creditor),
+            **_remittance(reference),
+        }
+        body = await self._write(
             "POST",
-            _customer_path(customer_id, "domestic-payments"),
-            json={"Data": {"Initiation": initiation}},
+            idempotency_key,
+            {"Initiation": initiation},
+            customer_id,
+            "domestic-scheduled-payments",
+        )
+        return _scheduled(body["Data"]["ScheduledPayment"])
+
+    async def list_scheduled_payments(self, customer_id: str) -> list[ScheduledPayment]:
+        body = await self._get(_customer_path(customer_id, "domestic-scheduled-payments"))
+        return [_scheduled(p) for p in body["Data"]["ScheduledPayment"]]
+
+    async def amend_scheduled_payment(
+        self,
+        customer_id: str,
+        payment_id: str,
+        *,
+        amount: Decimal | None = None,
+        on: date | None = None,
+        idempotency_key: str,
+    ) -> ScheduledPayment:
+        data: dict[str, Any] = {}
+        if amount is not None:
+            data["InstructedAmount"] = _money(amount, "GBP")
+        if on is not None:
+            data["RequestedExecutionDateTime"] = on.isoformat()
+        body = await self._write(
+            "PATCH",
+            idempotency_key,
+            data,
+            customer_id,
+            "domestic-scheduled-payments",
+            payment_id,
+        )
+        return _scheduled(body["Data"]["ScheduledPayment"])
+
+    async def cancel_scheduled_payment(
+        self, customer_id: str, payment_id: str, idempotency_key: str
+    ) -> ScheduledPayment:
+        body = await self._write(
+            "DELETE", idempotency_key, None, customer_id, "domestic-scheduled-payments", payment_id
+        )
+        return _scheduled(body["Data"]["ScheduledPayment"])
+
+    async def create_standing_order(
+        self,
+        customer_id: str,
+        *,
+        source_account_id: str,
+        creditor: Creditor,
+        amount: Decimal,
+        frequency: str,
+        first_date: date,
+        final_date: date | None = None,
+        payments: int | None = None,
+        reference: str | None,
+        idempotency_key: str,
+    ) -> StandingOrder:
+        initiation: dict[str, Any] = {
+            "Frequency": frequency,
+            "FirstPaymentDateTime": first_date.isoformat(),
+            "FirstPaymentAmount": _money(amount, "GBP"),
+            "DebtorAccount": _debtor(source_account_id),
+            "CreditorAccount": _creditor(creditor),
+        }
+        if reference:
+            initiation["Reference"] = reference
+        if final_date is not None:
+            initiation["FinalPaymentDateTime"] = final_date.isoformat()
+        if payments is not None:
+            initiation["NumberOfPayments"] = payments
+        body = await self._write(
+            "POST",
+            idempotency_key,
+            {"Initiation": initiation},
+            customer_id,
+            "domestic-standing-orders",
+        )
+        return _standing_order(body["Data"]["StandingOrder"])
+
+    async def list_standing_orders(self, customer_id: str) -> list[StandingOrder]:
+        body = await self._get(_customer_path(customer_id, "domestic-standing-orders"))
+        return [_standing_order(o) for o in body["Data"]["StandingOrder"]]
+
+    async def amend_standing_order(
+        self,
+        customer_id: str,
+        order_id: str,
+        *,
+        amount: Decimal | None = None,
+        next_date: date | None = None,
+        idempotency_key: str,
+    ) -> StandingOrder:
+        data: dict[str, Any] = {}
+        if amount is not None:
+            data["NextPaymentAmount"] = _money(amount, "GBP")
+        if next_date is not None:
+            data["NextPaymentDateTime"] = next_date.isoformat()
+        body = await self._write(
+            "PATCH", idempotency_key, data, customer_id, "domestic-standing-orders", order_id
+        )
+        return _standing_order(body["Data"]["StandingOrder"])
+
+    async def cancel_standing_order(
+        self, customer_id: str, order_id: str, idempotency_key: str
+    ) -> StandingOrder:
+        body = await self._write(
+            "DELETE", idempotency_key, None, customer_id, "domestic-standing-orders", order_id
+        )
+        return _standing_order(body["Data"]["StandingOrder"])
+
+    async def list_direct_debits(self, customer_id: str) -> list[DirectDebit]:
+        body = await self._get(_customer_path(customer_id, "direct-debits"))
+        return [_direct_debit(d) for d in body["Data"]["DirectDebit"]]
+
+    async def cancel_direct_debit(
+        self, customer_id: str, direct_debit_id: str, idempotency_key: str
+    ) -> DirectDebit:
+        body = await self._write(
+            "DELETE", idempotency_key, None, customer_id, "direct-debits", direct_debit_id
+        )
+        return _direct_debit(body["Data"]["DirectDebit"])
+
+    async def upcoming_payments(self, customer_id: str, days: int = 30) -> list[UpcomingPayment]:
+        body = await self._get(_customer_path(customer_id, "upcoming-payments"), {"days": days})
+        return [
+            UpcomingPayment(
+                u["Kind"],
+                u["Id"],
+                u["AccountId"],
+                date.fromisoformat(u["Date"]),
+                _amount(u["Amount"]),
+                u["Name"],
+            )
+            for u in body["Data"]["UpcomingPayment"]
+        ]
+
+    async def quote_fx(
+        self,
+        customer_id: str,
+        currency: str,
+        *,
+        send: Decimal | None = None,
+        receive: Decimal | None = None,
+        idempotency_key: str,
+    ) -> FxQuote:
+        if (send is None) == (receive is None):
+            raise ValueError("quote either the pounds to send or the amount to arrive")
+        data: dict[str, Any] = {"Currency": currency}
+        if send is not None:
+            data["SendAmount"] = _money(send, "GBP")
+        else:
+            data["ReceiveAmount"] = {"Amount": f"{receive}", "Currency": currency}
+        body = await self._write("POST", idempotency_key, data, customer_id, "fx-quotes")
+        quote = body["Data"]["Quote"]
+        return FxQuote(
+            id=quote["QuoteId"],
+            currency=quote["Currency"],
+            rate=Decimal(quote["ExchangeRate"]),
+            send=_amount(quote["SendAmount"]),
+            fee=_amount(quote["Fee"]),
+            total=_amount(quote["TotalDebit"]),
+            receive=_amount(quote["ReceiveAmount"]),
+            expires_at=_datetime(quote["ExpirationDateTime"]),
+        )
+
+    async def create_international_payment(
+        self,
+        customer_id: str,
+        *,
+        source_account_id: str,
+        payee_id: str,
+        quote_id: str,
+        reference: str | None,
+        idempotency_key: str,
+    ) -> InternationalPayment:
+        initiation = {
+            "DebtorAccount": _debtor(source_account_id),
+            "CreditorAccount": _creditor(Creditor.payee(payee_id)),
+            "ExchangeRateInformation": {"ContractIdentification": quote_id},
+            **_remittance(reference),
+        }
+        body = await self._write(
+            "POST",
+            idempotency_key,
+            {"Initiation": initiation},
+            customer_id,
+            "international-payments",
+        )
+        data = body["Data"]
+        balance = data.get("Balance")
+        return InternationalPayment(
+            id=data["InternationalPaymentId"],
+            status=data["Status"],
+            send=_amount(data["Initiation"]["InstructedAmount"]),
+            fee=sum((_amount(c["Amount"]) for c in data.get("Charges", [])), Decimal(0)),
+            receive=_amount(data["ReceiveAmount"]),
+            currency=data["Initiation"]["CurrencyOfTransfer"],
+            payee_id=payee_id,
+            new_balance=_signed(balance) if balance else None,
+        )
+
+    async def _write(
+        self,
+        method: str,
+        idempotency_key: str,
+        data: dict[str, Any] | None,
+        customer_id: str,
+        *parts: str,
+    ) -> dict[str, Any]:
+        """A change, sent once with its idempotency key, never retried here."""
+        request = self._http.build_request(
+            method,
+            _customer_path(customer_id, *parts),
+            json=None if data is None else {"Data": data},
             headers={"Idempotency-Key": idempotency_key},
         )
-        body = await self._send(request)
-        return _payment(body["Data"])
+        return await self._send(request)
 
     async def list_cards(self, customer_id: str) -> list[Card]:
         """Debit cards first, then credit, then virtual."""

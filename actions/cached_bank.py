@@ -27,9 +27,18 @@ CACHED = {
     "list_accounts": "accounts",
     "list_payees": "payees",
     "list_cards": "cards",
+    "list_bills": "bills",
 }
 # method -> what it changes: forgotten for the customer once it has answered
-FORGETS = {"freeze_card": ("cards",), "activate_card": ("cards",)}
+FORGETS = {
+    "freeze_card": ("cards",),
+    "activate_card": ("cards",),
+    "add_payee": ("payees",),
+    "add_international_payee": ("payees",),
+    "delete_payee": ("payees",),
+    "add_bill": ("bills",),
+}
+# Balances, payments, schedules, limits, quotes: they change from turn to turn.
 PASSED = frozenset(
     {
         "list_customers",
@@ -39,6 +48,23 @@ PASSED = frozenset(
         "list_pending_transactions",
         "list_top_ups",
         "exchange_rates",
+        "check_payee",
+        "payment_limits",
+        "card_statement",
+        "list_billers",
+        "schedule_payment",
+        "list_scheduled_payments",
+        "amend_scheduled_payment",
+        "cancel_scheduled_payment",
+        "create_standing_order",
+        "list_standing_orders",
+        "amend_standing_order",
+        "cancel_standing_order",
+        "list_direct_debits",
+        "cancel_direct_debit",
+        "upcoming_payments",
+        "quote_fx",
+        "create_international_payment",
     }
 )
 
@@ -73,15 +99,20 @@ class CachedBank:
             del self._kept[key]
 
     async def _read(
-        self, kind: str, method: Callable[..., Awaitable[Any]], customer_id: str, *args: Any
+        self,
+        kind: str,
+        method: Callable[..., Awaitable[Any]],
+        customer_id: str,
+        *args: Any,
+        **kwargs: Any,
     ) -> Any:
-        key = (kind, customer_id, *args)
+        key = (kind, customer_id, *args, *sorted(kwargs.items()))
         now = self._clock()
         kept = self._kept.get(key)
         if kept is not None and kept[0] > now:
             self._kept.move_to_end(key)
             return _copy(kept[1])
-        value = await method(customer_id, *args)
+        value = await method(customer_id, *args, **kwargs)
         self._kept[key] = (now + self._ttl, value)
         if len(self._kept) > self._capacity:
             self._kept.popitem(last=False)

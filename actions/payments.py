@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from actions.formatting import money
 from actions.replies import BANK_UNAVAILABLE
-from bot.bank import Bank, BankError, BankRejected, BankUnavailable, Payment
+from bot.bank import Bank, BankError, BankRejected, BankUnavailable, Creditor, Payment
 from bot.handlers import ActionContext, ActionResult, Reply, action
 
 log = logging.getLogger("actions.payments")
@@ -75,7 +75,7 @@ async def transfer_money(ctx: ActionContext) -> ActionResult:
         payment = await ctx.bank.create_domestic_payment(
             ctx.customer_id,
             source_account_id=str(ctx.slots["source_account_id"]),
-            payee_id=str(ctx.slots["payee_id"]),
+            creditor=Creditor.payee(str(ctx.slots["payee_id"])),
             amount=amount,
             currency=currency,
             reference=REFERENCE,

@@ -82,6 +82,41 @@ class Transaction:
 class Payee:
     id: str
     name: str
+    kind: str = "domestic"  # domestic (sort code and account) | international (IBAN)
+    last4: str = ""  # of the account number or IBAN: how the payee is told apart
+    sort_code: str = ""  # domestic: 6 digits
+    bic: str = ""  # international
+    currency: str = "GBP"
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Creditor:
+    """Where a payment goes: a saved payee, one of the customer's own accounts, a bill."""
+
+    scheme: str  # Sandbox.BeneficiaryId | Sandbox.AccountId | Sandbox.BillId
+    id: str
+
+    @classmethod
+    def payee(cls, payee_id: str) -> Creditor:
+        return cls("Sandbox.BeneficiaryId", payee_id)
+
+    @classmethod
+    def account(cls, account_id: str) -> Creditor:
+        return cls("Sandbox.AccountId", account_id)
+
+    @classmethod
+    def bill(cls, bill_id: str) -> Creditor:
+        return cls("Sandbox.BillId", bill_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PayeeCheck:
+    """Confirmation of Payee: does the name fit the account?"""
+
+    result: str  # MATCH | CLOSE_MATCH | NO_MATCH | ACCOUNT_NOT_FOUND
+    reason: str | None  # the scheme's reason code, e.g. MBAM, ANNM
+    actual_name: str | None  # the held name, given for a close match only
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +125,10 @@ class Payment:
     status: str
     amount: Decimal
     currency: str
-    payee_id: str
+    payee_id: str  # the creditor's id: a payee, an own account or a bill
     source_account_id: str
     new_balance: Decimal | None
+    creditor_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +193,129 @@ class ExchangeRate:
     rate: Decimal  # units of `currency` per 1 GBP
 
 
+@dataclass(frozen=True, slots=True)
+class CardStatement:
+    """A credit card's latest statement; amounts owed are positive."""
+
+    account_id: str
+    statement_date: date
+    due_date: date
+    statement_balance: Decimal
+    minimum_payment: Decimal
+    paid_since: Decimal
+    minimum_remaining: Decimal
+    current_balance: Decimal  # owed now
+
+
+@dataclass(frozen=True, slots=True)
+class Biller:
+    id: str
+    name: str
+    category: str  # energy | water | council_tax | mobile | broadband | card_issuer
+    reference_rule: str  # what the customer reference looks like, in the bank's words
+    reference_example: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bill:
+    """A biller saved with the customer's reference at it."""
+
+    id: str
+    biller_id: str
+    biller_name: str
+    category: str
+    reference: str  # a card issuer's reference (a card number) comes masked
+    nickname: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledPayment:
+    id: str
+    account_id: str
+    on: date
+    amount: Decimal
+    currency: str
+    creditor: Creditor
+    creditor_name: str
+    status: str  # InitiationPending | InitiationCompleted | InitiationFailed | Cancelled
+    reason: str | None
+    reference: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StandingOrder:
+    id: str
+    account_id: str
+    frequency: str  # IntrvlWkDay:01:03 | IntrvlMnthDay:01:15 ...
+    reference: str | None
+    first_date: date
+    next_date: date | None  # None once finished or cancelled
+    final_date: date | None
+    payments: int | None  # how many in all, when it ends by count
+    amount: Decimal  # the first payment's
+    next_amount: Decimal | None
+    currency: str
+    creditor: Creditor
+    creditor_name: str
+    active: bool
+    reason: str | None  # completed | cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class DirectDebit:
+    id: str
+    account_id: str
+    name: str
+    category: str
+    active: bool
+    previous_date: date | None
+    previous_amount: Decimal | None
+    next_date: date | None
+    next_amount: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class UpcomingPayment:
+    kind: str  # scheduled_payment | standing_order | direct_debit | card_repayment
+    id: str
+    account_id: str
+    on: date
+    amount: Decimal
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FxQuote:
+    id: str
+    currency: str
+    rate: Decimal  # units of `currency` per 1 GBP
+    send: Decimal  # GBP sent
+    fee: Decimal  # GBP, debited with what is sent
+    total: Decimal  # GBP debited in all
+    receive: Decimal  # in `currency`
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InternationalPayment:
+    id: str
+    status: str
+    send: Decimal
+    fee: Decimal
+    receive: Decimal
+    currency: str
+    payee_id: str
+    new_balance: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLimit:
+    on: date
+    daily: Decimal
+    used: Decimal
+    remaining: Decimal
+
+
 class Bank(Protocol):
     """Reads may be retried by the adapter; a write is sent once, with the caller's
     idempotency key, and never retried behind the caller's back."""
@@ -183,20 +342,173 @@ class Bank(Protocol):
         """Newest first. A bare `end` date includes that whole day."""
         ...
 
-    async def list_payees(self, customer_id: str) -> list[Payee]: ...
+    async def list_payees(self, customer_id: str, kind: str | None = "domestic") -> list[Payee]:
+        """The customer's payees: UK ones by default, `international`, or None for all."""
+        ...
+
+    async def add_payee(
+        self,
+        customer_id: str,
+        *,
+        name: str,
+        sort_code: str,
+        account_number: str,
+        reference: str | None,
+        idempotency_key: str,
+    ) -> Payee: ...
+
+    async def add_international_payee(
+        self,
+        customer_id: str,
+        *,
+        name: str,
+        iban: str,
+        bic: str,
+        currency: str,
+        reference: str | None,
+        idempotency_key: str,
+    ) -> Payee: ...
+
+    async def delete_payee(
+        self, customer_id: str, payee_id: str, idempotency_key: str
+    ) -> list[str]:
+        """The ids of the scheduled payments and standing orders cancelled with it."""
+        ...
+
+    async def check_payee(
+        self,
+        customer_id: str,
+        *,
+        name: str,
+        sort_code: str,
+        account_number: str,
+        business: bool = False,
+    ) -> PayeeCheck: ...
 
     async def create_domestic_payment(
         self,
         customer_id: str,
         source_account_id: str,
-        payee_id: str,
+        creditor: Creditor,
         amount: Decimal,
         currency: str,
-        reference: str,
+        reference: str | None,
         idempotency_key: str,
     ) -> Payment:
         """Sent exactly once. The same key again returns the first payment, never a second."""
         ...
+
+    async def payment_limits(self, customer_id: str) -> PaymentLimit: ...
+
+    async def card_statement(self, customer_id: str, account_id: str) -> CardStatement | None:
+        """The card's latest statement; None before its first."""
+        ...
+
+    async def list_billers(self) -> list[Biller]: ...
+
+    async def list_bills(self, customer_id: str) -> list[Bill]: ...
+
+    async def add_bill(
+        self,
+        customer_id: str,
+        *,
+        biller_id: str,
+        reference: str,
+        nickname: str | None,
+        idempotency_key: str,
+    ) -> Bill: ...
+
+    async def schedule_payment(
+        self,
+        customer_id: str,
+        *,
+        source_account_id: str,
+        creditor: Creditor,
+        amount: Decimal,
+        on: date,
+        reference: str | None,
+        idempotency_key: str,
+    ) -> ScheduledPayment: ...
+
+    async def list_scheduled_payments(self, customer_id: str) -> list[ScheduledPayment]: ...
+
+    async def amend_scheduled_payment(
+        self,
+        customer_id: str,
+        payment_id: str,
+        *,
+        amount: Decimal | None = None,
+        on: date | None = None,
+        idempotency_key: str,
+    ) -> ScheduledPayment: ...
+
+    async def cancel_scheduled_payment(
+        self, customer_id: str, payment_id: str, idempotency_key: str
+    ) -> ScheduledPayment: ...
+
+    async def create_standing_order(
+        self,
+        customer_id: str,
+        *,
+        source_account_id: str,
+        creditor: Creditor,
+        amount: Decimal,
+        frequency: str,
+        first_date: date,
+        final_date: date | None = None,
+        payments: int | None = None,
+        reference: str | None,
+        idempotency_key: str,
+    ) -> StandingOrder: ...
+
+    async def list_standing_orders(self, customer_id: str) -> list[StandingOrder]: ...
+
+    async def amend_standing_order(
+        self,
+        customer_id: str,
+        order_id: str,
+        *,
+        amount: Decimal | None = None,
+        next_date: date | None = None,
+        idempotency_key: str,
+    ) -> StandingOrder: ...
+
+    async def cancel_standing_order(
+        self, customer_id: str, order_id: str, idempotency_key: str
+    ) -> StandingOrder: ...
+
+    async def list_direct_debits(self, customer_id: str) -> list[DirectDebit]: ...
+
+    async def cancel_direct_debit(
+        self, customer_id: str, direct_debit_id: str, idempotency_key: str
+    ) -> DirectDebit: ...
+
+    async def upcoming_payments(
+        self, customer_id: str, days: int = 30
+    ) -> list[UpcomingPayment]: ...
+
+    async def quote_fx(
+        self,
+        customer_id: str,
+        currency: str,
+        *,
+        send: Decimal | None = None,
+        receive: Decimal | None = None,
+        idempotency_key: str,
+    ) -> FxQuote:
+        """A quote for sending pounds (`send`) or for an amount to arrive (`receive`)."""
+        ...
+
+    async def create_international_payment(
+        self,
+        customer_id: str,
+        *,
+        source_account_id: str,
+        payee_id: str,
+        quote_id: str,
+        reference: str | None,
+        idempotency_key: str,
+    ) -> InternationalPayment: ...
 
     async def list_cards(self, customer_id: str) -> list[Card]:
         """Debit cards first, then credit, then virtual."""

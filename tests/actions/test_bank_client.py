@@ -9,14 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from actions.bank_client import (
-    Account,
-    BankClient,
-    BankError,
-    BankRejected,
-    BankUnavailable,
-    Payee,
-)
+from actions.bank_client import BankClient
+from bot.bank import Account, BankError, BankRejected, BankUnavailable, Creditor, Payee
 from tests.actions.conftest import API_KEY, SERVICE_UNAVAILABLE, StubBank
 
 
@@ -48,8 +42,13 @@ async def test_accounts_balances_and_payees_are_typed(bank: BankClient):
     one = await bank.get_balances("cust-001", "acc-001-savings")
     assert [b.amount for b in one] == [Decimal("5200.00")]
     payees = await bank.list_payees("cust-001")
-    assert Payee("payee-001-01", "Alice Johnson") in payees
+    assert Payee("payee-001-01", "Alice Johnson", last4="6819", sort_code="200415") in payees
     assert "Bob Martin" in {p.name for p in payees}
+    assert {p.kind for p in payees} == {"domestic"}  # a payment to them is a domestic one
+    abroad = await bank.list_payees("cust-001", "international")
+    assert [(p.name, p.kind, p.currency) for p in abroad] == [
+        ("Lukas Becker", "international", "EUR")
+    ]
 
 
 async def test_transactions_are_signed_dated_and_filterable(bank: BankClient):
@@ -94,7 +93,15 @@ async def test_wrong_api_key_is_a_bank_error_not_a_customer_refusal(bank_url: st
 
 async def test_payment_is_idempotent_and_reports_the_new_balance(bank: BankClient):
     key = uuid.uuid4().hex
-    args = ("cust-001", "acc-001-current", "payee-001-02", Decimal("25.50"), "GBP", "Lunch", key)
+    args = (
+        "cust-001",
+        "acc-001-current",
+        Creditor.payee("payee-001-02"),
+        Decimal("25.50"),
+        "GBP",
+        "Lunch",
+        key,
+    )
     first = await bank.create_domestic_payment(*args)
     again = await bank.create_domestic_payment(*args)
     assert first == again
@@ -107,7 +114,13 @@ async def test_payment_is_idempotent_and_reports_the_new_balance(bank: BankClien
 async def test_refused_payment_raises_with_the_code(bank: BankClient):
     with pytest.raises(BankRejected) as refused:
         await bank.create_domestic_payment(
-            "cust-003", "acc-003-current", "payee-003-01", Decimal("400.00"), "GBP", "", "k-poor"
+            "cust-003",
+            "acc-003-current",
+            Creditor.payee("payee-003-01"),
+            Decimal("400.00"),
+            "GBP",
+            "",
+            "k-poor",
         )
     assert (refused.value.status, refused.value.code) == (422, "insufficient_funds")
 
@@ -115,7 +128,13 @@ async def test_refused_payment_raises_with_the_code(bank: BankClient):
 async def test_amount_with_fractions_of_a_penny_is_never_sent(bank: BankClient):
     with pytest.raises(ValueError, match="two decimal"):
         await bank.create_domestic_payment(
-            "cust-001", "acc-001-current", "payee-001-01", Decimal("1.005"), "GBP", "", "k-frac"
+            "cust-001",
+            "acc-001-current",
+            Creditor.payee("payee-001-01"),
+            Decimal("1.005"),
+            "GBP",
+            "",
+            "k-frac",
         )
 
 
@@ -126,7 +145,13 @@ async def test_bank_down_fails_fast_and_says_nothing_was_sent(down_bank: BankCli
         down_bank.get_balances("cust-001"),
         down_bank.list_transactions("cust-001"),
         down_bank.create_domestic_payment(
-            "cust-001", "acc-001-current", "payee-001-01", Decimal("1.00"), "GBP", "", "k-down"
+            "cust-001",
+            "acc-001-current",
+            Creditor.payee("payee-001-01"),
+            Decimal("1.00"),
+            "GBP",
+            "",
+            "k-down",
         ),
     ):
         with pytest.raises(BankUnavailable) as failure:
@@ -142,7 +167,13 @@ async def test_timeout_is_unavailable_with_unknown_outcome_and_never_retried():
             await client.get_balances("cust-001")
         with pytest.raises(BankUnavailable) as pay:
             await client.create_domestic_payment(
-                "cust-001", "acc-001-current", "payee-001-01", Decimal("1.00"), "GBP", "", "k-t"
+                "cust-001",
+                "acc-001-current",
+                Creditor.payee("payee-001-01"),
+                Decimal("1.00"),
+                "GBP",
+                "",
+                "k-t",
             )
     assert read.value.outcome_unknown and pay.value.outcome_unknown
     assert len(stub.requests) == 2  # one GET, one POST: a timed-out call is not repeated
@@ -156,7 +187,13 @@ async def test_server_errors_retry_reads_once_and_payments_never():
         assert len(stub.requests) == 2
         with pytest.raises(BankUnavailable) as pay:
             await client.create_domestic_payment(
-                "cust-001", "acc-001-current", "payee-001-01", Decimal("1.00"), "GBP", "", "k-5xx"
+                "cust-001",
+                "acc-001-current",
+                Creditor.payee("payee-001-01"),
+                Decimal("1.00"),
+                "GBP",
+                "",
+                "k-5xx",
             )
     assert pay.value.outcome_unknown
     assert [r.split()[0] for r in stub.requests] == ["GET", "GET", "POST"]
