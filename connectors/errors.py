@@ -38,6 +38,14 @@ SAYS = declared(
         "error_not_signed_in": [],
         "error_bad_credentials": [],
         "error_customer_not_found": [],
+        # the widget's socket (connectors/websocket.py)
+        "error_bad_hello": [],
+        "error_bad_message": [],
+        "error_bad_client_id": [],
+        "error_bad_frame": [],
+        "error_busy": [],
+        "error_unavailable": [],
+        "error_turn_failed": [],
     }
 )
 

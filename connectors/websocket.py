@@ -14,8 +14,9 @@ Server to client: numbered transcript frames (`connectors.frames.customer_frame`
 replay, from other tabs and agents through the bus topic `conv:{id}`, or inside the turn's
 `{"type": "reply", ...REST reply..., "client_id", "frames"}`. Errors are
 `{"type": "error", "error": {"code", "message"}, "client_id"?, "retry"?}`; `retry: true`
-means the message was not taken and may be sent again under a new client id. Only a bad
-hello closes the socket (4400, or 4401 for a bad token).
+means the message was not taken and may be sent again under a new client id. A turn that
+fails for any other reason is answered `turn_failed` and the socket goes on taking turns.
+Only a bad hello closes the socket (4400, or 4401 for a bad token).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
 
 from bot.auth.identity import Identity
 from bot.auth.tokens import TokenError, TokenVerifier
@@ -46,7 +48,7 @@ from bot.ports import (
     SeqConflict,
     StoreUnavailable,
 )
-from bot.turn import TurnEngine
+from bot.turn import TurnEngine, TurnOutcome
 from connectors.chat import check_text, identify, outcome_json
 from connectors.deps import BusDep, Engine, Once, SettingsDep, Store, Tokens
 from connectors.errors import ApiError, wording
@@ -202,6 +204,9 @@ class ChatSession:
         self._inbox.put_nowait(frame)
 
     async def _take_turns(self) -> None:
+        """Take turns until closed. A turn's own failure is answered in `message`; only the
+        client leaving (or the store, for the push feed) stops the worker: anything else is
+        logged and the next turn taken, so one bad message cannot silence the socket."""
         while (frame := await self._inbox.get()) is not None:
             try:
                 await self.message(frame)
@@ -209,8 +214,10 @@ class ChatSession:
                 with suppress(Exception):
                     await self._socket.close(code=SERVER_ERROR)
                 return
-            except (WebSocketDisconnect, RuntimeError):
-                return  # the client left; what it sent next it will send again
+            except Exception as exc:
+                if _client_left(self._socket, exc):
+                    return  # what it sent next it will send again
+                log.exception("answering a turn on /ws failed")
 
     async def follow(self) -> None:
         """Start forwarding pushes; returns once the store's backlog has been sent."""
@@ -249,23 +256,7 @@ class ChatSession:
         text, payload, client_id = fields
         tag = {"client_id": client_id}
         try:
-            check_text(text, payload, wired.settings.server.max_message_chars)
-            if client_id is not None and not await wired.once.first_time(
-                f"web:{self._identity.customer_id}:{client_id}", CLIENT_ID_TTL_SECONDS
-            ):
-                await self.outlet.send({"type": "duplicate", **tag})
-                return
-            self.outlet.hold()
-            outcome = await wired.engine.handle(
-                self._identity,
-                InboundMessage(
-                    "web",
-                    text,
-                    payload,
-                    conversation_id=self.conversation_id,
-                    channel_message_id=client_id,
-                ),
-            )
+            outcome = await self._turn(text, payload, client_id)
         except ApiError as exc:
             await self._answer(wired.error(exc.code, exc.key, variables=exc.variables, **tag))
             return
@@ -274,6 +265,13 @@ class ChatSession:
             return
         except (StoreUnavailable, LockTimeout, SeqConflict):
             await self._answer(wired.error("unavailable", retry=True, **tag))
+            return
+        except Exception:  # a bug or an input nobody foresaw: this turn fails, not the socket
+            log.exception("a turn on /ws failed")
+            await self._answer(wired.error("turn_failed", **tag))
+            return
+        if outcome is None:
+            await self.outlet.send({"type": "duplicate", **tag})
             return
         try:  # other tabs and workers get the turn from the bus: the write published it
             await self.outlet.turn(
@@ -285,12 +283,45 @@ class ChatSession:
             self.conversation_id = outcome.conversation_id
             await self.follow()
 
+    async def _turn(
+        self, text: str, payload: str | None, client_id: str | None
+    ) -> TurnOutcome | None:
+        """Run the turn (holding pushes back while it runs); None if `client_id` was taken."""
+        wired = self._wired
+        check_text(text, payload, wired.settings.server.max_message_chars)
+        if client_id is not None and not await wired.once.first_time(
+            f"web:{self._identity.customer_id}:{client_id}", CLIENT_ID_TTL_SECONDS
+        ):
+            return None
+        self.outlet.hold()
+        return await wired.engine.handle(
+            self._identity,
+            InboundMessage(
+                "web",
+                text,
+                payload,
+                conversation_id=self.conversation_id,
+                channel_message_id=client_id,
+            ),
+        )
+
     async def _answer(self, frame: dict[str, Any]) -> None:
         """A turn that was refused: say why, then let held pushes through."""
         try:
             await self.outlet.send(frame)
         finally:
             await self.outlet.release()
+
+
+def _client_left(socket: WebSocket, exc: Exception) -> bool:
+    """Whether `exc` only says the client has gone (a send on a closed socket)."""
+    if isinstance(exc, WebSocketDisconnect):
+        return True
+    closed = WebSocketState.DISCONNECTED
+    return isinstance(exc, RuntimeError) and closed in (
+        socket.client_state,
+        socket.application_state,
+    )
 
 
 def _message_fields(frame: dict[str, Any]) -> tuple[str, str | None, str | None] | str:
