@@ -20,6 +20,7 @@ from bot.auth.tokens import TokenError
 from bot.dialogue.domain import Domain
 from bot.handlers import declared
 from bot.handoff.desk import DeskError
+from bot.nlu.payload import PayloadError
 from bot.ports import ConversationNotFound, LockTimeout, SeqConflict, StoreUnavailable
 from connectors.deps import DOMAIN, Unwired
 
@@ -34,6 +35,7 @@ SAYS = declared(
         "error_http": ["detail"],
         "error_message_too_long": ["max_chars"],
         "error_empty_turn": [],
+        "error_bad_payload": [],
         "error_console_off": [],
         "error_not_signed_in": [],
         "error_bad_credentials": [],
@@ -108,6 +110,9 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, TokenError)
         return error_response(request, 401, exc.code, "error_sign_in_again")
 
+    async def bad_payload(request: Request, _: Exception) -> JSONResponse:
+        return error_response(request, 400, "bad_payload")
+
     async def not_found(request: Request, _: Exception) -> JSONResponse:
         return error_response(request, 404, "conversation_not_found")
 
@@ -125,6 +130,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DeskError, api_error)
     app.add_exception_handler(RequestValidationError, bad_request)
     app.add_exception_handler(TokenError, unauthorised)
+    app.add_exception_handler(PayloadError, bad_payload)
     app.add_exception_handler(ConversationNotFound, not_found)
     app.add_exception_handler(StoreUnavailable, unavailable)
     app.add_exception_handler(LockTimeout, busy)

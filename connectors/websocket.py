@@ -39,6 +39,7 @@ from bot.config import Settings
 from bot.conversations import customer_topic
 from bot.events import Event
 from bot.messages import InboundMessage
+from bot.nlu.payload import PayloadError
 from bot.ports import (
     Bus,
     ConversationNotFound,
@@ -262,6 +263,9 @@ class ChatSession:
             return
         except ConversationNotFound:
             await self._answer(wired.error("conversation_not_found", **tag))
+            return
+        except PayloadError:
+            await self._answer(wired.error("bad_payload", **tag))
             return
         except (StoreUnavailable, LockTimeout, SeqConflict):
             await self._answer(wired.error("unavailable", retry=True, **tag))
