@@ -64,8 +64,8 @@ class TurnEngine:
 
     async def handle(self, identity: Identity, inbound: InboundMessage) -> TurnOutcome:
         """Run one turn; raises PayloadError (a payload's entities are refused),
-        ConversationNotFound, StoreUnavailable, LockTimeout or SeqConflict, and then nothing
-        of the turn is stored."""
+        ConversationNotFound, UnstorableEvent, StoreUnavailable, LockTimeout or SeqConflict,
+        and then nothing of the turn is stored."""
         parse = (parse_payload(inbound.payload) if inbound.payload else None) or (
             await self.parse(inbound.text)
         )

@@ -21,7 +21,13 @@ from bot.dialogue.domain import Domain
 from bot.handlers import declared
 from bot.handoff.desk import DeskError
 from bot.nlu.payload import PayloadError
-from bot.ports import ConversationNotFound, LockTimeout, SeqConflict, StoreUnavailable
+from bot.ports import (
+    ConversationNotFound,
+    LockTimeout,
+    SeqConflict,
+    StoreUnavailable,
+    UnstorableEvent,
+)
 from connectors.deps import DOMAIN, Unwired
 
 SAYS = declared(
@@ -36,6 +42,7 @@ SAYS = declared(
         "error_message_too_long": ["max_chars"],
         "error_empty_turn": [],
         "error_bad_payload": [],
+        "error_unstorable_message": [],
         "error_console_off": [],
         "error_not_signed_in": [],
         "error_bad_credentials": [],
@@ -113,6 +120,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def bad_payload(request: Request, _: Exception) -> JSONResponse:
         return error_response(request, 400, "bad_payload")
 
+    async def unstorable(request: Request, _: Exception) -> JSONResponse:
+        return error_response(request, 400, "unstorable_message")
+
     async def not_found(request: Request, _: Exception) -> JSONResponse:
         return error_response(request, 404, "conversation_not_found")
 
@@ -131,6 +141,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, bad_request)
     app.add_exception_handler(TokenError, unauthorised)
     app.add_exception_handler(PayloadError, bad_payload)
+    app.add_exception_handler(UnstorableEvent, unstorable)
     app.add_exception_handler(ConversationNotFound, not_found)
     app.add_exception_handler(StoreUnavailable, unavailable)
     app.add_exception_handler(LockTimeout, busy)

@@ -48,6 +48,7 @@ from bot.ports import (
     OnceGuard,
     SeqConflict,
     StoreUnavailable,
+    UnstorableEvent,
 )
 from bot.turn import TurnEngine, TurnOutcome
 from connectors.chat import check_text, identify, outcome_json
@@ -266,6 +267,9 @@ class ChatSession:
             return
         except PayloadError:
             await self._answer(wired.error("bad_payload", **tag))
+            return
+        except UnstorableEvent:
+            await self._answer(wired.error("unstorable_message", **tag))
             return
         except (StoreUnavailable, LockTimeout, SeqConflict):
             await self._answer(wired.error("unavailable", retry=True, **tag))

@@ -45,3 +45,17 @@ def test_a_payload_entity_that_is_not_a_short_string_is_400_and_stores_nothing(
 def test_a_payload_of_short_strings_still_runs_its_turn(customer: Customer) -> None:
     reply = customer.say("Alice Johnson", '/inform{"payee": "Alice Johnson"}')
     assert reply["nlu"]["entities"][0]["value"] == "Alice Johnson"
+
+
+def test_a_message_the_store_cannot_encode_is_400_and_the_next_turn_runs(
+    visitor: Customer, events: Any
+) -> None:
+    """Issue 10, finding 1: "hundred" twelve times reads as the number 10**24, which BSON
+    cannot hold; it failed the group-commit batch (500 for every turn in it)."""
+    before = events.count_documents({})
+    text = "show my last " + "hundred " * 12 + "transactions"
+    response = visitor.http.post("/api/v1/chat/message", json={"text": text})
+    assert response.status_code == 400, response.text
+    assert error_code(response) == "unstorable_message"
+    assert events.count_documents({}) == before
+    assert visitor.say("hello")["nlu"]["intent"]["name"] == "greet"
