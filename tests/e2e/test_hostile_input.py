@@ -59,3 +59,20 @@ def test_a_message_the_store_cannot_encode_is_400_and_the_next_turn_runs(
     assert error_code(response) == "unstorable_message"
     assert events.count_documents({}) == before
     assert visitor.say("hello")["nlu"]["intent"]["name"] == "greet"
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Basic x", "Basic dXNlcjpwYXNz", "Bearer", "Bearer    ", "Token abc", "bearer"],
+)
+def test_an_authorization_that_is_not_a_bearer_token_is_401(
+    http: httpx.Client, authorization: str
+) -> None:
+    """Issue 10, finding 9: `Authorization: Basic x` on the chat endpoint answered 500 (the
+    refusal was built with the wrong arguments)."""
+    response = http.post(
+        "/api/v1/chat/message", json={"text": "hi"}, headers={"Authorization": authorization}
+    )
+    assert response.status_code == 401, response.text
+    assert error_code(response) in {"invalid_token", "missing_token"}
+    assert response.json()["error"]["message"]
