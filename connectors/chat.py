@@ -14,9 +14,9 @@ def identify(verifier: TokenVerifier, authorization: str | None) -> Identity:
     """No header: an anonymous session. A header that is not a valid bearer token: 401."""
     if not authorization:
         return Identity.anonymous()
-    scheme, _, token = authorization.partition(" ")
+    scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise TokenError("invalid_token")
+        raise TokenError("invalid_token", "the Authorization header is not a bearer token")
     return verifier.verify(token.strip())
 
 

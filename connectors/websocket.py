@@ -364,6 +364,8 @@ async def _hello(wired: Socket) -> Hello | None:
         return None
     token = frame.get("token")
     try:
+        if not (token is None or isinstance(token, str)):
+            raise TokenError("invalid_token", "the token is not a string")
         identity = identify(wired.tokens, f"Bearer {token}" if token else None)
     except TokenError as exc:
         await socket.send_json(wired.error(exc.code, "error_sign_in_again"))

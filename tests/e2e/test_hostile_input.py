@@ -63,7 +63,7 @@ def test_a_message_the_store_cannot_encode_is_400_and_the_next_turn_runs(
 
 @pytest.mark.parametrize(
     "authorization",
-    ["Basic x", "Basic dXNlcjpwYXNz", "Bearer", "Bearer    ", "Token abc", "bearer"],
+    ["Basic x", "Basic dXNlcjpwYXNz", "Bearer", "Bearer\tabc", "Token abc", "bearer"],
 )
 def test_an_authorization_that_is_not_a_bearer_token_is_401(
     http: httpx.Client, authorization: str
