@@ -40,6 +40,9 @@ SAYS = declared(
         "error_conversation_busy": [],
         "error_http": ["detail"],
         "error_message_too_long": ["max_chars"],
+        "error_payload_too_long": ["max_chars"],
+        "error_not_unicode": [],
+        "error_body_too_large": ["max_bytes"],
         "error_empty_turn": [],
         "error_bad_payload": [],
         "error_unstorable_message": [],
@@ -92,10 +95,17 @@ def error_response(
     return JSONResponse(error_body(connection, code, key, **variables), status_code=status)
 
 
+# A body field over its max_length, answered with the code a client already knows for it.
+_TOO_LONG = {("body", "text"): "message_too_long", ("body", "payload"): "payload_too_long"}
+
+
 def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
     first = exc.errors()[0] if exc.errors() else {}
     if first.get("type") == "json_invalid":
         return error_response(request, 400, "bad_request", "error_json_invalid")
+    too_long = _TOO_LONG.get(tuple(first.get("loc", ())))
+    if first.get("type") == "string_too_long" and too_long:
+        return error_response(request, 400, too_long, max_chars=first["ctx"]["max_length"])
     where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "body"
     detail = f"{where}: {first.get('msg', 'invalid value')}"
     return error_response(request, 400, "bad_request", detail=detail)

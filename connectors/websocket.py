@@ -51,14 +51,14 @@ from bot.ports import (
     UnstorableEvent,
 )
 from bot.turn import TurnEngine, TurnOutcome
-from connectors.chat import check_text, identify, outcome_json
+from connectors.chat import check_text, identify, is_unicode, outcome_json
 from connectors.deps import BusDep, Engine, Once, SettingsDep, Store, Tokens
 from connectors.errors import ApiError, wording
 from connectors.frames import customer_frame, pushed_events
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-MAX_FRAME_BYTES = 16_384
+MAX_SEQ = 2**63 - 1  # seqs are 8-byte ints in the store
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 CLIENT_ID_TTL_SECONDS = 86_400
 SERVER_ERROR = 1011  # close code: the client reconnects and resumes
@@ -296,7 +296,7 @@ class ChatSession:
     ) -> TurnOutcome | None:
         """Run the turn (holding pushes back while it runs); None if `client_id` was taken."""
         wired = self._wired
-        check_text(text, payload, wired.settings.server.max_message_chars)
+        check_text(text, payload, wired.settings.server)
         if client_id is not None and not await wired.once.first_time(
             f"web:{self._identity.customer_id}:{client_id}", CLIENT_ID_TTL_SECONDS
         ):
@@ -347,16 +347,20 @@ def _message_fields(frame: dict[str, Any]) -> tuple[str, str | None, str | None]
 async def _hello(wired: Socket) -> Hello | None:
     """Check the first frame; on a bad one, say why and close."""
     socket = wired.socket
-    frame = await _read_frame(socket)
+    frame = await _read_frame(socket, wired.settings.server.max_frame_bytes)
     last_seq = frame.get("last_seq", 0) if frame else 0
     conversation_id = frame.get("conversation_id") if frame else None
     if (
         frame is None
         or frame.get("type") != "hello"
-        or not (isinstance(last_seq, int) and last_seq >= 0)
+        or not (isinstance(last_seq, int) and 0 <= last_seq <= MAX_SEQ)
         or not (
             conversation_id is None
-            or (isinstance(conversation_id, str) and 0 < len(conversation_id) <= 64)
+            or (
+                isinstance(conversation_id, str)
+                and 0 < len(conversation_id) <= 64
+                and is_unicode(conversation_id)
+            )
         )
     ):
         await socket.send_json(wired.error("bad_request", "error_bad_hello"))
@@ -380,13 +384,16 @@ async def _hello(wired: Socket) -> Hello | None:
     return Hello(identity, conversation_id, last_seq if conversation_id else 0)
 
 
-async def _read_frame(socket: WebSocket) -> dict[str, Any] | None:
+async def _read_frame(socket: WebSocket, max_chars: int) -> dict[str, Any] | None:
+    """The next frame as a JSON object; None for anything else (not JSON, too long, nested
+    deeper than the parser recurses, a number of too many digits). The server refuses
+    frames of more than `server.max_frame_bytes` before they get here (close 1009)."""
     raw = await socket.receive_text()
-    if len(raw) > MAX_FRAME_BYTES:
+    if len(raw) > max_chars:
         return None
     try:
         frame = json.loads(raw)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return None
     return frame if isinstance(frame, dict) else None
 
@@ -419,7 +426,7 @@ async def chat_socket(
                 }
             )
             while True:
-                frame = await _read_frame(socket) or {}
+                frame = await _read_frame(socket, settings.server.max_frame_bytes) or {}
                 if frame.get("type") == "message":
                     await session.enqueue(frame)
                 elif frame.get("type") == "ping":

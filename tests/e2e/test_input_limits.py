@@ -4,7 +4,7 @@ widget's frames are bounded by config, and what is over a limit is refused unrea
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,7 +12,7 @@ import pytest
 
 from bot.config import load_settings
 from compose import create_app
-from tests.e2e.conftest import CONFIG, Customer
+from tests.e2e.conftest import Customer
 from tests.support.raw_http import raw_request
 from tests.support.stack import Stack
 
@@ -36,14 +36,14 @@ def test_the_chat_request_limits_are_in_openapi(http: httpx.Client) -> None:
     assert max(s.get("maxLength", 0) for s in fields["payload"]["anyOf"]) == 1000
 
 
-def test_the_chat_request_limits_come_from_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MONGODB_URI", "mongodb://127.0.0.1:1")
-    monkeypatch.setenv("MONGODB_DB", "unused")
-    monkeypatch.setenv("PORT", "0")
-    monkeypatch.setenv("BANK_API_URL", "http://127.0.0.1:1")
-    settings = load_settings(CONFIG)
-    server = replace(settings.server, max_message_chars=300, max_payload_chars=40)
-    fields = chat_schema(create_app(replace(settings, server=server)).openapi())["properties"]
+def test_the_chat_request_limits_come_from_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "dev_mode: true\n"
+        "server: {max_message_chars: 300, max_payload_chars: 40}\n"
+        "stores: {mongodb_uri: 'mongodb://nowhere'}\n"
+    )
+    fields = chat_schema(create_app(load_settings(config)).openapi())["properties"]
     assert fields["text"]["maxLength"] == 300
     assert max(s.get("maxLength", 0) for s in fields["payload"]["anyOf"]) == 40
 
