@@ -144,7 +144,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        return error_response(request, exc.status_code, "http_error", detail=str(exc.detail))
+        return error_response(
+            request, exc.status_code, "http_error", "error_http", detail=str(exc.detail)
+        )
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(DeskError, api_error)
