@@ -68,6 +68,8 @@ def _new_conversation(case: Any) -> Any:
     if isinstance(case.body, dict):
         case.body.pop("conversation_id", None)
     return case
+
+
 RUNS = [
     (CHAT, GenerationMode.POSITIVE, False),
     (CHAT, GenerationMode.NEGATIVE, False),
