@@ -62,6 +62,19 @@ SAYS = declared(
 )
 
 
+# What the engine refuses of what a customer sent, and the code every channel answers it
+# with (REST: 400): a payload's entities, a value the store cannot encode.
+REFUSED_INPUT: dict[type[Exception], str] = {
+    PayloadError: "bad_payload",
+    UnstorableEvent: "unstorable_message",
+}
+
+
+def refused_input(exc: Exception) -> str:
+    """The code for `exc`, one of the REFUSED_INPUT errors."""
+    return next(code for kind, code in REFUSED_INPUT.items() if isinstance(exc, kind))
+
+
 class ApiError(Exception):
     """Refused: `status` and `code` become the answer; the message is the response `key`
     (default `error_<code>`) filled with `variables`."""
@@ -127,11 +140,8 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, TokenError)
         return error_response(request, 401, exc.code, "error_sign_in_again")
 
-    async def bad_payload(request: Request, _: Exception) -> JSONResponse:
-        return error_response(request, 400, "bad_payload")
-
-    async def unstorable(request: Request, _: Exception) -> JSONResponse:
-        return error_response(request, 400, "unstorable_message")
+    async def refused(request: Request, exc: Exception) -> JSONResponse:
+        return error_response(request, 400, refused_input(exc))
 
     async def not_found(request: Request, _: Exception) -> JSONResponse:
         return error_response(request, 404, "conversation_not_found")
@@ -152,8 +162,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DeskError, api_error)
     app.add_exception_handler(RequestValidationError, bad_request)
     app.add_exception_handler(TokenError, unauthorised)
-    app.add_exception_handler(PayloadError, bad_payload)
-    app.add_exception_handler(UnstorableEvent, unstorable)
+    for kind in REFUSED_INPUT:
+        app.add_exception_handler(kind, refused)
     app.add_exception_handler(ConversationNotFound, not_found)
     app.add_exception_handler(StoreUnavailable, unavailable)
     app.add_exception_handler(LockTimeout, busy)

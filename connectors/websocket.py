@@ -16,7 +16,8 @@ replay, from other tabs and agents through the bus topic `conv:{id}`, or inside 
 `{"type": "error", "error": {"code", "message"}, "client_id"?, "retry"?}`; `retry: true`
 means the message was not taken and may be sent again under a new client id. A turn that
 fails for any other reason is answered `turn_failed` and the socket goes on taking turns.
-Only a bad hello closes the socket (4400, or 4401 for a bad token).
+Only a bad hello closes the socket (4400, or 4401 for a bad token), and the server itself
+closes it on a frame over `server.max_frame_bytes` (1009), refused as it arrives.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from bot.config import Settings
 from bot.conversations import customer_topic
 from bot.events import Event
 from bot.messages import InboundMessage
-from bot.nlu.payload import PayloadError
 from bot.ports import (
     Bus,
     ConversationNotFound,
@@ -48,12 +48,11 @@ from bot.ports import (
     OnceGuard,
     SeqConflict,
     StoreUnavailable,
-    UnstorableEvent,
 )
 from bot.turn import TurnEngine, TurnOutcome
 from connectors.chat import check_text, identify, is_unicode, outcome_json
 from connectors.deps import BusDep, Engine, Once, SettingsDep, Store, Tokens
-from connectors.errors import ApiError, wording
+from connectors.errors import REFUSED_INPUT, ApiError, refused_input, wording
 from connectors.frames import customer_frame, pushed_events
 
 log = logging.getLogger(__name__)
@@ -265,11 +264,8 @@ class ChatSession:
         except ConversationNotFound:
             await self._answer(wired.error("conversation_not_found", **tag))
             return
-        except PayloadError:
-            await self._answer(wired.error("bad_payload", **tag))
-            return
-        except UnstorableEvent:
-            await self._answer(wired.error("unstorable_message", **tag))
+        except tuple(REFUSED_INPUT) as exc:
+            await self._answer(wired.error(refused_input(exc), **tag))
             return
         except (StoreUnavailable, LockTimeout, SeqConflict):
             await self._answer(wired.error("unavailable", retry=True, **tag))
