@@ -88,6 +88,7 @@ from bot.turn import TurnEngine
 from connectors import agent, deps, dev, link_codes, rest, telegram, websocket, whatsapp
 from connectors.errors import SAYS as ERROR_SAYS
 from connectors.errors import install_error_handlers
+from connectors.limits import BodyLimit
 from connectors.link_codes import SAYS as LINK_CODE_SAYS
 from connectors.messaging import SAYS as CHAT_SAYS
 from connectors.messaging import ButtonIds, ChatConversations, ChatSender, Messaging
@@ -470,8 +471,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Teller", lifespan=lifespan, docs_url="/api/docs" if settings.dev_mode else None
     )
     install_error_handlers(app)
+    limits = settings.server
+    app.add_middleware(
+        BodyLimit,
+        limit=limits.max_body_bytes,
+        by_prefix={"/webhooks/": limits.max_webhook_body_bytes},
+    )
     app.mount("/widget", StaticFiles(directory=STATIC / "widget"), name="widget")  # any host page
-    for router in (rest.router, websocket.router, whatsapp.router, telegram.router):
+    for router in (rest.router(limits), websocket.router, whatsapp.router, telegram.router):
         app.include_router(router)
     app.include_router(link_codes.router)
     agent.install(app)  # the agent console at /agent

@@ -20,6 +20,7 @@ def main() -> None:
         port=settings.server.port,
         log_level="warning",
         access_log=False,
+        ws_max_size=settings.server.max_frame_bytes,  # a bigger frame is refused as it arrives
     )
 
 

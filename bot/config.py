@@ -38,9 +38,15 @@ def _expand(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
+    """Where to listen, and the input limits every channel enforces before a turn."""
+
     host: str = "127.0.0.1"
     port: int = 8000
-    max_message_chars: int = 2000
+    max_message_chars: int = 2000  # a customer message's text
+    max_payload_chars: int = 1000  # a button payload
+    max_body_bytes: int = 65_536  # any request body but a webhook's
+    max_webhook_body_bytes: int = 3 * 1024 * 1024  # a WhatsApp or Telegram delivery (batches)
+    max_frame_bytes: int = 65_536  # one WebSocket message, widget or agent console
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,8 @@ class Conversations:
 
         `customer` writes only to a conversation that customer owns (staff writes pass
         None); `opening` starts a new conversation. Raises ConversationNotFound,
-        StoreUnavailable, LockTimeout or SeqConflict (nothing is stored then).
+        UnstorableEvent, StoreUnavailable, LockTimeout or SeqConflict (nothing is stored
+        then).
         """
         async with self._lock.hold(conversation_id):
             if opening is None:

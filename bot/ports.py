@@ -30,6 +30,11 @@ class SeqConflict(RuntimeError):
     """Another writer already appended an event with one of these sequence numbers."""
 
 
+class UnstorableEvent(ValueError):
+    """An event or conversation field holds a value the store cannot encode (MongoDB: a NUL
+    in a key, an int over 8 bytes, a lone surrogate); nothing of that append was stored."""
+
+
 class LockTimeout(RuntimeError):
     """A conversation's lock could not be taken in time (another turn is still running)."""
 
@@ -78,7 +83,7 @@ class EventStore(Protocol):
         conversation document (an empty mapping writes events only).
 
         All or nothing per call: raises SeqConflict if any (conversation, seq) exists,
-        StoreUnavailable if unreachable.
+        UnstorableEvent if a value cannot be encoded, StoreUnavailable if unreachable.
         """
         ...
 

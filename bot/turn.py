@@ -63,8 +63,9 @@ class TurnEngine:
         return await loop.run_in_executor(self._parsing, self._nlu.parse, text)
 
     async def handle(self, identity: Identity, inbound: InboundMessage) -> TurnOutcome:
-        """Run one turn; raises ConversationNotFound, StoreUnavailable, LockTimeout or
-        SeqConflict, and then nothing of the turn is stored."""
+        """Run one turn; raises PayloadError (a payload's entities are refused),
+        ConversationNotFound, UnstorableEvent, StoreUnavailable, LockTimeout or SeqConflict,
+        and then nothing of the turn is stored."""
         parse = (parse_payload(inbound.payload) if inbound.payload else None) or (
             await self.parse(inbound.text)
         )

@@ -20,7 +20,14 @@ from bot.auth.tokens import TokenError
 from bot.dialogue.domain import Domain
 from bot.handlers import declared
 from bot.handoff.desk import DeskError
-from bot.ports import ConversationNotFound, LockTimeout, SeqConflict, StoreUnavailable
+from bot.nlu.payload import PayloadError
+from bot.ports import (
+    ConversationNotFound,
+    LockTimeout,
+    SeqConflict,
+    StoreUnavailable,
+    UnstorableEvent,
+)
 from connectors.deps import DOMAIN, Unwired
 
 SAYS = declared(
@@ -33,13 +40,39 @@ SAYS = declared(
         "error_conversation_busy": [],
         "error_http": ["detail"],
         "error_message_too_long": ["max_chars"],
+        "error_payload_too_long": ["max_chars"],
+        "error_not_unicode": [],
+        "error_body_too_large": ["max_bytes"],
         "error_empty_turn": [],
+        "error_bad_payload": [],
+        "error_unstorable_message": [],
         "error_console_off": [],
         "error_not_signed_in": [],
         "error_bad_credentials": [],
         "error_customer_not_found": [],
+        # the widget's socket (connectors/websocket.py)
+        "error_bad_hello": [],
+        "error_bad_message": [],
+        "error_bad_client_id": [],
+        "error_bad_frame": [],
+        "error_busy": [],
+        "error_unavailable": [],
+        "error_turn_failed": [],
     }
 )
+
+
+# What the engine refuses of what a customer sent, and the code every channel answers it
+# with (REST: 400): a payload's entities, a value the store cannot encode.
+REFUSED_INPUT: dict[type[Exception], str] = {
+    PayloadError: "bad_payload",
+    UnstorableEvent: "unstorable_message",
+}
+
+
+def refused_input(exc: Exception) -> str:
+    """The code for `exc`, one of the REFUSED_INPUT errors."""
+    return next(code for kind, code in REFUSED_INPUT.items() if isinstance(exc, kind))
 
 
 class ApiError(Exception):
@@ -75,10 +108,17 @@ def error_response(
     return JSONResponse(error_body(connection, code, key, **variables), status_code=status)
 
 
+# A body field over its max_length, answered with the code a client already knows for it.
+_TOO_LONG = {("body", "text"): "message_too_long", ("body", "payload"): "payload_too_long"}
+
+
 def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
     first = exc.errors()[0] if exc.errors() else {}
     if first.get("type") == "json_invalid":
         return error_response(request, 400, "bad_request", "error_json_invalid")
+    too_long = _TOO_LONG.get(tuple(first.get("loc", ())))
+    if first.get("type") == "string_too_long" and too_long:
+        return error_response(request, 400, too_long, max_chars=first["ctx"]["max_length"])
     where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "body"
     detail = f"{where}: {first.get('msg', 'invalid value')}"
     return error_response(request, 400, "bad_request", detail=detail)
@@ -100,6 +140,9 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, TokenError)
         return error_response(request, 401, exc.code, "error_sign_in_again")
 
+    async def refused(request: Request, exc: Exception) -> JSONResponse:
+        return error_response(request, 400, refused_input(exc))
+
     async def not_found(request: Request, _: Exception) -> JSONResponse:
         return error_response(request, 404, "conversation_not_found")
 
@@ -111,12 +154,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        return error_response(request, exc.status_code, "http_error", detail=str(exc.detail))
+        return error_response(
+            request, exc.status_code, "http_error", "error_http", detail=str(exc.detail)
+        )
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(DeskError, api_error)
     app.add_exception_handler(RequestValidationError, bad_request)
     app.add_exception_handler(TokenError, unauthorised)
+    for kind in REFUSED_INPUT:
+        app.add_exception_handler(kind, refused)
     app.add_exception_handler(ConversationNotFound, not_found)
     app.add_exception_handler(StoreUnavailable, unavailable)
     app.add_exception_handler(LockTimeout, busy)

@@ -1,38 +1,63 @@
-"""REST channel: `POST /api/v1/chat/message`, the contract other checks rely on."""
+"""REST channel: `POST /api/v1/chat/message`, the contract other checks rely on.
 
-from __future__ import annotations
+The request model carries the configured limits, so they are in the schema (and OpenAPI)
+as well as checked: `router(limits)` builds the route, with its model, for one app.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads the body's model from the route's
+# annotation, and that model is made per app, inside `router`.
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from bot.config import ServerSettings
 from bot.messages import InboundMessage
 from connectors.chat import check_text, identify, outcome_json
-from connectors.deps import Engine, SettingsDep, Tokens
-
-router = APIRouter()
+from connectors.deps import Engine, Tokens
 
 
 class ChatRequest(BaseModel):
+    """The request body; `chat_request` gives it the configured limits."""
+
     model_config = ConfigDict(extra="forbid")
 
     conversation_id: str | None = Field(default=None, min_length=1, max_length=64)
     text: str = ""
-    payload: str | None = Field(default=None, max_length=1000)
+    payload: str | None = None
 
 
-@router.post("/api/v1/chat/message")
-async def chat_message(
-    body: ChatRequest,
-    engine: Engine,
-    tokens: Tokens,
-    settings: SettingsDep,
-    authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
-    identity = identify(tokens, authorization)
-    check_text(body.text, body.payload, settings.server.max_message_chars)
-    inbound = InboundMessage(
-        channel="rest", text=body.text, payload=body.payload, conversation_id=body.conversation_id
+def chat_request(limits: ServerSettings) -> type[ChatRequest]:
+    """`ChatRequest` with `limits` on its text and payload."""
+    return create_model(
+        "ChatRequest",
+        __base__=ChatRequest,
+        text=(str, Field(default="", max_length=limits.max_message_chars)),
+        payload=(str | None, Field(default=None, max_length=limits.max_payload_chars)),
     )
-    return outcome_json(await engine.handle(identity, inbound))
+
+
+def router(limits: ServerSettings) -> APIRouter:
+    """The REST chat route, its request bounded by `limits`."""
+    routes = APIRouter()
+    bounded = chat_request(limits)
+
+    @routes.post("/api/v1/chat/message")
+    async def chat_message(
+        body: bounded,  # a ChatRequest
+        engine: Engine,
+        tokens: Tokens,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        identity = identify(tokens, authorization)
+        check_text(body.text, body.payload, limits)
+        inbound = InboundMessage(
+            channel="rest",
+            text=body.text,
+            payload=body.payload,
+            conversation_id=body.conversation_id,
+        )
+        return outcome_json(await engine.handle(identity, inbound))
+
+    return routes

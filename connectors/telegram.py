@@ -112,7 +112,8 @@ def _private_chat(message: dict[str, Any]) -> str | None:
 
 def _button_title(message: dict[str, Any], data: str) -> str | None:
     """The title of the pressed button, from the keyboard Telegram sends back with the press."""
-    keyboard = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    markup = message.get("reply_markup")
+    keyboard = markup.get("inline_keyboard") if isinstance(markup, dict) else None
     for row in keyboard if isinstance(keyboard, list) else []:
         for button in row if isinstance(row, list) else []:
             if isinstance(button, dict) and button.get("callback_data") == data:

@@ -14,8 +14,10 @@ Server to client: numbered transcript frames (`connectors.frames.customer_frame`
 replay, from other tabs and agents through the bus topic `conv:{id}`, or inside the turn's
 `{"type": "reply", ...REST reply..., "client_id", "frames"}`. Errors are
 `{"type": "error", "error": {"code", "message"}, "client_id"?, "retry"?}`; `retry: true`
-means the message was not taken and may be sent again under a new client id. Only a bad
-hello closes the socket (4400, or 4401 for a bad token).
+means the message was not taken and may be sent again under a new client id. A turn that
+fails for any other reason is answered `turn_failed` and the socket goes on taking turns.
+Only a bad hello closes the socket (4400, or 4401 for a bad token), and the server itself
+closes it on a frame over `server.max_frame_bytes` (1009), refused as it arrives.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
 
 from bot.auth.identity import Identity
 from bot.auth.tokens import TokenError, TokenVerifier
@@ -46,15 +49,15 @@ from bot.ports import (
     SeqConflict,
     StoreUnavailable,
 )
-from bot.turn import TurnEngine
-from connectors.chat import check_text, identify, outcome_json
+from bot.turn import TurnEngine, TurnOutcome
+from connectors.chat import check_text, identify, is_unicode, outcome_json
 from connectors.deps import BusDep, Engine, Once, SettingsDep, Store, Tokens
-from connectors.errors import ApiError, wording
+from connectors.errors import REFUSED_INPUT, ApiError, refused_input, wording
 from connectors.frames import customer_frame, pushed_events
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-MAX_FRAME_BYTES = 16_384
+MAX_SEQ = 2**63 - 1  # seqs are 8-byte ints in the store
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 CLIENT_ID_TTL_SECONDS = 86_400
 SERVER_ERROR = 1011  # close code: the client reconnects and resumes
@@ -202,6 +205,9 @@ class ChatSession:
         self._inbox.put_nowait(frame)
 
     async def _take_turns(self) -> None:
+        """Take turns until closed. A turn's own failure is answered in `message`; only the
+        client leaving (or the store, for the push feed) stops the worker: anything else is
+        logged and the next turn taken, so one bad message cannot silence the socket."""
         while (frame := await self._inbox.get()) is not None:
             try:
                 await self.message(frame)
@@ -209,8 +215,10 @@ class ChatSession:
                 with suppress(Exception):
                     await self._socket.close(code=SERVER_ERROR)
                 return
-            except (WebSocketDisconnect, RuntimeError):
-                return  # the client left; what it sent next it will send again
+            except Exception as exc:
+                if _client_left(self._socket, exc):
+                    return  # what it sent next it will send again
+                log.exception("answering a turn on /ws failed")
 
     async def follow(self) -> None:
         """Start forwarding pushes; returns once the store's backlog has been sent."""
@@ -249,31 +257,25 @@ class ChatSession:
         text, payload, client_id = fields
         tag = {"client_id": client_id}
         try:
-            check_text(text, payload, wired.settings.server.max_message_chars)
-            if client_id is not None and not await wired.once.first_time(
-                f"web:{self._identity.customer_id}:{client_id}", CLIENT_ID_TTL_SECONDS
-            ):
-                await self.outlet.send({"type": "duplicate", **tag})
-                return
-            self.outlet.hold()
-            outcome = await wired.engine.handle(
-                self._identity,
-                InboundMessage(
-                    "web",
-                    text,
-                    payload,
-                    conversation_id=self.conversation_id,
-                    channel_message_id=client_id,
-                ),
-            )
+            outcome = await self._turn(text, payload, client_id)
         except ApiError as exc:
             await self._answer(wired.error(exc.code, exc.key, variables=exc.variables, **tag))
             return
         except ConversationNotFound:
             await self._answer(wired.error("conversation_not_found", **tag))
             return
+        except tuple(REFUSED_INPUT) as exc:
+            await self._answer(wired.error(refused_input(exc), **tag))
+            return
         except (StoreUnavailable, LockTimeout, SeqConflict):
             await self._answer(wired.error("unavailable", retry=True, **tag))
+            return
+        except Exception:  # a bug or an input nobody foresaw: this turn fails, not the socket
+            log.exception("a turn on /ws failed")
+            await self._answer(wired.error("turn_failed", **tag))
+            return
+        if outcome is None:
+            await self.outlet.send({"type": "duplicate", **tag})
             return
         try:  # other tabs and workers get the turn from the bus: the write published it
             await self.outlet.turn(
@@ -285,12 +287,45 @@ class ChatSession:
             self.conversation_id = outcome.conversation_id
             await self.follow()
 
+    async def _turn(
+        self, text: str, payload: str | None, client_id: str | None
+    ) -> TurnOutcome | None:
+        """Run the turn (holding pushes back while it runs); None if `client_id` was taken."""
+        wired = self._wired
+        check_text(text, payload, wired.settings.server)
+        if client_id is not None and not await wired.once.first_time(
+            f"web:{self._identity.customer_id}:{client_id}", CLIENT_ID_TTL_SECONDS
+        ):
+            return None
+        self.outlet.hold()
+        return await wired.engine.handle(
+            self._identity,
+            InboundMessage(
+                "web",
+                text,
+                payload,
+                conversation_id=self.conversation_id,
+                channel_message_id=client_id,
+            ),
+        )
+
     async def _answer(self, frame: dict[str, Any]) -> None:
         """A turn that was refused: say why, then let held pushes through."""
         try:
             await self.outlet.send(frame)
         finally:
             await self.outlet.release()
+
+
+def _client_left(socket: WebSocket, exc: Exception) -> bool:
+    """Whether `exc` only says the client has gone (a send on a closed socket)."""
+    if isinstance(exc, WebSocketDisconnect):
+        return True
+    closed = WebSocketState.DISCONNECTED
+    return isinstance(exc, RuntimeError) and closed in (
+        socket.client_state,
+        socket.application_state,
+    )
 
 
 def _message_fields(frame: dict[str, Any]) -> tuple[str, str | None, str | None] | str:
@@ -308,16 +343,20 @@ def _message_fields(frame: dict[str, Any]) -> tuple[str, str | None, str | None]
 async def _hello(wired: Socket) -> Hello | None:
     """Check the first frame; on a bad one, say why and close."""
     socket = wired.socket
-    frame = await _read_frame(socket)
+    frame = await _read_frame(socket, wired.settings.server.max_frame_bytes)
     last_seq = frame.get("last_seq", 0) if frame else 0
     conversation_id = frame.get("conversation_id") if frame else None
     if (
         frame is None
         or frame.get("type") != "hello"
-        or not (isinstance(last_seq, int) and last_seq >= 0)
+        or not (isinstance(last_seq, int) and 0 <= last_seq <= MAX_SEQ)
         or not (
             conversation_id is None
-            or (isinstance(conversation_id, str) and 0 < len(conversation_id) <= 64)
+            or (
+                isinstance(conversation_id, str)
+                and 0 < len(conversation_id) <= 64
+                and is_unicode(conversation_id)
+            )
         )
     ):
         await socket.send_json(wired.error("bad_request", "error_bad_hello"))
@@ -325,6 +364,8 @@ async def _hello(wired: Socket) -> Hello | None:
         return None
     token = frame.get("token")
     try:
+        if not (token is None or isinstance(token, str)):
+            raise TokenError("invalid_token", "the token is not a string")
         identity = identify(wired.tokens, f"Bearer {token}" if token else None)
     except TokenError as exc:
         await socket.send_json(wired.error(exc.code, "error_sign_in_again"))
@@ -339,13 +380,16 @@ async def _hello(wired: Socket) -> Hello | None:
     return Hello(identity, conversation_id, last_seq if conversation_id else 0)
 
 
-async def _read_frame(socket: WebSocket) -> dict[str, Any] | None:
+async def _read_frame(socket: WebSocket, max_chars: int) -> dict[str, Any] | None:
+    """The next frame as a JSON object; None for anything else (not JSON, too long, nested
+    deeper than the parser recurses, a number of too many digits). The server refuses
+    frames of more than `server.max_frame_bytes` before they get here (close 1009)."""
     raw = await socket.receive_text()
-    if len(raw) > MAX_FRAME_BYTES:
+    if len(raw) > max_chars:
         return None
     try:
         frame = json.loads(raw)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return None
     return frame if isinstance(frame, dict) else None
 
@@ -378,7 +422,7 @@ async def chat_socket(
                 }
             )
             while True:
-                frame = await _read_frame(socket) or {}
+                frame = await _read_frame(socket, settings.server.max_frame_bytes) or {}
                 if frame.get("type") == "message":
                     await session.enqueue(frame)
                 elif frame.get("type") == "ping":

@@ -141,23 +141,29 @@ def _dicts(items: Any) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """`value` if it is an object, else an empty one: a field of the wrong type reads as absent."""
+    return value if isinstance(value, dict) else {}
+
+
 def _message(raw: dict[str, Any]) -> ChatMessage | None:
     sender, message_id, kind = raw.get("from"), raw.get("id"), raw.get("type")
     if not isinstance(sender, str) or not isinstance(message_id, str) or not sender:
         return None
     base = ChatMessage(CHANNEL, sender, message_id)
     if kind == "text":
-        text = (raw.get("text") or {}).get("body")
+        text = _dict(raw.get("text")).get("body")
         return replace(base, text=text) if isinstance(text, str) and text.strip() else None
     if kind == "interactive":
-        interactive = raw.get("interactive") or {}
-        reply = interactive.get(interactive.get("type")) if isinstance(interactive, dict) else None
-        if isinstance(reply, dict) and isinstance(reply.get("id"), str):
+        interactive = _dict(raw.get("interactive"))
+        reply_kind = interactive.get("type")
+        reply = _dict(interactive.get(reply_kind)) if isinstance(reply_kind, str) else {}
+        if isinstance(reply.get("id"), str):
             return replace(base, text=str(reply.get("title", "")), payload=reply["id"])
         return replace(base, supported=False)
     if kind == "button":  # a quick-reply button on a template message
-        button = raw.get("button") or {}
-        if isinstance(button, dict) and isinstance(button.get("payload"), str):
+        button = _dict(raw.get("button"))
+        if isinstance(button.get("payload"), str):
             return replace(base, text=str(button.get("text", "")), payload=button["payload"])
     if kind == "reaction":  # an emoji on one of our messages: nothing to answer
         return None

@@ -8,6 +8,11 @@ a time, the server's per-write cost caps throughput well below what we need, so
 since its last write and stores it with one unordered `insert_many` for the events and one
 `bulk_write` for the documents, then tells each caller how its own part went. A caller
 returns only once its events are acknowledged (journaled, by a majority).
+
+Each caller's documents are BSON-encoded in its own `append`, before they join a batch: a
+value BSON refuses (a NUL in a key, an int over 8 bytes) fails that caller alone with
+`UnstorableEvent`, where inside the shared `insert_many` it would fail every turn of the
+batch. The encoded events go to the server as they are.
 """
 
 from __future__ import annotations
@@ -18,29 +23,36 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import bson
 from bson import ObjectId
+from bson.errors import BSONError
+from bson.raw_bson import RawBSONDocument
 from pymongo import ASCENDING, UpdateOne, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from bot.events import Event
-from bot.ports import ConversationRecord, SeqConflict, StoreUnavailable
+from bot.ports import ConversationRecord, SeqConflict, StoreUnavailable, UnstorableEvent
 from bot.store.mongo import as_unavailable, is_unavailable, unavailable_on_failure
 
 log = logging.getLogger(__name__)
 
 DUPLICATE_KEY = 11000
 DURABLE = WriteConcern(w="majority", j=True)
+# What bson.encode raises for a value it cannot write.
+_UNENCODABLE = (BSONError, OverflowError, UnicodeError, TypeError, ValueError)
 
 
 @dataclass(slots=True)
 class _Append:
-    """One caller's share of a batch: its event documents, the conversation document's
-    fields and the future it awaits."""
+    """One caller's share of a batch: its event documents (encoded, with their ids and seqs
+    beside them), the conversation document's fields and the future it awaits."""
 
     conversation_id: str
-    docs: list[dict[str, Any]]
+    docs: list[RawBSONDocument]
+    ids: list[ObjectId]
+    seqs: list[int]
     document: dict[str, Any]
     done: asyncio.Future[None]
 
@@ -121,9 +133,19 @@ class MongoEventStore:
             raise StoreUnavailable("the event store is not open")
         if not events:
             raise ValueError("append needs at least one event")
-        docs = [{"_id": ObjectId(), **event.to_doc(conversation_id)} for event in events]
+        ids = [ObjectId() for _ in events]
+        docs = _encoded(
+            conversation_id,
+            [{"_id": i, **e.to_doc(conversation_id)} for i, e in zip(ids, events, strict=True)],
+            document,
+        )
         work = _Append(
-            conversation_id, docs, dict(document), asyncio.get_running_loop().create_future()
+            conversation_id,
+            docs,
+            ids,
+            [event.seq for event in events],
+            dict(document),
+            asyncio.get_running_loop().create_future(),
         )
         self._queue.put_nowait(work)
         await work.done
@@ -179,17 +201,17 @@ class MongoEventStore:
             ):
                 raise
             rejected = {error["index"] for error in errors}
-        owners = [work for work in batch for _ in work.docs]
+        owners = [(work, i) for work in batch for i in range(len(work.docs))]
         conflicts: dict[int, SeqConflict] = {}
         for index in sorted(rejected):
-            doc = docs[index]
-            conflicts[id(owners[index])] = SeqConflict(
-                f"conversation {doc['conversation_id']} already has an event with seq {doc['seq']}"
+            work, i = owners[index]
+            conflicts[id(work)] = SeqConflict(
+                f"conversation {work.conversation_id} already has an event with seq {work.seqs[i]}"
             )
         undo = [
-            doc["_id"]
-            for index, doc in enumerate(docs)
-            if id(owners[index]) in conflicts and index not in rejected
+            work.ids[i]
+            for index, (work, i) in enumerate(owners)
+            if id(work) in conflicts and index not in rejected
         ]
         if undo:
             await self._events.delete_many({"_id": {"$in": undo}})
@@ -204,7 +226,7 @@ class MongoEventStore:
                 continue
             key = work.conversation_id
             fields.setdefault(key, {}).update(work.document)
-            last_seq[key] = max(last_seq.get(key, 0), *(doc["seq"] for doc in work.docs))
+            last_seq[key] = max(last_seq.get(key, 0), *work.seqs)
         if not fields:
             return
         updates = []
@@ -215,6 +237,21 @@ class MongoEventStore:
                 change["$set"] = values
             updates.append(UpdateOne({"_id": key}, change, upsert=True))
         await self._conversations.bulk_write(updates, ordered=False)
+
+
+def _encoded(
+    conversation_id: str, docs: Sequence[dict[str, Any]], document: Mapping[str, Any]
+) -> list[RawBSONDocument]:
+    """The event documents as BSON, and the conversation's fields checked to encode too;
+    UnstorableEvent (naming no value: it may be what a customer typed) if one does not."""
+    try:
+        encoded = [RawBSONDocument(bson.encode(doc)) for doc in docs]
+        if document:
+            bson.encode(document)
+    except _UNENCODABLE as exc:
+        log.warning("an append to %s cannot be stored: %s", conversation_id, type(exc).__name__)
+        raise UnstorableEvent(f"an event of {conversation_id} cannot be stored") from None
+    return encoded
 
 
 def _record(doc: Mapping[str, Any]) -> ConversationRecord:
