@@ -200,5 +200,4 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if sections["handoff"].on_failures not in {"offer", "queue"}:
         raise ConfigError("handoff.on_failures must be 'offer' or 'queue'")
     dev_mode = bool(raw.get("dev_mode", False))
-    notifier_names(sections["otp"], dev_mode)
     return Settings(dev_mode=dev_mode, **sections)
