@@ -88,12 +88,16 @@ def mongo(workers: Workers) -> Iterator[Any]:
 
 
 class AgentConsole:
-    """An agent's browser without the page: the console's JSON API and its live socket."""
+    """An agent's browser without the page: the console's JSON API and its live socket.
 
-    def __init__(self, worker: ServerProcess, name: str) -> None:
+    `ip` is the client address the worker sees (sent as X-Forwarded-For, which the server
+    trusts from loopback as from a proxy), so each test's sign-in limits are its own."""
+
+    def __init__(self, worker: ServerProcess, name: str, ip: str | None = None) -> None:
         self.worker = worker
         self.name = name
-        self.http = httpx.Client(base_url=worker.base_url, timeout=30)
+        headers = {"X-Forwarded-For": ip} if ip else {}
+        self.http = httpx.Client(base_url=worker.base_url, timeout=30, headers=headers)
 
     def sign_in(self, password: str = PASSWORD) -> httpx.Response:
         return self.http.post("/agent/api/session", json={"name": self.name, "password": password})
