@@ -212,8 +212,12 @@ async def open_teller(
     # One parsing thread a core: more threads only fight over the GIL (bench/load.py chat:
     # 424-438 turns/s with 2 threads, 335 with asyncio's default pool of 6).
     parsing = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="parse")
+    # Agents' password checks (argon2, ~200 ms of CPU each) on one thread of their own: a
+    # burst of sign-ins takes one core at most, never the event loop.
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
     async with AsyncExitStack() as stack:
         stack.callback(parsing.shutdown, wait=False)
+        stack.callback(hashing.shutdown, wait=False)
         stores = await stack.enter_async_context(_stores(settings))
         otp = OtpService(
             key=secrets.otp_key,
@@ -267,7 +271,7 @@ async def open_teller(
             outbox=outbox,
             engine=engine,
             links=links,
-            console=_console(settings, desk, stores),
+            console=_console(settings, desk, stores, hashing),
             whatsapp=apps[0],
             telegram=apps[1],
         )
@@ -340,12 +344,14 @@ async def _chat_apps(
             await messaging.close()
 
 
-def _console(settings: Settings, desk: Desk, stores: Stores) -> agent.Console:
+def _console(
+    settings: Settings, desk: Desk, stores: Stores, hashing: ThreadPoolExecutor
+) -> agent.Console:
     secret = load_agent_secret(settings.dev_mode, PROJECT_ROOT / "var")
     if secret is None:
         log.warning("agent console off: %s is not set", AGENT_SECRET)
     return agent.Console(
-        agents=Agents(stores.agents),
+        agents=Agents(stores.agents, hashing=hashing),
         sessions=Sessions(secret, settings.handoff.session_hours * 3600) if secret else None,
         presence=stores.presence,
         desk=desk,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 
 from bot.events import Event
-from bot.handoff.agents import Agent, Agents
+from bot.handoff.agents import Agent, Agents, SignInRefused
 from bot.handoff.desk import Desk
 from bot.handoff.sessions import COOKIE, Sessions
 from bot.ports import Bus, Presence, StoreUnavailable
@@ -98,7 +99,10 @@ async def console_page(console: On) -> FileResponse:
 async def sign_in(body: SignIn, console: On, connection: HTTPConnection) -> Response:
     sessions = console.sessions
     assert sessions is not None
-    agent = await console.agents.sign_in(body.name.strip().lower(), body.password)
+    try:
+        agent = await console.agents.sign_in(body.name.strip().lower(), body.password)
+    except SignInRefused as refused:
+        return _refused(connection, refused)
     if agent is None:
         return error_response(connection, 401, "bad_credentials")
     response = JSONResponse({"agent": {"id": agent.id, "name": agent.name}})
@@ -111,6 +115,13 @@ async def sign_in(body: SignIn, console: On, connection: HTTPConnection) -> Resp
         secure=console.secure_cookie,
         path="/agent",
     )
+    return response
+
+
+def _refused(connection: HTTPConnection, refused: SignInRefused) -> Response:
+    response = error_response(connection, refused.status, refused.code)
+    if refused.retry_after is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(refused.retry_after)))
     return response
 
 

@@ -37,6 +37,7 @@ SAYS = declared(
         "error_console_off": [],
         "error_not_signed_in": [],
         "error_bad_credentials": [],
+        "error_sign_in_busy": [],
         "error_customer_not_found": [],
     }
 )

@@ -3,13 +3,23 @@
 Only the hash is stored. Signing in with an unknown name still runs one hash check, so the
 answer takes as long as for a known name with a wrong password: the response time does not
 reveal who has an account.
+
+A check costs about 200 ms of CPU, so it never runs on the event loop: every hash and
+check goes to the `hashing` executor (the composition root gives each worker one thread
+for it, so a burst of sign-ins takes one core at most and the customers' turns keep the
+rest), and no more than `max_waiting` checks wait there at once; beyond that a sign-in is
+refused at once with `sign_in_busy`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,12 +28,24 @@ from bot.ports import AgentRecord, AgentStore, AlreadyExists
 
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,31}")
 MIN_PASSWORD_CHARS = 10
+MAX_WAITING_CHECKS = 8  # per worker: password checks queued for the hashing thread
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password anyone has")
+T = TypeVar("T")
 
 
 class AgentError(ValueError):
     """A name or password that cannot be used; the message says why."""
+
+
+class SignInRefused(Exception):
+    """A sign-in refused before any password was checked: `status` and `code` become the
+    answer, the console shows the response `error_<code>`, and `retry_after` (seconds)
+    says when to try again."""
+
+    def __init__(self, status: int, code: str, retry_after: float | None = None) -> None:
+        super().__init__(code)
+        self.status, self.code, self.retry_after = status, code, retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +61,36 @@ def check_new(agent_id: str, password: str) -> None:
         raise AgentError(f"passwords need at least {MIN_PASSWORD_CHARS} characters")
 
 
+def _matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 class Agents:
-    def __init__(self, store: AgentStore) -> None:
+    def __init__(
+        self,
+        store: AgentStore,
+        *,
+        hashing: Executor | None = None,
+        max_waiting: int = MAX_WAITING_CHECKS,
+    ) -> None:
+        """`hashing` runs every argon2 call (None: asyncio's default thread pool)."""
         self._store = store
+        self._hashing = hashing
+        self._max_waiting = max_waiting
+        self._waiting = 0
+
+    async def _off_loop(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._hashing, work, *args)
 
     async def add(self, agent_id: str, password: str, display_name: str | None = None) -> Agent:
         """Create an agent; raises AgentError for a bad name or password or a taken name."""
         check_new(agent_id, password)
         agent = Agent(agent_id, display_name or agent_id.split(".")[0].capitalize())
-        record = AgentRecord(agent.id, agent.name, _hasher.hash(password), time.time())
+        password_hash = await self._off_loop(_hasher.hash, password)
+        record = AgentRecord(agent.id, agent.name, password_hash, time.time())
         try:
             await self._store.add(record)
         except AlreadyExists:
@@ -55,13 +98,19 @@ class Agents:
         return agent
 
     async def sign_in(self, agent_id: str, password: str) -> Agent | None:
-        """The agent if the password is theirs, else None (same work either way)."""
-        record = await self._store.get(agent_id) if NAME.fullmatch(agent_id) else None
+        """The agent if the password is theirs, else None (same work either way); raises
+        SignInRefused when too many checks are already waiting on this worker."""
+        if self._waiting >= self._max_waiting:
+            raise SignInRefused(429, "sign_in_busy", retry_after=1)
+        self._waiting += 1
         try:
-            _hasher.verify(record.password_hash if record else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            return None
-        return None if record is None else Agent(record.id, record.display_name)
+            record = await self._store.get(agent_id) if NAME.fullmatch(agent_id) else None
+            ok = await self._off_loop(
+                _matches, record.password_hash if record else _DUMMY_HASH, password
+            )
+        finally:
+            self._waiting -= 1
+        return Agent(record.id, record.display_name) if ok and record is not None else None
 
     async def get(self, agent_id: str) -> Agent | None:
         record = await self._store.get(agent_id)
