@@ -48,6 +48,7 @@ from bot.handoff.agents import Agents
 from bot.handoff.desk import ERRORS as DESK_ERRORS
 from bot.handoff.desk import SAYS as DESK_SAYS
 from bot.handoff.desk import Desk
+from bot.handoff.limits import SignInLimits, SignInPolicy
 from bot.handoff.sessions import AGENT_SECRET, Sessions, load_agent_secret
 from bot.linking import AccountLinks
 from bot.nlu.model import NluModel, load_or_train
@@ -351,7 +352,11 @@ def _console(
     if secret is None:
         log.warning("agent console off: %s is not set", AGENT_SECRET)
     return agent.Console(
-        agents=Agents(stores.agents, hashing=hashing),
+        agents=Agents(
+            stores.agents,
+            hashing=hashing,
+            limits=SignInLimits(stores.counters, SignInPolicy.from_settings(settings.handoff)),
+        ),
         sessions=Sessions(secret, settings.handoff.session_hours * 3600) if secret else None,
         presence=stores.presence,
         desk=desk,

@@ -98,6 +98,12 @@ class HandoffSettings:
     failed_actions: int = 2  # this many failed actions in a row trigger `on_failures`
     on_failures: str = "offer"  # offer | queue
     session_hours: float = 8.0  # agent console sign-in lifetime
+    # Wrong passwords per sign-in name and per client address (bot/handoff/limits.py):
+    sign_in_window_seconds: float = 900.0  # wrong passwords are counted this long
+    sign_in_free_failures_per_name: int = 3  # before each further one imposes a wait
+    sign_in_free_failures_per_address: int = 10  # an office behind one NAT shares this
+    sign_in_backoff_seconds: float = 1.0  # the first wait; each further one doubles it
+    sign_in_max_backoff_seconds: float = 300.0
 
 
 @dataclass(frozen=True, slots=True)

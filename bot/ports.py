@@ -128,7 +128,7 @@ class OnceGuard(Protocol):
 
 
 class Counters(Protocol):
-    """Expiring counters and flags: OTP lockout, link-code guessing."""
+    """Expiring counters and flags: OTP lockout, link-code guessing, agent sign-in limits."""
 
     async def incr(self, key: str, window_seconds: float) -> int:
         """Add one to `key` and return its count; the count resets `window_seconds` after
@@ -140,6 +140,14 @@ class Counters(Protocol):
         ...
 
     async def flagged(self, key: str) -> bool: ...
+
+    async def expires_in(self, key: str) -> float:
+        """Seconds until `key` (a count or a flag) expires; 0 when it is not set."""
+        ...
+
+    async def forget(self, key: str) -> None:
+        """Drop `key` (a count or a flag) now."""
+        ...
 
 
 class Presence(Protocol):

@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 
 from bot.events import Event
-from bot.handoff.agents import Agent, Agents, SignInRefused
+from bot.handoff.agents import Agent, Agents
 from bot.handoff.desk import Desk
+from bot.handoff.limits import SignInRefused
 from bot.handoff.sessions import COOKIE, Sessions
 from bot.ports import Bus, Presence, StoreUnavailable
 from connectors.deps import Provided
@@ -100,7 +101,8 @@ async def sign_in(body: SignIn, console: On, connection: HTTPConnection) -> Resp
     sessions = console.sessions
     assert sessions is not None
     try:
-        agent = await console.agents.sign_in(body.name.strip().lower(), body.password)
+        address = connection.client.host if connection.client else "unknown"
+        agent = await console.agents.sign_in(body.name.strip().lower(), body.password, address)
     except SignInRefused as refused:
         return _refused(connection, refused)
     if agent is None:
@@ -119,7 +121,7 @@ async def sign_in(body: SignIn, console: On, connection: HTTPConnection) -> Resp
 
 
 def _refused(connection: HTTPConnection, refused: SignInRefused) -> Response:
-    response = error_response(connection, refused.status, refused.code)
+    response = error_response(connection, refused.status, refused.code, **refused.variables)
     if refused.retry_after is not None:
         response.headers["Retry-After"] = str(max(1, math.ceil(refused.retry_after)))
     return response

@@ -38,6 +38,7 @@ SAYS = declared(
         "error_not_signed_in": [],
         "error_bad_credentials": [],
         "error_sign_in_busy": [],
+        "error_sign_in_wait": ["seconds"],
         "error_customer_not_found": [],
     }
 )

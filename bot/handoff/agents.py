@@ -8,7 +8,8 @@ A check costs about 200 ms of CPU, so it never runs on the event loop: every has
 check goes to the `hashing` executor (the composition root gives each worker one thread
 for it, so a burst of sign-ins takes one core at most and the customers' turns keep the
 rest), and no more than `max_waiting` checks wait there at once; beyond that a sign-in is
-refused at once with `sign_in_busy`.
+refused at once with `sign_in_busy`. Wrong passwords are limited per name and per client
+address (`bot/handoff/limits.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from bot.handoff.limits import SignInLimits, SignInRefused
 from bot.ports import AgentRecord, AgentStore, AlreadyExists
 
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,31}")
@@ -36,16 +38,6 @@ T = TypeVar("T")
 
 class AgentError(ValueError):
     """A name or password that cannot be used; the message says why."""
-
-
-class SignInRefused(Exception):
-    """A sign-in refused before any password was checked: `status` and `code` become the
-    answer, the console shows the response `error_<code>`, and `retry_after` (seconds)
-    says when to try again."""
-
-    def __init__(self, status: int, code: str, retry_after: float | None = None) -> None:
-        super().__init__(code)
-        self.status, self.code, self.retry_after = status, code, retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +66,13 @@ class Agents:
         store: AgentStore,
         *,
         hashing: Executor | None = None,
+        limits: SignInLimits | None = None,
         max_waiting: int = MAX_WAITING_CHECKS,
     ) -> None:
-        """`hashing` runs every argon2 call (None: asyncio's default thread pool)."""
+        """`hashing` runs every argon2 call (None: asyncio's default thread pool);
+        `limits` is required to sign agents in (the command line only manages them)."""
         self._store = store
+        self._limits = limits
         self._hashing = hashing
         self._max_waiting = max_waiting
         self._waiting = 0
@@ -97,9 +92,13 @@ class Agents:
             raise AgentError(f"an agent called {agent_id!r} already exists") from None
         return agent
 
-    async def sign_in(self, agent_id: str, password: str) -> Agent | None:
-        """The agent if the password is theirs, else None (same work either way); raises
-        SignInRefused when too many checks are already waiting on this worker."""
+    async def sign_in(self, agent_id: str, password: str, address: str) -> Agent | None:
+        """The agent if the password is theirs, else None (same work either way). Raises
+        SignInRefused while the name or the client `address` must wait after wrong
+        passwords, or when too many checks are already waiting on this worker."""
+        if self._limits is None:
+            raise RuntimeError("signing in needs the sign-in limits")
+        await self._limits.check(agent_id, address)
         if self._waiting >= self._max_waiting:
             raise SignInRefused(429, "sign_in_busy", retry_after=1)
         self._waiting += 1
@@ -110,7 +109,11 @@ class Agents:
             )
         finally:
             self._waiting -= 1
-        return Agent(record.id, record.display_name) if ok and record is not None else None
+        if not ok or record is None:
+            await self._limits.failed(agent_id, address)
+            return None
+        await self._limits.succeeded(agent_id)
+        return Agent(record.id, record.display_name)
 
     async def get(self, agent_id: str) -> Agent | None:
         record = await self._store.get(agent_id)

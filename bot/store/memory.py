@@ -216,6 +216,15 @@ class MemoryCounters:
             return False
         return True
 
+    async def expires_in(self, key: str) -> float:
+        now = self._clock()
+        until = self._flags.get(key) or self._counts.get(key, (0, 0.0))[1]
+        return max(0.0, until - now)
+
+    async def forget(self, key: str) -> None:
+        self._flags.pop(key, None)
+        self._counts.pop(key, None)
+
 
 class MemoryPresence:
     def __init__(self, ttl_seconds: float) -> None:
