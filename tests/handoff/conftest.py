@@ -59,18 +59,26 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
             second.stop()
 
 
-def add_agent(
-    workers: Workers, name: str, password: str, *extra: str
+def agents_command(
+    workers: Workers, *args: str, password: str | None = None
 ) -> subprocess.CompletedProcess:
+    """`python -m bot agents ARGS` as an operator runs it beside the workers; `password`
+    is typed on stdin (with --password-stdin)."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", "agents", "add", name, "--password-stdin", *extra],
-        input=password + "\n",
+        [sys.executable, "-m", "bot", "agents", *args],
+        input=None if password is None else password + "\n",
         capture_output=True,
         text=True,
         cwd=ROOT,
         env=workers.a.env,
         timeout=60,
     )
+
+
+def add_agent(
+    workers: Workers, name: str, password: str, *extra: str
+) -> subprocess.CompletedProcess:
+    return agents_command(workers, "add", name, "--password-stdin", *extra, password=password)
 
 
 @pytest.fixture(scope="session")
