@@ -44,7 +44,7 @@ from bot.dialogue.domain import Domain, load_domain
 from bot.dialogue.manager import SAYS as DIALOGUE_SAYS
 from bot.dialogue.manager import DialogueManager
 from bot.handlers import Action
-from bot.handoff.agents import Agents
+from bot.handoff.agents import Agents, SessionsEnded, sessions_topic
 from bot.handoff.desk import ERRORS as DESK_ERRORS
 from bot.handoff.desk import SAYS as DESK_SAYS
 from bot.handoff.desk import Desk
@@ -131,12 +131,14 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
             db = client.get_database(config.mongodb_db)
             events = MongoEventStore(db)
             links = MongoLinkStore(db)
+            agents = MongoAgentStore(db)
             await events.open()
             stack.push_async_callback(events.close)
             await links.open()
+            await agents.open()
             documents: tuple[EventStore, AgentStore, LinkStore, ChatStore] = (
                 events,
-                MongoAgentStore(db),
+                agents,
                 links,
                 MongoChatStore(db),
             )
@@ -351,17 +353,22 @@ def _console(
     secret = load_agent_secret(settings.dev_mode, PROJECT_ROOT / "var")
     if secret is None:
         log.warning("agent console off: %s is not set", AGENT_SECRET)
+    topic = sessions_topic(settings.stores.mongodb_db)
+    ended = SessionsEnded(stores.bus, topic)
+    ttl = settings.handoff.session_hours * 3600
     return agent.Console(
         agents=Agents(
             stores.agents,
+            ended=ended,
             hashing=hashing,
             limits=SignInLimits(stores.counters, SignInPolicy.from_settings(settings.handoff)),
         ),
-        sessions=Sessions(secret, settings.handoff.session_hours * 3600) if secret else None,
+        sessions=Sessions(secret, ttl, stores.agents, ended) if secret else None,
         presence=stores.presence,
         desk=desk,
         bus=stores.bus,
         agents_topic=agents_topic(settings.stores.mongodb_db),
+        sessions_topic=topic,
         beat_seconds=settings.handoff.presence_ttl_seconds / 3,
         secure_cookie=not settings.dev_mode,
     )

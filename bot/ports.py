@@ -189,14 +189,61 @@ class AgentRecord:
     display_name: str  # what customers and colleagues see
     password_hash: str  # argon2id; the password itself is never stored
     created_at: float
+    disabled: bool = False  # may not sign in; their sessions have ended
+    sessions_valid_after: float = 0.0  # sessions opened at or before this have ended
+    last_sign_in_at: float | None = None
+
+
+# What `AgentStore.update` may change.
+AGENT_CHANGES = frozenset(
+    {"display_name", "password_hash", "disabled", "sessions_valid_after", "last_sign_in_at"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSession:
+    """A console session; the cookie carries the session id, which is stored only hashed."""
+
+    key: str  # SHA-256 of the session id
+    agent_id: str
+    created_at: float
+    expires_at: float
 
 
 class AgentStore(Protocol):
+    """Agents, their console sessions, and the audit trail of what happened to them."""
+
     async def add(self, agent: AgentRecord) -> None:
         """Raises AlreadyExists when the name is taken."""
         ...
 
     async def get(self, agent_id: str) -> AgentRecord | None: ...
+
+    async def agents(self) -> list[AgentRecord]:
+        """Every agent, by name."""
+        ...
+
+    async def update(self, agent_id: str, changes: Mapping[str, Any]) -> bool:
+        """Set fields (names from AGENT_CHANGES); False when there is no such agent."""
+        ...
+
+    async def add_session(self, session: AgentSession) -> None: ...
+
+    async def session(self, key: str) -> AgentSession | None:
+        """The session, while it has not expired or ended."""
+        ...
+
+    async def end_session(self, key: str) -> AgentSession | None:
+        """End one session; the session it was, or None if there was none."""
+        ...
+
+    async def end_sessions(self, agent_id: str) -> int:
+        """End every session of the agent; how many there were."""
+        ...
+
+    async def audit(
+        self, event_type: str, agent_id: str, data: Mapping[str, Any], now: float
+    ) -> None: ...
 
 
 class LinkStore(Protocol):

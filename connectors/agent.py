@@ -1,9 +1,12 @@
 """The agent console: `/agent` (the page), `/agent/api/*` (JSON) and `/agent/ws` (live feed).
 
-Agents sign in with name and password; the session is a signed, expiring token in an
-HttpOnly, SameSite=Strict cookie (Secure outside dev mode), which the browser also sends
-on the WebSocket handshake. Every endpoint checks the session; the desk checks that only
-the agent holding a conversation replies to it, hands it back or closes it.
+Agents sign in with name and password; the session is a record on the server
+(`bot/handoff/sessions.py`) whose id travels in a signed HttpOnly, SameSite=Strict cookie
+(Secure outside dev mode), which the browser also sends on the WebSocket handshake. Every
+endpoint checks the session against the store, and the socket checks it again on every
+beat and whenever a worker says the agent's sessions ended, closing with 4401 once it has;
+the desk checks that only the agent holding a conversation replies to it, hands it back
+or closes it.
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from bot.events import Event
 from bot.handoff.agents import Agent, Agents
 from bot.handoff.desk import Desk
 from bot.handoff.limits import SignInRefused
-from bot.handoff.sessions import COOKIE, Sessions
+from bot.handoff.sessions import COOKIE, LiveSession, Sessions
 from bot.ports import Bus, Presence, StoreUnavailable
 from connectors.deps import Provided
-from connectors.errors import ApiError, error_response
+from connectors.errors import ApiError, error_body, error_response
 
 STATIC = Path(__file__).resolve().parent / "static" / "agent"
 router = APIRouter()
@@ -46,7 +49,8 @@ class Console:
     desk: Desk
     bus: Bus
     agents_topic: str  # where every open console listens
-    beat_seconds: float  # how often an open console renews its agent's presence
+    sessions_topic: str  # where the workers hear that an agent's sessions ended
+    beat_seconds: float  # how often an open console renews presence and checks its session
     secure_cookie: bool  # production: the session cookie only travels over HTTPS
 
 
@@ -63,12 +67,19 @@ async def _console(connection: HTTPConnection) -> Console:
 On = Annotated[Console, Depends(_console)]
 
 
-async def _agent(console: On, session: SessionCookie = None) -> Agent:
+async def _session(console: On, session: SessionCookie = None) -> LiveSession:
     assert console.sessions is not None
-    agent = console.sessions.verify(session)
-    if agent is None:
+    signed_in = await console.sessions.check(session)
+    if signed_in is None:
         raise ApiError(401, "not_signed_in")
-    return agent
+    return signed_in
+
+
+Session = Annotated[LiveSession, Depends(_session)]
+
+
+async def _agent(session: Session) -> Agent:
+    return session.agent
 
 
 SignedIn = Annotated[Agent, Depends(_agent)]
@@ -100,8 +111,8 @@ async def console_page(console: On) -> FileResponse:
 async def sign_in(body: SignIn, console: On, connection: HTTPConnection) -> Response:
     sessions = console.sessions
     assert sessions is not None
+    address = connection.client.host if connection.client else "unknown"
     try:
-        address = connection.client.host if connection.client else "unknown"
         agent = await console.agents.sign_in(body.name.strip().lower(), body.password, address)
     except SignInRefused as refused:
         return _refused(connection, refused)
@@ -110,7 +121,7 @@ async def sign_in(body: SignIn, console: On, connection: HTTPConnection) -> Resp
     response = JSONResponse({"agent": {"id": agent.id, "name": agent.name}})
     response.set_cookie(
         COOKIE,
-        sessions.issue(agent),
+        await sessions.open(agent, address),
         max_age=int(sessions.ttl_seconds),
         httponly=True,
         samesite="strict",
@@ -128,7 +139,11 @@ def _refused(connection: HTTPConnection, refused: SignInRefused) -> Response:
 
 
 @router.delete("/agent/api/session")
-async def sign_out() -> Response:
+async def sign_out(console: On, session: SessionCookie = None) -> Response:
+    """End the session on the server (every worker, the console's socket too) and drop
+    the cookie; without a live session this only drops the cookie."""
+    assert console.sessions is not None
+    await console.sessions.close(session)
     response = JSONResponse({"signed_out": True})
     response.delete_cookie(COOKIE, path="/agent", httponly=True, samesite="strict")
     return response
@@ -188,27 +203,38 @@ async def live(socket: WebSocket, console: Annotated[Console, Depends(CONSOLE.ge
     """Every transcript event of conversations people are involved in, as it is stored.
 
     While the socket is open its agent counts as online (presence beats); the browser sends
-    nothing but may send anything as a keep-alive.
+    nothing but may send anything as a keep-alive. The session is checked again on every
+    beat and as soon as any worker says this agent's sessions ended; once it has, the
+    socket says so and closes with 4401.
     """
     sessions = console.sessions
-    agent = sessions.verify(socket.cookies.get(COOKIE)) if sessions is not None else None
+    token = socket.cookies.get(COOKIE)
+    signed_in = await sessions.check(token) if sessions is not None else None
     origin, host = socket.headers.get("origin"), socket.headers.get("host")
     await socket.accept()
-    if agent is None or (origin is not None and origin.split("://", 1)[-1] != host):
-        await socket.send_json({"type": "error", "error": {"code": "not_signed_in"}})
-        await socket.close(code=4401)
+    if signed_in is None or (origin is not None and origin.split("://", 1)[-1] != host):
+        await _close_signed_out(socket, "not_signed_in")
         return
+    assert sessions is not None
+    agent = signed_in.agent
     receiver = asyncio.create_task(_until_closed(socket))
     try:
         await console.presence.beat(agent.id)
-        async with console.bus.subscribe(console.agents_topic) as subscription:
+        topics = (console.agents_topic, console.sessions_topic)
+        async with console.bus.subscribe(*topics) as subscription:
             await socket.send_json({"type": "ready", "agent": {"id": agent.id, "name": agent.name}})
             next_beat = time.monotonic() + console.beat_seconds
             while not receiver.done():
                 message = await subscription.get(within=0.5)
-                if message is not None:
+                check = time.monotonic() >= next_beat
+                if message is not None and message[0] == console.sessions_topic:
+                    check = check or message[1].get("agent_id") == agent.id
+                elif message is not None:
                     await socket.send_json(message[1])
-                if time.monotonic() >= next_beat:
+                if check:
+                    if await sessions.check(token) is None:
+                        await _close_signed_out(socket, "session_ended")
+                        return
                     await console.presence.beat(agent.id)
                     next_beat = time.monotonic() + console.beat_seconds
     except (WebSocketDisconnect, RuntimeError):
@@ -220,6 +246,11 @@ async def live(socket: WebSocket, console: Annotated[Console, Depends(CONSOLE.ge
         receiver.cancel()
         with contextlib.suppress(Exception):
             await console.presence.leave(agent.id)
+
+
+async def _close_signed_out(socket: WebSocket, code: str) -> None:
+    await socket.send_json({"type": "error", **error_body(socket, code)})
+    await socket.close(code=4401)
 
 
 async def _until_closed(socket: WebSocket) -> None:

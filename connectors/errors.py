@@ -39,6 +39,8 @@ SAYS = declared(
         "error_bad_credentials": [],
         "error_sign_in_busy": [],
         "error_sign_in_wait": ["seconds"],
+        "error_account_disabled": [],
+        "error_session_ended": [],
         "error_customer_not_found": [],
     }
 )
