@@ -4,6 +4,7 @@ or in headless Chromium on the console page."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -215,14 +216,45 @@ def wait_until_nobody_online(console: AgentConsole, timeout: float = 10) -> None
     assert console.queue()["agents_online"] == 0
 
 
+_addresses = itertools.count(1)
+
+
+def next_address() -> str:
+    """A client address no other sign-in in this run has used (documentation range, only
+    ever sent as an X-Forwarded-For value)."""
+    n = next(_addresses)
+    return f"192.0.2.{n % 250 + 1}" if n < 250 else f"203.0.113.{n % 250 + 1}"
+
+
+def lock_out(worker: ServerProcess, name: str, max_wrong: int = 12) -> tuple[httpx.Response, int]:
+    """Wrong passwords for `name`, each from a new address, sitting out every wait they
+    impose, until a sign-in is refused with 403; that answer and how many were refused
+    with 401 before it."""
+    wrong = 0
+    while wrong <= max_wrong:
+        console = AgentConsole(worker, name, ip=next_address())
+        try:
+            response = console.sign_in("certainly not the password")
+        finally:
+            console.http.close()
+        if response.status_code == 429:
+            time.sleep(int(response.headers["Retry-After"]) + 0.1)
+        elif response.status_code == 403:
+            return response, wrong
+        else:
+            assert response.status_code == 401, response.text
+            wrong += 1
+    raise AssertionError(f"{max_wrong} wrong passwords for {name} and still not locked")
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
 
 
-def sign_in(page: Page, password: str = PASSWORD) -> None:
-    """Sign in to the console page as Ana."""
-    page.get_by_label("Name").fill("ana")
+def sign_in(page: Page, password: str = PASSWORD, name: str = "ana") -> None:
+    """Sign in to the console page (as Ana unless `name` says otherwise)."""
+    page.get_by_label("Name").fill(name)
     page.get_by_label("Password").fill(password)
     page.get_by_label("Password").press("Enter")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Customer, text_of
-from tests.handoff.conftest import Workers, customer_feed, sign_in
+from tests.handoff.conftest import PASSWORD, Workers, add_agent, customer_feed, lock_out, sign_in
 
 
 @pytest.fixture
@@ -25,6 +25,18 @@ def page(browser: Browser, workers: Workers, agent_names: Any) -> Iterator[Page]
 def test_a_wrong_password_shows_an_error_and_no_console(page: Page) -> None:
     sign_in(page, "not the password")
     expect(page.get_by_role("alert").first).to_have_text("That name and password don't match.")
+    expect(page.locator("#console-view")).to_be_hidden()
+
+
+def test_a_locked_account_is_told_so_on_the_sign_in_page(page: Page, workers: Workers) -> None:
+    """Issue 10, finding 5: after 10 wrong passwords the account is locked, and the console
+    says so (not "wrong password"), even for the right password."""
+    assert add_agent(workers, "hal", PASSWORD).returncode == 0
+    locked, _ = lock_out(workers.b, "hal")
+    sign_in(page, PASSWORD, name="hal")
+    message = locked.json()["error"]["message"]
+    expect(page.get_by_role("alert").first).to_have_text(message)
+    assert "locked" in message
     expect(page.locator("#console-view")).to_be_hidden()
 
 
