@@ -154,7 +154,8 @@ def _when(ts: float | None) -> str:
 async def _list(agents: Any, args: argparse.Namespace, password: str | None) -> list[str]:
     rows = [("NAME", "SHOWN AS", "STATUS", "LAST SIGN-IN", "ADDED")]
     for record in await agents.records():
-        status = "disabled" if record.disabled else "active"
+        states = ["disabled"] * record.disabled + ["locked"] * (record.locked_at is not None)
+        status = ", ".join(states) or "active"
         rows.append(
             (record.id, record.display_name, status, _when(record.last_sign_in_at),
              _when(record.created_at))
@@ -177,7 +178,8 @@ async def _disable(agents: Any, args: argparse.Namespace, password: str | None) 
 
 async def _enable(agents: Any, args: argparse.Namespace, password: str | None) -> list[str]:
     before = await agents.enable(args.name, by=_operator())
-    was = "was disabled" if before.disabled else "was already active"
+    states = ["disabled"] * before.disabled + ["locked"] * (before.locked_at is not None)
+    was = f"was {' and '.join(states)}" if states else "was already active"
     return [f"agent {args.name} enabled ({was})"]
 
 
@@ -347,7 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
     disable = agent_commands.add_parser(
         "disable", help="stop an agent signing in and end their sessions now"
     )
-    enable = agent_commands.add_parser("enable", help="let a disabled agent sign in again")
+    enable = agent_commands.add_parser(
+        "enable", help="let a disabled or locked agent sign in again"
+    )
     reset = agent_commands.add_parser(
         "reset-password", help="set a new password (from a prompt) and end their sessions"
     )

@@ -104,6 +104,7 @@ class HandoffSettings:
     sign_in_free_failures_per_address: int = 10  # an office behind one NAT shares this
     sign_in_backoff_seconds: float = 1.0  # the first wait; each further one doubles it
     sign_in_max_backoff_seconds: float = 300.0
+    sign_in_lock_after: int = 10  # wrong passwords in a row lock an account until enabled
 
 
 @dataclass(frozen=True, slots=True)

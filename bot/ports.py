@@ -190,13 +190,23 @@ class AgentRecord:
     password_hash: str  # argon2id; the password itself is never stored
     created_at: float
     disabled: bool = False  # may not sign in; their sessions have ended
+    failed_sign_ins: int = 0  # wrong passwords since the last right one
+    locked_at: float | None = None  # locked by wrong passwords until an operator enables it
     sessions_valid_after: float = 0.0  # sessions opened at or before this have ended
     last_sign_in_at: float | None = None
 
 
 # What `AgentStore.update` may change.
 AGENT_CHANGES = frozenset(
-    {"display_name", "password_hash", "disabled", "sessions_valid_after", "last_sign_in_at"}
+    {
+        "display_name",
+        "password_hash",
+        "disabled",
+        "sessions_valid_after",
+        "last_sign_in_at",
+        "failed_sign_ins",
+        "locked_at",
+    }
 )
 
 
@@ -225,6 +235,14 @@ class AgentStore(Protocol):
 
     async def update(self, agent_id: str, changes: Mapping[str, Any]) -> bool:
         """Set fields (names from AGENT_CHANGES); False when there is no such agent."""
+        ...
+
+    async def count_failure(self, agent_id: str) -> int:
+        """Add one to the agent's failed sign-ins, atomically; the new count (0: no agent)."""
+        ...
+
+    async def lock(self, agent_id: str, now: float) -> bool:
+        """Lock the agent unless locked already; True for the call that locked it."""
         ...
 
     async def add_session(self, session: AgentSession) -> None: ...

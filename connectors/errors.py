@@ -40,6 +40,7 @@ SAYS = declared(
         "error_sign_in_busy": [],
         "error_sign_in_wait": ["seconds"],
         "error_account_disabled": [],
+        "error_account_locked": [],
         "error_session_ended": [],
         "error_customer_not_found": [],
     }

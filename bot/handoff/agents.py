@@ -11,9 +11,13 @@ rest), and no more than `max_waiting` checks wait there at once; beyond that a s
 refused at once with `sign_in_busy`. Wrong passwords are limited per name and per client
 address (`bot/handoff/limits.py`).
 
+Ten wrong passwords in a row lock an account: it stays locked, whatever password is tried,
+until an operator enables it; its open sessions go on (the guesser never had one).
+
 Operators manage agents from the command line (`python -m bot agents ...`): disabling an
 agent or resetting their password ends their sessions at once, on every worker (their
-consoles' sockets hear it on the bus), and every change is audited with who made it.
+consoles' sockets hear it on the bus), enabling one unlocks it too, and every change is
+audited with who made it.
 """
 
 from __future__ import annotations
@@ -136,30 +140,55 @@ class Agents:
 
     async def sign_in(self, agent_id: str, password: str, address: str) -> Agent | None:
         """The agent if the password is theirs, else None (same work either way). Raises
-        SignInRefused while the name or the client `address` must wait after wrong
-        passwords, when too many checks are already waiting on this worker, or when the
-        password is right but the agent is disabled."""
-        if self._limits is None:
+        SignInRefused for a locked account (before any check, whatever the password, and
+        for the wrong password that locks it), while the name or the client `address`
+        must wait after wrong passwords, when too many checks are already waiting on this
+        worker, or when the password is right but the agent is disabled."""
+        limits = self._limits
+        if limits is None:
             raise RuntimeError("signing in needs the sign-in limits")
-        await self._limits.check(agent_id, address)
+        record = await self._store.get(agent_id) if NAME.fullmatch(agent_id) else None
+        if (record is None and await limits.locked_unknown(agent_id)) or (
+            record is not None and record.locked_at is not None
+        ):
+            raise SignInRefused(403, "account_locked")
+        await limits.check(agent_id, address)
         if self._waiting >= self._max_waiting:
             raise SignInRefused(429, "sign_in_busy", retry_after=1)
         self._waiting += 1
         try:
-            record = await self._store.get(agent_id) if NAME.fullmatch(agent_id) else None
             ok = await self._off_loop(
                 _matches, record.password_hash if record else _DUMMY_HASH, password
             )
         finally:
             self._waiting -= 1
         if not ok or record is None:
-            await self._limits.failed(agent_id, address)
+            await limits.failed(agent_id, address)
+            if await self._locks(record, agent_id, address):
+                raise SignInRefused(403, "account_locked")
             return None
-        await self._limits.succeeded(agent_id)
+        await limits.succeeded(agent_id)
         if record.disabled:
             raise SignInRefused(403, "account_disabled")
-        await self._store.update(record.id, {"last_sign_in_at": self._clock()})
+        await self._store.update(
+            record.id, {"last_sign_in_at": self._clock(), "failed_sign_ins": 0}
+        )
         return Agent(record.id, record.display_name)
+
+    async def _locks(self, record: AgentRecord | None, agent_id: str, address: str) -> bool:
+        """Count a wrong password towards the lock; True if the account is locked now."""
+        assert self._limits is not None
+        if record is None:
+            return await self._limits.failed_unknown(agent_id)
+        failures = await self._store.count_failure(record.id)
+        if failures < self._limits.policy.lock_after:
+            return False
+        now = self._clock()
+        if await self._store.lock(record.id, now):
+            log.warning("agent %s locked after %d wrong passwords", record.id, failures)
+            data = {"failures": failures, "address": address}
+            await self._store.audit("agent_locked", record.id, data, now)
+        return True
 
     async def get(self, agent_id: str) -> Agent | None:
         record = await self._store.get(agent_id)
@@ -193,13 +222,18 @@ class Agents:
         return ended
 
     async def enable(self, agent_id: str, *, by: str) -> AgentRecord:
-        """The agent may sign in again (sessions that ended stay ended); the record before."""
+        """The agent may sign in again, disabled or locked before (sessions that ended stay
+        ended); the record as it was."""
         before = await self._existing(agent_id)
         now = self._clock()
-        await self._store.update(agent_id, {"disabled": False})
-        await self._store.audit(
-            "agent_enabled", agent_id, {"by": by, "was_disabled": before.disabled}, now
-        )
+        changes = {"disabled": False, "locked_at": None, "failed_sign_ins": 0}
+        await self._store.update(agent_id, changes)
+        data = {
+            "by": by,
+            "was_disabled": before.disabled,
+            "was_locked": before.locked_at is not None,
+        }
+        await self._store.audit("agent_enabled", agent_id, data, now)
         return before
 
     async def reset_password(self, agent_id: str, password: str, *, by: str) -> int:

@@ -8,6 +8,10 @@ password makes the next try of that name, or from that address, wait: 1 s, doubl
 `sign_in_max_backoff_seconds`. A try during a wait is refused before any password is
 checked (and is not counted). A right password forgets the name's count; an address's is
 never forgotten early, or one guesser with an account of their own could reset it.
+
+Separately, `lock_after` (10) wrong passwords in a row lock an account until an operator
+enables it (`Agents`, in the agent's record). A name nobody has "locks" alike, counted
+here for a day, so the answers do not tell which names are accounts.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from bot.config import HandoffSettings
 from bot.ports import Counters
 
 _PREFIX = "agent-sign-in:"
+
+
+LOCK_SECONDS_UNKNOWN = 24 * 3600  # how long a name nobody has stays "locked"
 
 
 class SignInRefused(Exception):
@@ -55,6 +62,7 @@ class Allowance:
 class SignInPolicy:
     per_name: Allowance
     per_address: Allowance
+    lock_after: int = 10  # wrong passwords in a row lock an account
 
     @classmethod
     def from_settings(cls, settings: HandoffSettings) -> SignInPolicy:
@@ -69,6 +77,7 @@ class SignInPolicy:
         return cls(
             per_name=allowance(settings.sign_in_free_failures_per_name),
             per_address=allowance(settings.sign_in_free_failures_per_address),
+            lock_after=settings.sign_in_lock_after,
         )
 
 
@@ -100,6 +109,18 @@ class SignInLimits:
             wait = allowance.wait_after(count)
             if wait > 0:
                 await self._counters.flag(f"{_PREFIX}wait:{key}", wait)
+
+    async def failed_unknown(self, name: str) -> bool:
+        """Count a wrong password for a name nobody has, so that it "locks" as an account
+        would (10 in a day, then for a day): True once it has."""
+        key = f"{_PREFIX}in-a-row:name:{name}"
+        if await self._counters.incr(key, LOCK_SECONDS_UNKNOWN) < self.policy.lock_after:
+            return False
+        await self._counters.flag(f"{_PREFIX}locked:name:{name}", LOCK_SECONDS_UNKNOWN)
+        return True
+
+    async def locked_unknown(self, name: str) -> bool:
+        return await self._counters.flagged(f"{_PREFIX}locked:name:{name}")
 
     async def succeeded(self, name: str) -> None:
         await self._counters.forget(f"{_PREFIX}failed:name:{name}")

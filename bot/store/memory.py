@@ -298,6 +298,20 @@ class MemoryAgentStore:
         self._agents[agent_id] = replace(self._agents[agent_id], **changes)
         return True
 
+    async def count_failure(self, agent_id: str) -> int:
+        record = self._agents.get(agent_id)
+        if record is None:
+            return 0
+        self._agents[agent_id] = replace(record, failed_sign_ins=record.failed_sign_ins + 1)
+        return record.failed_sign_ins + 1
+
+    async def lock(self, agent_id: str, now: float) -> bool:
+        record = self._agents.get(agent_id)
+        if record is None or record.locked_at is not None:
+            return False
+        self._agents[agent_id] = replace(record, locked_at=now)
+        return True
+
     async def add_session(self, session: AgentSession) -> None:
         self._sessions[session.key] = session
 

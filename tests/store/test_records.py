@@ -74,6 +74,18 @@ async def test_an_agent_is_listed_and_changed_field_by_field(agents: AgentStore)
         await agents.update("ana", {"id": "eve"})
 
 
+async def test_failed_sign_ins_are_counted_and_lock_once(agents: AgentStore) -> None:
+    await agents.add(AgentRecord("ana", "Ana", "$argon2id$a", 1000.0))
+    assert [await agents.count_failure("ana") for _ in range(3)] == [1, 2, 3]
+    assert await agents.count_failure("nobody") == 0
+    assert await agents.lock("ana", 2000.0)
+    assert not await agents.lock("ana", 2001.0)  # locked already: the first lock stands
+    record = await agents.get("ana")
+    assert record is not None and (record.failed_sign_ins, record.locked_at) == (3, 2000.0)
+    assert await agents.update("ana", {"failed_sign_ins": 0, "locked_at": None})
+    assert await agents.lock("ana", 3000.0)
+
+
 async def test_sessions_live_until_they_end_or_expire(agents: AgentStore) -> None:
     now = time.time()
     first = AgentSession("key-1", "ana", now, now + 600)

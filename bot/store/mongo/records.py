@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -43,6 +43,8 @@ class MongoAgentStore:
             "disabled": agent.disabled,
             "sessions_valid_after": agent.sessions_valid_after,
             "last_sign_in_at": agent.last_sign_in_at,
+            "failed_sign_ins": agent.failed_sign_ins,
+            "locked_at": agent.locked_at,
         }
         with unavailable_on_failure():
             try:
@@ -66,6 +68,23 @@ class MongoAgentStore:
         with unavailable_on_failure():
             result = await self._agents.update_one({"_id": agent_id}, {"$set": dict(changes)})
         return result.matched_count == 1
+
+    async def count_failure(self, agent_id: str) -> int:
+        with unavailable_on_failure():
+            doc = await self._agents.find_one_and_update(
+                {"_id": agent_id},
+                {"$inc": {"failed_sign_ins": 1}},
+                projection={"failed_sign_ins": True},
+                return_document=ReturnDocument.AFTER,
+            )
+        return 0 if doc is None else int(doc["failed_sign_ins"])
+
+    async def lock(self, agent_id: str, now: float) -> bool:
+        with unavailable_on_failure():
+            result = await self._agents.update_one(
+                {"_id": agent_id, "locked_at": None}, {"$set": {"locked_at": now}}
+            )
+        return result.modified_count == 1
 
     async def add_session(self, session: AgentSession) -> None:
         doc = {
@@ -110,6 +129,8 @@ def _agent(doc: Mapping[str, Any]) -> AgentRecord:
         disabled=bool(doc.get("disabled", False)),
         sessions_valid_after=doc.get("sessions_valid_after", 0.0),
         last_sign_in_at=doc.get("last_sign_in_at"),
+        failed_sign_ins=int(doc.get("failed_sign_ins", 0)),
+        locked_at=doc.get("locked_at"),
     )
 
 
