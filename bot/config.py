@@ -120,7 +120,22 @@ class Settings:
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
 
 
-def _section(cls: type, raw: dict[str, Any] | None) -> Any:
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+
+
+def parse_bool(value: Any, key: str) -> bool:
+    """A YAML boolean, or a string (e.g. from `${NAME:-false}`) that says true/false, yes/no
+    or 1/0 in any case; anything else is a ConfigError naming `key`, never a guess (bool()
+    of any non-empty string, "false" included, is True)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | str) and str(value).strip().lower() in _TRUE | _FALSE:
+        return str(value).strip().lower() in _TRUE
+    raise ConfigError(f"{key} must be true or false (or yes/no, 1/0), not {value!r}")
+
+
+def _section(section: str, cls: type, raw: dict[str, Any] | None) -> Any:
     """Build a settings section, coercing YAML strings to the field's declared type."""
     raw = raw or {}
     defaults = cls()
@@ -134,7 +149,7 @@ def _section(cls: type, raw: dict[str, Any] | None) -> Any:
             path = Path(value)
             value = path if path.is_absolute() else PROJECT_ROOT / path
         elif isinstance(default, bool):
-            value = value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
+            value = parse_bool(value, f"{section}.{name}")
         elif isinstance(default, tuple):
             value = tuple(value)
         elif default is not None and not isinstance(value, type(default)):
@@ -151,9 +166,10 @@ def load_settings(path: str | Path | None = None) -> Settings:
     path = Path(path or os.environ.get("TELLER_CONFIG") or PROJECT_ROOT / "config.yml")
     raw = _expand(yaml.safe_load(path.read_text()) or {})
     sections = {
-        name: _section(type(getattr(Settings(), name)), raw.get(name))
+        name: _section(name, type(getattr(Settings(), name)), raw.get(name))
         for name in ("server", "nlu", "dialogue", "auth", "otp", "stores", "bank", "handoff")
     }
     if sections["handoff"].on_failures not in {"offer", "queue"}:
         raise ConfigError("handoff.on_failures must be 'offer' or 'queue'")
-    return Settings(dev_mode=bool(raw.get("dev_mode", False)), **sections)
+    dev_mode = parse_bool(raw.get("dev_mode", False), "dev_mode")
+    return Settings(dev_mode=dev_mode, **sections)
