@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import PROJECT_ROOT as ROOT
 from bot.config import ConfigError, load_settings
 
 # What every configuration outside dev mode needs, so each test varies one thing.
@@ -67,3 +68,39 @@ def test_yaml_booleans_are_still_booleans(tmp_path: Path) -> None:
     path = config(tmp_path, "dev_mode: false\nbank:\n  embedded_sandbox: no\n" + PRODUCTION_NEEDS)
     settings = load_settings(path)
     assert settings.dev_mode is False and settings.bank.embedded_sandbox is False
+
+
+@pytest.mark.parametrize("redis_url", ["", None], ids=["empty", "unset"])
+def test_outside_dev_mode_an_empty_or_missing_redis_url_is_refused_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str | None
+) -> None:
+    """Issue 10, finding 10: `REDIS_URL=` (set but empty, as a unit file or a chart may
+    leave it) silently fell back to in-process turn locks, OTP lockout and sign-in limits:
+    with two workers, each then counts and locks on its own. Outside dev mode that is a
+    ConfigError naming the variable; one worker without Redis is a dev-only setup."""
+    if redis_url is None:
+        monkeypatch.delenv("REDIS_URL", raising=False)
+    else:
+        monkeypatch.setenv("REDIS_URL", redis_url)
+    path = config(tmp_path, "dev_mode: false\nstores:\n  redis_url: ${REDIS_URL:-}\n")
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        load_settings(path)
+    path = config(tmp_path, "dev_mode: false\n")  # no stores section at all
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        load_settings(path)
+    path = config(tmp_path, "dev_mode: true\nstores:\n  redis_url: ${REDIS_URL:-}\n")
+    assert load_settings(path).stores.redis_url == ""  # dev mode: in process, one worker
+
+
+def test_the_production_example_refuses_an_empty_redis_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in [
+        ("MONGODB_URI", "mongodb://127.0.0.1:27017"),
+        ("BANK_API_URL", "https://bank.example"),
+        ("TELLER_JWT_ISSUER", "https://login.bank.example"),
+        ("REDIS_URL", ""),
+    ]:
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        load_settings(ROOT / "config.production.yml")
