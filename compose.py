@@ -38,7 +38,7 @@ from bot.auth.otp import OtpService
 from bot.auth.secrets import Secrets, load_secrets
 from bot.auth.tokens import TokenVerifier
 from bot.bank import Bank
-from bot.config import PROJECT_ROOT, ConfigError, Settings, load_settings
+from bot.config import PROJECT_ROOT, ConfigError, Settings, load_settings, require_redis
 from bot.conversations import Conversations, agents_topic
 from bot.dialogue.domain import Domain, load_domain
 from bot.dialogue.manager import SAYS as DIALOGUE_SAYS
@@ -124,6 +124,7 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
     """MongoDB when a URI is configured (else in memory); Redis when a URL is (else in process)."""
     config = settings.stores
     ttl = settings.handoff.presence_ttl_seconds
+    require_redis(settings)  # in process is for one dev worker only
     async with AsyncExitStack() as stack:
         if config.mongodb_uri:
             client = connect_mongo(config.mongodb_uri)

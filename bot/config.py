@@ -161,15 +161,35 @@ def _section(section: str, cls: type, raw: dict[str, Any] | None) -> Any:
     return cls(**values)
 
 
+def _variables(written: dict[str, Any], section: str, key: str, default: str) -> str:
+    """The environment variables `section.key` is written with (else `default`)."""
+    value = (written.get(section) or {}).get(key)
+    names = [name for name, _ in _ENV_REF.findall(value)] if isinstance(value, str) else []
+    return ", ".join(names) or default
+
+
+def require_redis(settings: Settings, variable: str = "REDIS_URL") -> None:
+    """Outside dev mode Redis is required: without it, turn locks, lockouts and sign-in
+    limits are each worker's own, which is right for one dev worker only."""
+    if not settings.dev_mode and not settings.stores.redis_url:
+        raise ConfigError(
+            f"{variable} is empty or unset (stores.redis_url): outside dev mode Teller needs "
+            "Redis for the turn locks, lockouts and sign-in limits its workers share; only "
+            "dev mode runs a single worker without it"
+        )
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     """Read `path` (default: $TELLER_CONFIG or config.yml at the project root)."""
     path = Path(path or os.environ.get("TELLER_CONFIG") or PROJECT_ROOT / "config.yml")
-    raw = _expand(yaml.safe_load(path.read_text()) or {})
+    written = yaml.safe_load(path.read_text()) or {}
+    raw = _expand(written)
     sections = {
         name: _section(name, type(getattr(Settings(), name)), raw.get(name))
         for name in ("server", "nlu", "dialogue", "auth", "otp", "stores", "bank", "handoff")
     }
     if sections["handoff"].on_failures not in {"offer", "queue"}:
         raise ConfigError("handoff.on_failures must be 'offer' or 'queue'")
-    dev_mode = parse_bool(raw.get("dev_mode", False), "dev_mode")
-    return Settings(dev_mode=dev_mode, **sections)
+    settings = Settings(dev_mode=parse_bool(raw.get("dev_mode", False), "dev_mode"), **sections)
+    require_redis(settings, _variables(written, "stores", "redis_url", "REDIS_URL"))
+    return settings
