@@ -104,3 +104,25 @@ def test_the_production_example_refuses_an_empty_redis_url(
         monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match="REDIS_URL"):
         load_settings(ROOT / "config.production.yml")
+
+
+def test_outside_dev_mode_the_token_issuer_is_required_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 10, finding 10: customer tokens were taken from any issuer."""
+    for name, value in [
+        ("MONGODB_URI", "mongodb://127.0.0.1:27017"),
+        ("BANK_API_URL", "https://bank.example"),
+        ("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    ]:
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TELLER_JWT_ISSUER", raising=False)
+    with pytest.raises(ConfigError, match="TELLER_JWT_ISSUER"):
+        load_settings(ROOT / "config.production.yml")
+    monkeypatch.setenv("TELLER_JWT_ISSUER", "")
+    with pytest.raises(ConfigError, match="TELLER_JWT_ISSUER"):
+        load_settings(ROOT / "config.production.yml")
+    monkeypatch.setenv("TELLER_JWT_ISSUER", "https://login.bank.example")
+    settings = load_settings(ROOT / "config.production.yml")
+    assert settings.auth.jwt_issuer == "https://login.bank.example"
+    assert 0 < settings.auth.max_token_lifetime_seconds <= 3600

@@ -14,10 +14,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.support.mongo import mongo_server
 from tests.support.process import ROOT, start_sandbox_process, start_teller
 
+ISSUER = "https://login.bank.example"
+
 
 def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
     tmp_path: Path,
 ) -> None:
+    """Issue 10, finding 10 too: production takes only tokens from its issuer
+    (TELLER_JWT_ISSUER) that say when they were issued and live 15 minutes at most."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -40,6 +44,7 @@ def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
                     "TELLER_JWT_PUBLIC_KEY": public_pem.decode(),
                     "TELLER_OTP_KEY": secrets.token_urlsafe(32),
                     "TELLER_JWT_SECRET": "",
+                    "TELLER_JWT_ISSUER": ISSUER,
                 },
                 tmp_path / "teller.log",
             )
@@ -53,11 +58,9 @@ def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
                         == 404
                     )
                     assert http.get("/").status_code == 404
-                    token = jwt.encode(
-                        {"sub": "cust-001", "aud": "teller", "exp": int(time.time()) + 300},
-                        key,
-                        algorithm="RS256",
-                    )
+                    now = int(time.time())
+                    good = {"sub": "cust-001", "aud": "teller", "iss": ISSUER, "iat": now}
+                    token = jwt.encode({**good, "exp": now + 300}, key, algorithm="RS256")
                     reply = http.post(
                         "/api/v1/chat/message",
                         json={"text": "what's my balance?"},
@@ -76,6 +79,20 @@ def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
                         headers={"Authorization": f"Bearer {hs256}"},
                     )
                     assert refused.status_code == 401
+                    # Only our issuer's tokens, and none that live longer than allowed.
+                    for claims in [
+                        {**good, "iss": "https://login.other.example", "exp": now + 300},
+                        {k: v for k, v in good.items() if k != "iss"} | {"exp": now + 300},
+                        {k: v for k, v in good.items() if k != "iat"} | {"exp": now + 300},
+                        {**good, "exp": now + 30 * 86400},
+                    ]:
+                        other = jwt.encode(claims, key, algorithm="RS256")
+                        refused = http.post(
+                            "/api/v1/chat/message",
+                            json={"text": "hi"},
+                            headers={"Authorization": f"Bearer {other}"},
+                        )
+                        assert refused.status_code == 401, claims
             finally:
                 teller.stop()
     finally:
