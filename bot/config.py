@@ -60,6 +60,8 @@ class DialogueSettings:
 class AuthSettings:
     jwt_algorithms: tuple[str, ...] = ("HS256",)
     jwt_audience: str = "teller"
+    jwt_issuer: str = ""  # customer tokens' `iss`; required outside dev mode (empty: unchecked)
+    max_token_lifetime_seconds: int = 3600  # a token's exp - iat may be no more than this
     strong_ttl_seconds: int = 300
 
 
@@ -192,4 +194,12 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise ConfigError("handoff.on_failures must be 'offer' or 'queue'")
     settings = Settings(dev_mode=parse_bool(raw.get("dev_mode", False), "dev_mode"), **sections)
     require_redis(settings, _variables(written, "stores", "redis_url", "REDIS_URL"))
+    if not settings.dev_mode and not settings.auth.jwt_issuer:
+        variable = _variables(written, "auth", "jwt_issuer", "TELLER_JWT_ISSUER")
+        raise ConfigError(
+            f"auth.jwt_issuer is empty ({variable}): outside dev mode customer tokens must "
+            "name their issuer"
+        )
+    if settings.auth.max_token_lifetime_seconds <= 0:
+        raise ConfigError("auth.max_token_lifetime_seconds must be positive")
     return settings

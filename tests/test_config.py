@@ -14,6 +14,8 @@ from bot.config import ConfigError, load_settings
 PRODUCTION_NEEDS = """
 stores:
   redis_url: redis://127.0.0.1:6379/0
+auth:
+  jwt_issuer: https://login.bank.example
 """
 
 
@@ -82,10 +84,11 @@ def test_outside_dev_mode_an_empty_or_missing_redis_url_is_refused_naming_it(
         monkeypatch.delenv("REDIS_URL", raising=False)
     else:
         monkeypatch.setenv("REDIS_URL", redis_url)
-    path = config(tmp_path, "dev_mode: false\nstores:\n  redis_url: ${REDIS_URL:-}\n")
+    issuer = "auth:\n  jwt_issuer: https://login.bank.example\n"
+    path = config(tmp_path, "dev_mode: false\nstores:\n  redis_url: ${REDIS_URL:-}\n" + issuer)
     with pytest.raises(ConfigError, match="REDIS_URL"):
         load_settings(path)
-    path = config(tmp_path, "dev_mode: false\n")  # no stores section at all
+    path = config(tmp_path, "dev_mode: false\n" + issuer)  # no stores section at all
     with pytest.raises(ConfigError, match="REDIS_URL"):
         load_settings(path)
     path = config(tmp_path, "dev_mode: true\nstores:\n  redis_url: ${REDIS_URL:-}\n")
