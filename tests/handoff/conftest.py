@@ -107,9 +107,23 @@ class AgentConsole:
         self.name = name
         headers = {"X-Forwarded-For": ip} if ip else {}
         self.http = httpx.Client(base_url=worker.base_url, timeout=30, headers=headers)
+        self.csrf: str | None = None  # the session's anti-forgery token, as the page keeps it
 
     def sign_in(self, password: str = PASSWORD) -> httpx.Response:
-        return self.http.post("/agent/api/session", json={"name": self.name, "password": password})
+        response = self.http.post(
+            "/agent/api/session", json={"name": self.name, "password": password}
+        )
+        if response.status_code == 200:
+            self.csrf = response.json().get("csrf_token")
+        return response
+
+    @property
+    def _guarded(self) -> dict[str, str]:
+        """The header the console's page sends with every POST and DELETE."""
+        return {"X-CSRF-Token": self.csrf} if self.csrf else {}
+
+    def sign_out(self) -> httpx.Response:
+        return self.http.delete("/agent/api/session", headers=self._guarded)
 
     @property
     def token(self) -> str | None:
@@ -120,7 +134,9 @@ class AgentConsole:
 
     def post(self, conversation_id: str, what: str, text: str | None = None) -> httpx.Response:
         body = {"text": text} if text is not None else None
-        return self.http.post(f"/agent/api/conversations/{conversation_id}/{what}", json=body)
+        return self.http.post(
+            f"/agent/api/conversations/{conversation_id}/{what}", json=body, headers=self._guarded
+        )
 
     def conversation(self, conversation_id: str) -> dict[str, Any]:
         response = self.http.get(f"/agent/api/conversations/{conversation_id}")

@@ -87,7 +87,7 @@ def test_a_copied_cookie_stops_working_when_its_agent_signs_out(
     assert sessions and all(s["expires_at"] <= time.time() + 3600 + 5 for s in sessions)
     assert not any(ana.token in json.dumps(s, default=str) for s in sessions)
     with ana.live() as socket:
-        assert ana.http.delete("/agent/api/session").status_code == 200
+        assert ana.sign_out().status_code == 200
         assert refused_everywhere(copies)
         assert closed_within(socket, 5) == 4401
 
