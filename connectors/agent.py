@@ -7,6 +7,11 @@ endpoint checks the session against the store, and the socket checks it again on
 beat and whenever a worker says the agent's sessions ended, closing with 4401 once it has;
 the desk checks that only the agent holding a conversation replies to it, hands it back
 or closes it.
+
+Not SameSite alone: every POST and DELETE must carry the session's anti-forgery token in
+`X-CSRF-Token` (given at sign-in and by /me), a sign-in must not come from another origin,
+and everything under /agent is sent with a strict Content-Security-Policy (our own script
+and styles only, no framing) and X-Frame-Options: DENY (`ConsoleHeaders`).
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Cookie, Depends, FastAPI, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Cookie, Depends, FastAPI, Header, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.events import Event
 from bot.handoff.agents import Agent, Agents
@@ -37,6 +43,21 @@ from connectors.errors import ApiError, error_body, error_response
 STATIC = Path(__file__).resolve().parent / "static" / "agent"
 router = APIRouter()
 SessionCookie = Annotated[str | None, Cookie(alias=COOKIE)]
+CsrfHeader = Annotated[str | None, Header(alias="X-CSRF-Token")]
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",  # the API and the console's socket, same origin only
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +88,20 @@ async def _console(connection: HTTPConnection) -> Console:
 On = Annotated[Console, Depends(_console)]
 
 
-async def _session(console: On, session: SessionCookie = None) -> LiveSession:
+async def _session(
+    console: On,
+    connection: HTTPConnection,
+    session: SessionCookie = None,
+    csrf: CsrfHeader = None,
+) -> LiveSession:
+    """The request's live session (401 without one); a POST or DELETE must also carry
+    its anti-forgery token (403 without it)."""
     assert console.sessions is not None
     signed_in = await console.sessions.check(session)
     if signed_in is None:
         raise ApiError(401, "not_signed_in")
+    if connection.scope.get("method") not in SAFE_METHODS and not signed_in.allows(csrf):
+        raise ApiError(403, "cross_site_request")
     return signed_in
 
 
@@ -107,10 +137,18 @@ async def console_page(console: On) -> FileResponse:
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
 
+def _same_origin(connection: HTTPConnection) -> bool:
+    """False when the browser says the request comes from a page of another origin."""
+    origin = connection.headers.get("origin")
+    return origin is None or origin.split("://", 1)[-1] == connection.headers.get("host")
+
+
 @router.post("/agent/api/session")
 async def sign_in(body: SignIn, console: On, connection: HTTPConnection) -> Response:
     sessions = console.sessions
     assert sessions is not None
+    if not _same_origin(connection):  # another site signing this browser in (login CSRF)
+        return error_response(connection, 403, "cross_site_request")
     address = connection.client.host if connection.client else "unknown"
     try:
         agent = await console.agents.sign_in(body.name.strip().lower(), body.password, address)
@@ -118,10 +156,13 @@ async def sign_in(body: SignIn, console: On, connection: HTTPConnection) -> Resp
         return _refused(connection, refused)
     if agent is None:
         return error_response(connection, 401, "bad_credentials")
-    response = JSONResponse({"agent": {"id": agent.id, "name": agent.name}})
+    opened = await sessions.open(agent, address)
+    response = JSONResponse(
+        {"agent": {"id": agent.id, "name": agent.name}, "csrf_token": opened.csrf}
+    )
     response.set_cookie(
         COOKIE,
-        await sessions.open(agent, address),
+        opened.cookie,
         max_age=int(sessions.ttl_seconds),
         httponly=True,
         samesite="strict",
@@ -139,10 +180,16 @@ def _refused(connection: HTTPConnection, refused: SignInRefused) -> Response:
 
 
 @router.delete("/agent/api/session")
-async def sign_out(console: On, session: SessionCookie = None) -> Response:
+async def sign_out(
+    console: On, connection: HTTPConnection, session: SessionCookie = None, csrf: CsrfHeader = None
+) -> Response:
     """End the session on the server (every worker, the console's socket too) and drop
-    the cookie; without a live session this only drops the cookie."""
+    the cookie; without a live session this only drops the cookie. A live one needs its
+    anti-forgery token, or another site could sign the agent out."""
     assert console.sessions is not None
+    live = await console.sessions.check(session)
+    if live is not None and not live.allows(csrf):
+        return error_response(connection, 403, "cross_site_request")
     await console.sessions.close(session)
     response = JSONResponse({"signed_out": True})
     response.delete_cookie(COOKIE, path="/agent", httponly=True, samesite="strict")
@@ -150,8 +197,10 @@ async def sign_out(console: On, session: SessionCookie = None) -> Response:
 
 
 @router.get("/agent/api/me")
-async def me(agent: SignedIn) -> dict[str, Any]:
-    return {"agent": {"id": agent.id, "name": agent.name}}
+async def me(session: Session) -> dict[str, Any]:
+    """Who is signed in, and the session's anti-forgery token (for a reloaded page)."""
+    agent = session.agent
+    return {"agent": {"id": agent.id, "name": agent.name}, "csrf_token": session.csrf}
 
 
 @router.get("/agent/api/queue")
@@ -259,7 +308,43 @@ async def _until_closed(socket: WebSocket) -> None:
             await socket.receive_text()
 
 
+class ConsoleHeaders:
+    """Security headers on every HTTP answer under /agent (page, assets, API, refusals);
+    other paths pass straight through, untouched."""
+
+    HEADERS = (
+        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+        (b"x-frame-options", b"DENY"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path != "/agent" and not path.startswith("/agent/"):
+            await self.app(scope, receive, send)
+            return
+        api = path.startswith("/agent/api/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if api:  # answers about sessions and customers are never kept
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
+                headers.extend(self.HEADERS)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def install(app: FastAPI) -> None:
-    """Mount the console: its routes and static files."""
+    """Mount the console: its routes, static files and security headers."""
     app.include_router(router)
     app.mount("/agent/assets", StaticFiles(directory=STATIC), name="agent-assets")
+    app.add_middleware(ConsoleHeaders)

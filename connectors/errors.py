@@ -42,6 +42,7 @@ SAYS = declared(
         "error_account_disabled": [],
         "error_account_locked": [],
         "error_session_ended": [],
+        "error_cross_site_request": [],
         "error_customer_not_found": [],
     }
 )

@@ -11,11 +11,17 @@ Every request and the console's socket check the session against the store: it m
 exist (signing out, disabling the agent or resetting their password deletes it), not have
 expired, and belong to an agent who is not disabled and whose `sessions_valid_after` is
 before the session began.
+
+Each session also has an anti-forgery token, an HMAC of its id under the same key: the
+console's page gets it at sign-in (and from /me after a reload) and sends it with every
+POST and DELETE, which another site cannot do, since it can read neither the cookie nor
+our answers.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import secrets
 import time
@@ -53,10 +59,21 @@ def _key(session_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LiveSession:
-    """A live session: who it is for, and its key in the store."""
+    """A live session: who it is for, its key in the store, its anti-forgery token."""
 
     agent: Agent
     key: str
+    csrf: str
+
+    def allows(self, presented: str | None) -> bool:
+        """Whether a request's anti-forgery token is this session's."""
+        return presented is not None and hmac.compare_digest(presented, self.csrf)
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    cookie: str  # the cookie's value
+    csrf: str  # the anti-forgery token for the page
 
 
 class Sessions:
@@ -74,15 +91,20 @@ class Sessions:
         self._ended = ended
         self._clock = clock
 
-    async def open(self, agent: Agent, address: str) -> str:
-        """Store a new session for `agent`; the cookie's value."""
+    def _csrf(self, session_id: str) -> str:
+        mac = hmac.new(self._secret.encode(), f"csrf:{session_id}".encode(), hashlib.sha256)
+        return mac.hexdigest()
+
+    async def open(self, agent: Agent, address: str) -> Opened:
+        """Store a new session for `agent`; the cookie's value and its anti-forgery token."""
         now = self._clock()
         session_id = secrets.token_urlsafe(32)
         expires_at = now + self.ttl_seconds
         await self._store.add_session(AgentSession(_key(session_id), agent.id, now, expires_at))
         await self._store.audit("signed_in", agent.id, {"address": address}, now)
         claims = {"sid": session_id, "aud": _AUDIENCE, "iat": int(now), "exp": int(expires_at)}
-        return jwt.encode(claims, self._secret, algorithm="HS256")
+        cookie = jwt.encode(claims, self._secret, algorithm="HS256")
+        return Opened(cookie, self._csrf(session_id))
 
     def _session_id(self, token: str | None) -> str | None:
         if not token:
@@ -112,7 +134,8 @@ class Sessions:
         record = await self._store.get(session.agent_id)
         if record is None or record.disabled or session.created_at <= record.sessions_valid_after:
             return None
-        return LiveSession(Agent(record.id, record.display_name), session.key)
+        agent = Agent(record.id, record.display_name)
+        return LiveSession(agent, session.key, self._csrf(session_id))
 
     async def close(self, token: str | None) -> None:
         """Sign out: end the cookie's session, here and on every worker's sockets."""

@@ -17,9 +17,13 @@ from tests.handoff.conftest import PASSWORD, Workers, add_agent, customer_feed, 
 def page(browser: Browser, workers: Workers, agent_names: Any) -> Iterator[Page]:
     context = browser.new_context()
     page = context.new_page()
+    complaints: list[str] = []
+    page.on("console", lambda message: complaints.append(message.text))
     page.goto(workers.b.base_url + "/agent")
     yield page
     context.close()
+    # The page runs under its Content-Security-Policy without tripping it.
+    assert not [c for c in complaints if "Content Security Policy" in c], complaints
 
 
 def test_a_wrong_password_shows_an_error_and_no_console(page: Page) -> None:
@@ -77,3 +81,7 @@ def test_an_agent_takes_a_conversation_from_the_queue_to_hand_back(
     assert not any("Paris payments" in t for t in texts)
     assert "£" in text_of(customer.say("what's my balance?"))
     expect(page.get_by_role("button", name="Send to customer")).to_be_disabled()
+    page.get_by_role("button", name="Sign out").click()  # a DELETE with the page's token
+    expect(page.locator("#sign-in-view")).to_be_visible()
+    page.reload()
+    expect(page.locator("#sign-in-view")).to_be_visible()  # the session ended on the server
