@@ -65,14 +65,19 @@ def test_ten_wrong_passwords_lock_the_account_until_an_operator_enables_it(
     assert unlocked is not None and unlocked["by"] and unlocked["was_locked"]
 
 
-def test_a_right_password_starts_the_count_again(workers: Workers, agent_names: Any) -> None:
-    """Nine wrong, one right, nine wrong: never locked (the count is of failures in a row)."""
+def test_a_right_password_starts_the_count_again(
+    workers: Workers, agent_names: Any, mongo: Any
+) -> None:
+    """Nine wrong, one right: the count of wrong passwords in a row starts again."""
     done = add_agent(workers, "gil", PASSWORD)
     assert done.returncode == 0, done.stderr
-    for _ in range(2):
-        for _ in range(9):
-            assert sign_in_waiting(workers, "gil", "wrong password here").status_code == 401
-        assert sign_in_waiting(workers, "gil").status_code == 200
+    for _ in range(9):
+        assert sign_in_waiting(workers, "gil", "wrong password here").status_code == 401
+    assert mongo["agents"].find_one({"_id": "gil"})["failed_sign_ins"] == 9
+    assert sign_in_waiting(workers, "gil").status_code == 200
+    assert mongo["agents"].find_one({"_id": "gil"})["failed_sign_ins"] == 0
+    assert sign_in_waiting(workers, "gil", "wrong password here").status_code == 401
+    assert sign_in_waiting(workers, "gil").status_code == 200  # one wrong is not ten
 
 
 def test_a_name_nobody_has_locks_alike(workers: Workers, fay: str) -> None:
