@@ -46,16 +46,18 @@ from bot.config import (
     Settings,
     load_settings,
     notifier_names,
+    require_serving,
 )
 from bot.conversations import Conversations, agents_topic
 from bot.dialogue.domain import Domain, load_domain
 from bot.dialogue.manager import SAYS as DIALOGUE_SAYS
 from bot.dialogue.manager import DialogueManager
 from bot.handlers import Action
-from bot.handoff.agents import Agents
+from bot.handoff.agents import Agents, SessionsEnded, sessions_topic
 from bot.handoff.desk import ERRORS as DESK_ERRORS
 from bot.handoff.desk import SAYS as DESK_SAYS
 from bot.handoff.desk import Desk
+from bot.handoff.limits import SignInLimits, SignInPolicy
 from bot.handoff.sessions import AGENT_SECRET, Sessions, load_agent_secret
 from bot.linking import AccountLinks
 from bot.nlu.model import NluModel, load_or_train
@@ -145,12 +147,14 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
             db = client.get_database(config.mongodb_db)
             events = MongoEventStore(db)
             links = MongoLinkStore(db)
+            agents = MongoAgentStore(db)
             await events.open()
             stack.push_async_callback(events.close)
             await links.open()
+            await agents.open()
             documents: tuple[EventStore, AgentStore, LinkStore, ChatStore] = (
                 events,
-                MongoAgentStore(db),
+                agents,
                 links,
                 MongoChatStore(db),
             )
@@ -228,8 +232,12 @@ async def open_teller(
     # One parsing thread a core: more threads only fight over the GIL (bench/load.py chat:
     # 424-438 turns/s with 2 threads, 335 with asyncio's default pool of 6).
     parsing = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="parse")
+    # Agents' password checks (argon2, ~200 ms of CPU each) on one thread of their own: a
+    # burst of sign-ins takes one core at most, never the event loop.
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
     async with AsyncExitStack() as stack:
         stack.callback(parsing.shutdown, wait=False)
+        stack.callback(hashing.shutdown, wait=False)
         stores = await stack.enter_async_context(_stores(settings))
         notifier = await stack.enter_async_context(_notifier(settings.otp, channels, outbox))
         otp = OtpService(
@@ -284,7 +292,7 @@ async def open_teller(
             outbox=outbox,
             engine=engine,
             links=links,
-            console=_console(settings, desk, stores),
+            console=_console(settings, desk, stores, hashing),
             whatsapp=apps[0],
             telegram=apps[1],
         )
@@ -399,17 +407,28 @@ async def _chat_apps(
             await messaging.close()
 
 
-def _console(settings: Settings, desk: Desk, stores: Stores) -> agent.Console:
+def _console(
+    settings: Settings, desk: Desk, stores: Stores, hashing: ThreadPoolExecutor
+) -> agent.Console:
     secret = load_agent_secret(settings.dev_mode, PROJECT_ROOT / "var")
     if secret is None:
         log.warning("agent console off: %s is not set", AGENT_SECRET)
+    topic = sessions_topic(settings.stores.mongodb_db)
+    ended = SessionsEnded(stores.bus, topic)
+    ttl = settings.handoff.session_hours * 3600
     return agent.Console(
-        agents=Agents(stores.agents),
-        sessions=Sessions(secret, settings.handoff.session_hours * 3600) if secret else None,
+        agents=Agents(
+            stores.agents,
+            ended=ended,
+            hashing=hashing,
+            limits=SignInLimits(stores.counters, SignInPolicy.from_settings(settings.handoff)),
+        ),
+        sessions=Sessions(secret, ttl, stores.agents, ended) if secret else None,
         presence=stores.presence,
         desk=desk,
         bus=stores.bus,
         agents_topic=agents_topic(settings.stores.mongodb_db),
+        sessions_topic=topic,
         beat_seconds=settings.handoff.presence_ttl_seconds / 3,
         secure_cookie=not settings.dev_mode,
     )
@@ -446,6 +465,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     if not settings.stores.mongodb_uri:
         raise ConfigError("MONGODB_URI is not set (make run starts a local SecantusDB for you)")
+    require_serving(settings)
+    notifier_names(settings.otp, settings.dev_mode)  # refuse now, not at the first code
     secrets = load_secrets(settings.dev_mode, PROJECT_ROOT / "var")
     sandbox_app = None
     if settings.bank.embedded_sandbox and not settings.bank.base_url:

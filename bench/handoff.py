@@ -56,7 +56,8 @@ def measure(base_a: str, base_b: str, env: dict[str, str], messages: int) -> lis
             "/api/v1/chat/message", json={"text": "I want to talk to a person"}, headers=headers
         ).json()
         cid = first["conversation_id"]
-        agent.post("/agent/api/session", json={"name": "bench", "password": PASSWORD})
+        signed_in = agent.post("/agent/api/session", json={"name": "bench", "password": PASSWORD})
+        agent.headers["X-CSRF-Token"] = signed_in.json()["csrf_token"]  # as the page sends it
         cookie = {"Cookie": f"teller_agent={agent.cookies['teller_agent']}"}
         ws_url = base_b.replace("http", "ws") + "/agent/ws"
         with connect(ws_url, additional_headers=cookie) as socket:

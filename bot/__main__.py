@@ -1,6 +1,7 @@
 """Command line: `python -m bot train`, `evaluate FILE [--report DIR]` (YAML or CSV),
-`agents add NAME [--display-name NAME] [--password-stdin]`, `validate`, `test [PATH]` and
-`shell [--customer ID]`.
+`agents add NAME [--display-name NAME] [--password-stdin]`, `agents list`,
+`agents disable|enable NAME`, `agents reset-password NAME [--password-stdin]`, `validate`,
+`test [PATH]` and `shell [--customer ID]`.
 
 Each subcommand is a function registered in `build_parser`. This entry script is the one
 module of `bot/` that may ask the composition root (`compose`) for the assembled app:
@@ -14,14 +15,16 @@ import argparse
 import asyncio
 import getpass
 import logging
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from bot.config import PROJECT_ROOT, ConfigError, load_settings
+from bot.config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from bot.dialogue.domain import DomainError
 from bot.nlu.model import load_or_train
 from bot.nlu.training_data import Example, TrainingDataError, load_training_data
@@ -60,44 +63,139 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _agents_add(args: argparse.Namespace) -> int:
-    """Create a console agent; the password is read from a prompt or stdin, never argv."""
-    from bot.handoff.agents import AgentError, Agents, check_new
+def _read_password(args: argparse.Namespace) -> str | None:
+    """From stdin (--password-stdin) or typed twice at a prompt, never argv; None when the
+    two typed differ."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"Password for {args.name}: ")
+    if getpass.getpass("Again: ") != password:
+        print("error: the passwords differ", file=sys.stderr)
+        return None
+    return password
+
+
+def _operator() -> str:
+    """Who runs an agents command, for the audit trail."""
+    return f"{getpass.getuser()}@{socket.gethostname()} (command line)"
+
+
+@asynccontextmanager
+async def _agent_admin(settings: Settings) -> AsyncIterator[Any]:
+    """`Agents` over the deployment's MongoDB, announcing ended sessions on its Redis (when
+    there is one) so the workers close those consoles' sockets at once."""
+    from bot.handoff.agents import Agents, SessionsEnded, sessions_topic
+    from bot.store import redis as redis_store
     from bot.store.mongo import connect_mongo
     from bot.store.mongo.records import MongoAgentStore
+
+    config = settings.stores
+    client = connect_mongo(config.mongodb_uri)
+    bus_client = redis_store.connect_redis(config.redis_url) if config.redis_url else None
+    try:
+        store = MongoAgentStore(client.get_database(config.mongodb_db))
+        await store.open()
+        bus = None if bus_client is None else redis_store.RedisBus(bus_client, config.redis_prefix)
+        yield Agents(store, ended=SessionsEnded(bus, sessions_topic(config.mongodb_db)))
+    finally:
+        await client.close()
+        if bus_client is not None:
+            await bus_client.aclose()
+
+
+def _agents(args: argparse.Namespace) -> int:
+    """`agents add|list|disable|enable|reset-password`: one line of outcome, or `error: ...`
+    and exit status 2."""
+    from bot.handoff.agents import AgentError, check_new, check_password
+    from bot.ports import StoreUnavailable
 
     settings = load_settings(args.config)
     if not settings.stores.mongodb_uri:
         print("error: MONGODB_URI is not set", file=sys.stderr)
         return 2
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"Password for {args.name}: ")
-        if getpass.getpass("Again: ") != password:
-            print("error: the passwords differ", file=sys.stderr)
+    password = None
+    if args.agents_command in ("add", "reset-password"):
+        password = _read_password(args)
+        if password is None:
             return 2
-    try:
-        check_new(args.name, password)
-    except AgentError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-    async def add() -> str:
-        client = connect_mongo(settings.stores.mongodb_uri)
         try:
-            agents = Agents(MongoAgentStore(client.get_database(settings.stores.mongodb_db)))
-            return (await agents.add(args.name, password, args.display_name)).name
-        finally:
-            await client.close()
+            if args.agents_command == "add":
+                check_new(args.name, password)
+            else:
+                check_password(password)
+        except AgentError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+
+    async def run() -> list[str]:
+        async with _agent_admin(settings) as agents:
+            return await _AGENT_COMMANDS[args.agents_command](agents, args, password)
 
     try:
-        shown = asyncio.run(add())
-    except AgentError as exc:
+        lines = asyncio.run(run())
+    except (AgentError, StoreUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"agent {args.name} added (shown to customers as {shown})")
+    for line in lines:
+        print(line)
     return 0
+
+
+async def _add(agents: Any, args: argparse.Namespace, password: str | None) -> list[str]:
+    assert password is not None
+    added = await agents.add(args.name, password, args.display_name, by=_operator())
+    return [f"agent {args.name} added (shown to customers as {added.name})"]
+
+
+def _when(ts: float | None) -> str:
+    return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+async def _list(agents: Any, args: argparse.Namespace, password: str | None) -> list[str]:
+    rows = [("NAME", "SHOWN AS", "STATUS", "LAST SIGN-IN", "ADDED")]
+    for record in await agents.records():
+        states = ["disabled"] * record.disabled + ["locked"] * (record.locked_at is not None)
+        status = ", ".join(states) or "active"
+        rows.append(
+            (record.id, record.display_name, status, _when(record.last_sign_in_at),
+             _when(record.created_at))
+        )  # fmt: skip
+    widths = [max(len(row[n]) for row in rows) for n in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def _sessions(count: int) -> str:
+    return f"{count} session{'' if count == 1 else 's'} ended"
+
+
+async def _disable(agents: Any, args: argparse.Namespace, password: str | None) -> list[str]:
+    ended = await agents.disable(args.name, by=_operator())
+    return [f"agent {args.name} disabled; {_sessions(ended)}"]
+
+
+async def _enable(agents: Any, args: argparse.Namespace, password: str | None) -> list[str]:
+    before = await agents.enable(args.name, by=_operator())
+    states = ["disabled"] * before.disabled + ["locked"] * (before.locked_at is not None)
+    was = f"was {' and '.join(states)}" if states else "was already active"
+    return [f"agent {args.name} enabled ({was})"]
+
+
+async def _reset_password(agents: Any, args: argparse.Namespace, password: str | None) -> list[str]:
+    assert password is not None
+    ended = await agents.reset_password(args.name, password, by=_operator())
+    return [f"password of {args.name} reset; {_sessions(ended)}"]
+
+
+_AGENT_COMMANDS = {
+    "add": _add,
+    "list": _list,
+    "disable": _disable,
+    "enable": _enable,
+    "reset-password": _reset_password,
+}
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -247,7 +345,20 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name", help="sign-in name: 2-32 of a-z 0-9 . _ -")
     add.add_argument("--display-name", help="what customers see (default: from the name)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    add.set_defaults(run=_agents_add)
+    agent_commands.add_parser("list", help="every agent, their status and last sign-in")
+    disable = agent_commands.add_parser(
+        "disable", help="stop an agent signing in and end their sessions now"
+    )
+    enable = agent_commands.add_parser(
+        "enable", help="let a disabled or locked agent sign in again"
+    )
+    reset = agent_commands.add_parser(
+        "reset-password", help="set a new password (from a prompt) and end their sessions"
+    )
+    reset.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+    for named in (disable, enable, reset):
+        named.add_argument("name", help="the agent's sign-in name")
+    agents.set_defaults(run=_agents)
 
     check = commands.add_parser("validate", help="check the domain against the NLU data and code")
     check.set_defaults(run=_validate)

@@ -66,6 +66,8 @@ class DialogueSettings:
 class AuthSettings:
     jwt_algorithms: tuple[str, ...] = ("HS256",)
     jwt_audience: str = "teller"
+    jwt_issuer: str = ""  # customer tokens' `iss`; required outside dev mode (empty: unchecked)
+    max_token_lifetime_seconds: int = 3600  # a token's exp - iat may be no more than this
     strong_ttl_seconds: int = 300
 
 
@@ -147,6 +149,13 @@ class HandoffSettings:
     failed_actions: int = 2  # this many failed actions in a row trigger `on_failures`
     on_failures: str = "offer"  # offer | queue
     session_hours: float = 8.0  # agent console sign-in lifetime
+    # Wrong passwords per sign-in name and per client address (bot/handoff/limits.py):
+    sign_in_window_seconds: float = 900.0  # wrong passwords are counted this long
+    sign_in_free_failures_per_name: int = 3  # before each further one imposes a wait
+    sign_in_free_failures_per_address: int = 10  # an office behind one NAT shares this
+    sign_in_backoff_seconds: float = 1.0  # the first wait; each further one doubles it
+    sign_in_max_backoff_seconds: float = 300.0
+    sign_in_lock_after: int = 10  # wrong passwords in a row lock an account until enabled
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +171,22 @@ class Settings:
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
 
 
-def _section(cls: type, raw: dict[str, Any] | None) -> Any:
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+
+
+def parse_bool(value: Any, key: str) -> bool:
+    """A YAML boolean, or a string (e.g. from `${NAME:-false}`) that says true/false, yes/no
+    or 1/0 in any case; anything else is a ConfigError naming `key`, never a guess (bool()
+    of any non-empty string, "false" included, is True)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | str) and str(value).strip().lower() in _TRUE | _FALSE:
+        return str(value).strip().lower() in _TRUE
+    raise ConfigError(f"{key} must be true or false (or yes/no, 1/0), not {value!r}")
+
+
+def _section(section: str, cls: type, raw: dict[str, Any] | None) -> Any:
     """Build a settings section, coercing YAML strings to the field's declared type."""
     raw = raw or {}
     defaults = cls()
@@ -176,7 +200,7 @@ def _section(cls: type, raw: dict[str, Any] | None) -> Any:
             path = Path(value)
             value = path if path.is_absolute() else PROJECT_ROOT / path
         elif isinstance(default, bool):
-            value = value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
+            value = parse_bool(value, f"{section}.{name}")
         elif isinstance(default, tuple):  # a YAML list, or "a,b" from the environment
             items = value.split(",") if isinstance(value, str) else value
             value = tuple(str(item).strip() for item in items if str(item).strip())
@@ -189,15 +213,40 @@ def _section(cls: type, raw: dict[str, Any] | None) -> Any:
     return cls(**values)
 
 
+def require_redis(settings: Settings, variable: str = "REDIS_URL") -> None:
+    """Outside dev mode Redis is required: without it, turn locks, lockouts and sign-in
+    limits are each worker's own, which is right for one dev worker only."""
+    if not settings.dev_mode and not settings.stores.redis_url:
+        raise ConfigError(
+            f"{variable} is empty or unset (stores.redis_url): outside dev mode Teller needs "
+            "Redis for the turn locks, lockouts and sign-in limits its workers share; only "
+            "dev mode runs a single worker without it"
+        )
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     """Read `path` (default: $TELLER_CONFIG or config.yml at the project root)."""
     path = Path(path or os.environ.get("TELLER_CONFIG") or PROJECT_ROOT / "config.yml")
     raw = _expand(yaml.safe_load(path.read_text()) or {})
     sections = {
-        name: _section(type(getattr(Settings(), name)), raw.get(name))
+        name: _section(name, type(getattr(Settings(), name)), raw.get(name))
         for name in ("server", "nlu", "dialogue", "auth", "otp", "stores", "bank", "handoff")
     }
     if sections["handoff"].on_failures not in {"offer", "queue"}:
         raise ConfigError("handoff.on_failures must be 'offer' or 'queue'")
-    dev_mode = bool(raw.get("dev_mode", False))
-    return Settings(dev_mode=dev_mode, **sections)
+    settings = Settings(dev_mode=parse_bool(raw.get("dev_mode", False), "dev_mode"), **sections)
+    if settings.auth.max_token_lifetime_seconds <= 0:
+        raise ConfigError("auth.max_token_lifetime_seconds must be positive")
+    return settings
+
+
+def require_serving(settings: Settings) -> None:
+    """What serving customers needs beyond readable settings, checked where Teller is
+    assembled (reading a config to train a model needs none of it): outside dev mode,
+    Redis, and the issuer customer tokens must name."""
+    require_redis(settings)
+    if not settings.dev_mode and not settings.auth.jwt_issuer:
+        raise ConfigError(
+            "auth.jwt_issuer is empty (TELLER_JWT_ISSUER): outside dev mode customer tokens "
+            "must name their issuer"
+        )

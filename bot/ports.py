@@ -135,7 +135,7 @@ class OnceGuard(Protocol):
 
 
 class Counters(Protocol):
-    """Expiring counters and flags: OTP lockout, link-code guessing."""
+    """Expiring counters and flags: OTP lockout, link-code guessing, agent sign-in limits."""
 
     async def incr(self, key: str, window_seconds: float) -> int:
         """Add one to `key` and return its count; the count resets `window_seconds` after
@@ -151,6 +151,14 @@ class Counters(Protocol):
     async def slide(self, key: str, window_seconds: float) -> int:
         """Count one hit on `key` now and return the hits of the last `window_seconds`
         (a sliding window: each hit ages out on its own, so no pattern of waits resets it)."""
+        ...
+
+    async def expires_in(self, key: str) -> float:
+        """Seconds until `key` (a count or a flag) expires; 0 when it is not set."""
+        ...
+
+    async def forget(self, key: str) -> None:
+        """Drop `key` (a count or a flag) now."""
         ...
 
 
@@ -252,14 +260,79 @@ class AgentRecord:
     display_name: str  # what customers and colleagues see
     password_hash: str  # argon2id; the password itself is never stored
     created_at: float
+    disabled: bool = False  # may not sign in; their sessions have ended
+    failed_sign_ins: int = 0  # wrong passwords since the last right one
+    locked_at: float | None = None  # locked by wrong passwords until an operator enables it
+    sessions_valid_after: float = 0.0  # sessions opened at or before this have ended
+    last_sign_in_at: float | None = None
+
+
+# What `AgentStore.update` may change.
+AGENT_CHANGES = frozenset(
+    {
+        "display_name",
+        "password_hash",
+        "disabled",
+        "sessions_valid_after",
+        "last_sign_in_at",
+        "failed_sign_ins",
+        "locked_at",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSession:
+    """A console session; the cookie carries the session id, which is stored only hashed."""
+
+    key: str  # SHA-256 of the session id
+    agent_id: str
+    created_at: float
+    expires_at: float
 
 
 class AgentStore(Protocol):
+    """Agents, their console sessions, and the audit trail of what happened to them."""
+
     async def add(self, agent: AgentRecord) -> None:
         """Raises AlreadyExists when the name is taken."""
         ...
 
     async def get(self, agent_id: str) -> AgentRecord | None: ...
+
+    async def agents(self) -> list[AgentRecord]:
+        """Every agent, by name."""
+        ...
+
+    async def update(self, agent_id: str, changes: Mapping[str, Any]) -> bool:
+        """Set fields (names from AGENT_CHANGES); False when there is no such agent."""
+        ...
+
+    async def count_failure(self, agent_id: str) -> int:
+        """Add one to the agent's failed sign-ins, atomically; the new count (0: no agent)."""
+        ...
+
+    async def lock(self, agent_id: str, now: float) -> bool:
+        """Lock the agent unless locked already; True for the call that locked it."""
+        ...
+
+    async def add_session(self, session: AgentSession) -> None: ...
+
+    async def session(self, key: str) -> AgentSession | None:
+        """The session, while it has not expired or ended."""
+        ...
+
+    async def end_session(self, key: str) -> AgentSession | None:
+        """End one session; the session it was, or None if there was none."""
+        ...
+
+    async def end_sessions(self, agent_id: str) -> int:
+        """End every session of the agent; how many there were."""
+        ...
+
+    async def audit(
+        self, event_type: str, agent_id: str, data: Mapping[str, Any], now: float
+    ) -> None: ...
 
 
 class LinkStore(Protocol):

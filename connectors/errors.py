@@ -49,6 +49,12 @@ SAYS = declared(
         "error_console_off": [],
         "error_not_signed_in": [],
         "error_bad_credentials": [],
+        "error_sign_in_busy": [],
+        "error_sign_in_wait": ["seconds"],
+        "error_account_disabled": [],
+        "error_account_locked": [],
+        "error_session_ended": [],
+        "error_cross_site_request": [],
         "error_customer_not_found": [],
         # the widget's socket (connectors/websocket.py)
         "error_bad_hello": [],

@@ -2,8 +2,11 @@
 
 Keys are prepared once per verifier and each token's algorithm must be on the configured
 allow-list, so a token cannot choose `none` or trick us into using the public key as an HMAC
-secret. Verified claims are cached per token string (expiry still checked on every call),
-because a widget session presents the same token on every turn.
+secret. A token must name our audience and, when `auth.jwt_issuer` is set (it must be
+outside dev mode), our issuer; it must say when it was issued (`iat`), and live no longer
+than `auth.max_token_lifetime_seconds` (exp - iat), so a leaked or over-long token is not
+good for long. Verified claims are cached per token string (expiry still checked on every
+call), because a widget session presents the same token on every turn.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ SUPPORTED_ALGORITHMS = frozenset({"HS256", "RS256", "ES256"})
 LEEWAY_SECONDS = 30  # tolerated clock skew between the issuer and us
 MAX_TOKEN_CHARS = 8192  # anything longer is not a token we issue; refuse before parsing
 _CACHE_SIZE = 4096
-_REQUIRED_CLAIMS = ["exp", "sub", "aud"]
+_REQUIRED_CLAIMS = ["exp", "iat", "sub", "aud"]
 
 
 class TokenError(Exception):
@@ -43,6 +46,8 @@ class TokenVerifier:
                 f"auth.jwt_algorithms must be a non-empty subset of {sorted(SUPPORTED_ALGORITHMS)}"
             )
         self._audience = settings.jwt_audience
+        self._issuer = settings.jwt_issuer or None
+        self._max_lifetime = settings.max_token_lifetime_seconds
         self._secret = secrets.jwt_secret
         self._keys = {alg: _key_for(alg, secrets) for alg in settings.jwt_algorithms}
         self._claims = lru_cache(maxsize=_CACHE_SIZE)(self._decode)
@@ -65,7 +70,15 @@ class TokenVerifier:
         if not customer_id or ttl_seconds <= 0:
             raise ValueError("customer_id must be non-empty and ttl_seconds positive")
         now = int(time.time())
-        claims = {"sub": customer_id, "aud": self._audience, "iat": now, "exp": now + ttl_seconds}
+        lifetime = min(ttl_seconds, self._max_lifetime)
+        claims: dict[str, Any] = {
+            "sub": customer_id,
+            "aud": self._audience,
+            "iat": now,
+            "exp": now + lifetime,
+        }
+        if self._issuer is not None:
+            claims["iss"] = self._issuer
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def _decode(self, token: str) -> tuple[str, float]:
@@ -75,13 +88,15 @@ class TokenVerifier:
             key = self._keys.get(alg) if isinstance(alg, str) else None
             if key is None:
                 raise TokenError("invalid_token", "token algorithm is not allowed")
+            required = [*_REQUIRED_CLAIMS, "iss"] if self._issuer else _REQUIRED_CLAIMS
             claims = jwt.decode(
                 token,
                 key,
                 algorithms=[alg],
                 audience=self._audience,
+                issuer=self._issuer,
                 leeway=LEEWAY_SECONDS,
-                options={"require": _REQUIRED_CLAIMS},
+                options={"require": required},
             )
         except jwt.ExpiredSignatureError:
             raise TokenError("expired_token", "token has expired") from None
@@ -90,6 +105,8 @@ class TokenVerifier:
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject:
             raise TokenError("invalid_token", "token subject is empty")
+        if float(claims["exp"]) - float(claims["iat"]) > self._max_lifetime:
+            raise TokenError("invalid_token", "token lives longer than allowed")
         return subject, float(claims["exp"])
 
 

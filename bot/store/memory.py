@@ -19,7 +19,9 @@ from typing import Any
 
 from bot.events import Event
 from bot.ports import (
+    AGENT_CHANGES,
     AgentRecord,
+    AgentSession,
     AlreadyExists,
     BusMessage,
     ConversationRecord,
@@ -229,6 +231,15 @@ class MemoryCounters:
         hits.append(now)
         return len(hits)
 
+    async def expires_in(self, key: str) -> float:
+        now = self._clock()
+        until = self._flags.get(key) or self._counts.get(key, (0, 0.0))[1]
+        return max(0.0, until - now)
+
+    async def forget(self, key: str) -> None:
+        self._flags.pop(key, None)
+        self._counts.pop(key, None)
+
 
 class MemoryPresence:
     def __init__(self, ttl_seconds: float) -> None:
@@ -284,6 +295,8 @@ class DevOutbox:
 class MemoryAgentStore:
     def __init__(self) -> None:
         self._agents: dict[str, AgentRecord] = {}
+        self._sessions: dict[str, AgentSession] = {}
+        self.audit_trail: list[dict[str, Any]] = []
 
     async def add(self, agent: AgentRecord) -> None:
         if agent.id in self._agents:
@@ -292,6 +305,56 @@ class MemoryAgentStore:
 
     async def get(self, agent_id: str) -> AgentRecord | None:
         return self._agents.get(agent_id)
+
+    async def agents(self) -> list[AgentRecord]:
+        return [self._agents[name] for name in sorted(self._agents)]
+
+    async def update(self, agent_id: str, changes: Mapping[str, Any]) -> bool:
+        unknown = set(changes) - AGENT_CHANGES
+        if unknown:
+            raise ValueError(f"agents have no changeable fields {sorted(unknown)}")
+        if agent_id not in self._agents:
+            return False
+        self._agents[agent_id] = replace(self._agents[agent_id], **changes)
+        return True
+
+    async def count_failure(self, agent_id: str) -> int:
+        record = self._agents.get(agent_id)
+        if record is None:
+            return 0
+        self._agents[agent_id] = replace(record, failed_sign_ins=record.failed_sign_ins + 1)
+        return record.failed_sign_ins + 1
+
+    async def lock(self, agent_id: str, now: float) -> bool:
+        record = self._agents.get(agent_id)
+        if record is None or record.locked_at is not None:
+            return False
+        self._agents[agent_id] = replace(record, locked_at=now)
+        return True
+
+    async def add_session(self, session: AgentSession) -> None:
+        self._sessions[session.key] = session
+
+    async def session(self, key: str) -> AgentSession | None:
+        found = self._sessions.get(key)
+        if found is not None and found.expires_at <= time.time():
+            del self._sessions[key]
+            return None
+        return found
+
+    async def end_session(self, key: str) -> AgentSession | None:
+        return self._sessions.pop(key, None)
+
+    async def end_sessions(self, agent_id: str) -> int:
+        ended = [key for key, s in self._sessions.items() if s.agent_id == agent_id]
+        for key in ended:
+            del self._sessions[key]
+        return len(ended)
+
+    async def audit(
+        self, event_type: str, agent_id: str, data: Mapping[str, Any], now: float
+    ) -> None:
+        self.audit_trail.append({"type": event_type, "agent_id": agent_id, **dict(data), "ts": now})
 
 
 class MemoryLinkStore:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import random
 import secrets
 import time
@@ -240,6 +241,15 @@ class RedisCounters:
             return int(hits)
 
         return await _call(count(), "counters unavailable")
+
+    async def expires_in(self, key: str) -> float:
+        millis = int(await _call(self._redis.pttl(self._prefix + key), "counters unavailable"))
+        if millis == -1:  # set without an expiry: not by us, but it never lifts
+            return math.inf
+        return max(0, millis) / 1000
+
+    async def forget(self, key: str) -> None:
+        await _call(self._redis.delete(self._prefix + key), "counters unavailable")
 
 
 class RedisPresence:

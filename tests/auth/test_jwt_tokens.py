@@ -22,6 +22,7 @@ from bot.auth.tokens import TokenError, TokenVerifier
 from bot.config import AuthSettings, ConfigError
 
 HS = AuthSettings(jwt_algorithms=("HS256",), jwt_audience="teller")
+ISSUER = "https://login.bank.example"
 
 
 def claims(**overrides: object) -> dict[str, object]:
@@ -105,7 +106,7 @@ def test_wrong_audience(hs_secrets: Secrets) -> None:
     assert refused(TokenVerifier(HS, hs_secrets), token) == "invalid_token"
 
 
-@pytest.mark.parametrize("missing", ["exp", "sub", "aud"])
+@pytest.mark.parametrize("missing", ["exp", "sub", "aud", "iat"])
 def test_required_claims(hs_secrets: Secrets, missing: str) -> None:
     token = jwt.encode(claims(**{missing: None}), hs_secrets.jwt_secret, algorithm="HS256")
     assert refused(TokenVerifier(HS, hs_secrets), token) == "invalid_token"
@@ -216,3 +217,51 @@ def test_verify_is_fast(hs_secrets: Secrets) -> None:
     for _ in range(2000):
         verifier.verify(token)
     assert (time.perf_counter() - started) / 2000 < 50e-6
+
+
+def strict() -> AuthSettings:
+    """What production sets: our issuer, and tokens that live at most 15 minutes."""
+    return AuthSettings(
+        jwt_algorithms=("HS256",),
+        jwt_audience="teller",
+        jwt_issuer=ISSUER,
+        max_token_lifetime_seconds=900,
+    )
+
+
+def test_a_token_from_another_issuer_or_from_none_is_refused(hs_secrets: Secrets) -> None:
+    """Issue 10, finding 10 ("fail closed"): customer tokens had no `iss` check, so a token
+    any other system signed with a shared key or for the same audience passed as ours."""
+    verifier = TokenVerifier(strict(), hs_secrets)
+    secret = hs_secrets.jwt_secret
+    assert verifier.verify(jwt.encode(claims(iss=ISSUER), secret)).customer_id == "cust-001"
+    elsewhere = jwt.encode(claims(iss="https://login.other.example"), secret)
+    assert refused(verifier, elsewhere) == "invalid_token"
+    assert refused(verifier, jwt.encode(claims(), secret)) == "invalid_token"
+
+
+def test_a_token_that_lives_too_long_or_has_no_issue_time_is_refused(
+    hs_secrets: Secrets,
+) -> None:
+    """Issue 10, finding 10: customer tokens had no maximum lifetime, so a token minted to
+    live a year (or a leaked one) was good for a year; one without `iat` cannot say."""
+    verifier = TokenVerifier(strict(), hs_secrets)
+    secret, now = hs_secrets.jwt_secret, int(time.time())
+    longest = jwt.encode(claims(iss=ISSUER, iat=now, exp=now + 900), secret)
+    assert verifier.verify(longest).customer_id == "cust-001"
+    a_year = jwt.encode(claims(iss=ISSUER, iat=now, exp=now + 365 * 86400), secret)
+    assert refused(verifier, a_year) == "invalid_token"
+    assert refused(verifier, jwt.encode(claims(iss=ISSUER, iat=now, exp=now + 901), secret)) == (
+        "invalid_token"
+    )
+    assert refused(verifier, jwt.encode(claims(iss=ISSUER, iat=None), secret)) == "invalid_token"
+
+
+def test_issued_tokens_say_who_issued_them_and_when(hs_secrets: Secrets) -> None:
+    """The dev token endpoint's tokens carry iss and iat, within the maximum lifetime."""
+    verifier = TokenVerifier(strict(), hs_secrets)
+    token = verifier.issue("cust-002", ttl_seconds=3600)
+    issued = jwt.decode(token, options={"verify_signature": False})
+    assert issued["iss"] == ISSUER
+    assert 0 < issued["exp"] - issued["iat"] <= 900
+    assert verifier.verify(token).customer_id == "cust-002"

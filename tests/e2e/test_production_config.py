@@ -25,11 +25,14 @@ UNUSED_SMS = {
     "TELLER_SMS_AUTH_TOKEN": "unused",
     "TELLER_SMS_FROM": "+447700900999",
 }
+ISSUER = "https://login.bank.example"
 
 
 def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
     tmp_path: Path,
 ) -> None:
+    """Issue 10, finding 10 too: production takes only tokens from its issuer
+    (TELLER_JWT_ISSUER) that say when they were issued and live 15 minutes at most."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -53,6 +56,7 @@ def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
                     "TELLER_OTP_KEY": secrets.token_urlsafe(32),
                     "TELLER_JWT_SECRET": "",
                     **UNUSED_SMS,
+                    "TELLER_JWT_ISSUER": ISSUER,
                 },
                 tmp_path / "teller.log",
             )
@@ -66,11 +70,9 @@ def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
                         == 404
                     )
                     assert http.get("/").status_code == 404
-                    token = jwt.encode(
-                        {"sub": "cust-001", "aud": "teller", "exp": int(time.time()) + 300},
-                        key,
-                        algorithm="RS256",
-                    )
+                    now = int(time.time())
+                    good = {"sub": "cust-001", "aud": "teller", "iss": ISSUER, "iat": now}
+                    token = jwt.encode({**good, "exp": now + 300}, key, algorithm="RS256")
                     reply = http.post(
                         "/api/v1/chat/message",
                         json={"text": "what's my balance?"},
@@ -89,6 +91,20 @@ def test_production_config_serves_chat_with_rs256_tokens_and_no_dev_endpoints(
                         headers={"Authorization": f"Bearer {hs256}"},
                     )
                     assert refused.status_code == 401
+                    # Only our issuer's tokens, and none that live longer than allowed.
+                    for claims in [
+                        {**good, "iss": "https://login.other.example", "exp": now + 300},
+                        {k: v for k, v in good.items() if k != "iss"} | {"exp": now + 300},
+                        {k: v for k, v in good.items() if k != "iat"} | {"exp": now + 300},
+                        {**good, "exp": now + 30 * 86400},
+                    ]:
+                        other = jwt.encode(claims, key, algorithm="RS256")
+                        refused = http.post(
+                            "/api/v1/chat/message",
+                            json={"text": "hi"},
+                            headers={"Authorization": f"Bearer {other}"},
+                        )
+                        assert refused.status_code == 401, claims
             finally:
                 teller.stop()
     finally:
@@ -117,6 +133,7 @@ def test_production_refuses_to_start_without_a_real_notifier(
         "BANK_API_KEY": "unused",
         "TELLER_JWT_SECRET": secrets.token_urlsafe(32),
         "TELLER_OTP_KEY": secrets.token_urlsafe(32),
+        "TELLER_JWT_ISSUER": ISSUER,
         **UNUSED_SMS,
         **change,
     }

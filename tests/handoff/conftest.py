@@ -4,6 +4,7 @@ or in headless Chromium on the console page."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -59,18 +60,26 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
             second.stop()
 
 
-def add_agent(
-    workers: Workers, name: str, password: str, *extra: str
+def agents_command(
+    workers: Workers, *args: str, password: str | None = None
 ) -> subprocess.CompletedProcess:
+    """`python -m bot agents ARGS` as an operator runs it beside the workers; `password`
+    is typed on stdin (with --password-stdin)."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", "agents", "add", name, "--password-stdin", *extra],
-        input=password + "\n",
+        [sys.executable, "-m", "bot", "agents", *args],
+        input=None if password is None else password + "\n",
         capture_output=True,
         text=True,
         cwd=ROOT,
         env=workers.a.env,
         timeout=60,
     )
+
+
+def add_agent(
+    workers: Workers, name: str, password: str, *extra: str
+) -> subprocess.CompletedProcess:
+    return agents_command(workers, "add", name, "--password-stdin", *extra, password=password)
 
 
 @pytest.fixture(scope="session")
@@ -88,15 +97,33 @@ def mongo(workers: Workers) -> Iterator[Any]:
 
 
 class AgentConsole:
-    """An agent's browser without the page: the console's JSON API and its live socket."""
+    """An agent's browser without the page: the console's JSON API and its live socket.
 
-    def __init__(self, worker: ServerProcess, name: str) -> None:
+    `ip` is the client address the worker sees (sent as X-Forwarded-For, which the server
+    trusts from loopback as from a proxy), so each test's sign-in limits are its own."""
+
+    def __init__(self, worker: ServerProcess, name: str, ip: str | None = None) -> None:
         self.worker = worker
         self.name = name
-        self.http = httpx.Client(base_url=worker.base_url, timeout=30)
+        headers = {"X-Forwarded-For": ip} if ip else {}
+        self.http = httpx.Client(base_url=worker.base_url, timeout=30, headers=headers)
+        self.csrf: str | None = None  # the session's anti-forgery token, as the page keeps it
 
     def sign_in(self, password: str = PASSWORD) -> httpx.Response:
-        return self.http.post("/agent/api/session", json={"name": self.name, "password": password})
+        response = self.http.post(
+            "/agent/api/session", json={"name": self.name, "password": password}
+        )
+        if response.status_code == 200:
+            self.csrf = response.json().get("csrf_token")
+        return response
+
+    @property
+    def _guarded(self) -> dict[str, str]:
+        """The header the console's page sends with every POST and DELETE."""
+        return {"X-CSRF-Token": self.csrf} if self.csrf else {}
+
+    def sign_out(self) -> httpx.Response:
+        return self.http.delete("/agent/api/session", headers=self._guarded)
 
     @property
     def token(self) -> str | None:
@@ -107,7 +134,9 @@ class AgentConsole:
 
     def post(self, conversation_id: str, what: str, text: str | None = None) -> httpx.Response:
         body = {"text": text} if text is not None else None
-        return self.http.post(f"/agent/api/conversations/{conversation_id}/{what}", json=body)
+        return self.http.post(
+            f"/agent/api/conversations/{conversation_id}/{what}", json=body, headers=self._guarded
+        )
 
     def conversation(self, conversation_id: str) -> dict[str, Any]:
         response = self.http.get(f"/agent/api/conversations/{conversation_id}")
@@ -203,14 +232,45 @@ def wait_until_nobody_online(console: AgentConsole, timeout: float = 10) -> None
     assert console.queue()["agents_online"] == 0
 
 
+_addresses = itertools.count(1)
+
+
+def next_address() -> str:
+    """A client address no other sign-in in this run has used (documentation range, only
+    ever sent as an X-Forwarded-For value)."""
+    n = next(_addresses)
+    return f"192.0.2.{n % 250 + 1}" if n < 250 else f"203.0.113.{n % 250 + 1}"
+
+
+def lock_out(worker: ServerProcess, name: str, max_wrong: int = 12) -> tuple[httpx.Response, int]:
+    """Wrong passwords for `name`, each from a new address, sitting out every wait they
+    impose, until a sign-in is refused with 403; that answer and how many were refused
+    with 401 before it."""
+    wrong = 0
+    while wrong <= max_wrong:
+        console = AgentConsole(worker, name, ip=next_address())
+        try:
+            response = console.sign_in("certainly not the password")
+        finally:
+            console.http.close()
+        if response.status_code == 429:
+            time.sleep(int(response.headers["Retry-After"]) + 0.1)
+        elif response.status_code == 403:
+            return response, wrong
+        else:
+            assert response.status_code == 401, response.text
+            wrong += 1
+    raise AssertionError(f"{max_wrong} wrong passwords for {name} and still not locked")
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
 
 
-def sign_in(page: Page, password: str = PASSWORD) -> None:
-    """Sign in to the console page as Ana."""
-    page.get_by_label("Name").fill("ana")
+def sign_in(page: Page, password: str = PASSWORD, name: str = "ana") -> None:
+    """Sign in to the console page (as Ana unless `name` says otherwise)."""
+    page.get_by_label("Name").fill(name)
     page.get_by_label("Password").fill(password)
     page.get_by_label("Password").press("Enter")

@@ -104,7 +104,7 @@ def test_replies_must_have_text_within_limits(customer: Customer, ana: AgentCons
 
 def test_signing_out_clears_the_session(ana: AgentConsole) -> None:
     assert ana.http.get("/agent/api/me").json()["agent"] == {"id": "ana", "name": "Ana"}
-    assert ana.http.delete("/agent/api/session").status_code == 200
+    assert ana.sign_out().status_code == 200
     assert ana.http.get("/agent/api/me").status_code == 401
 
 

@@ -10,21 +10,37 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Customer, text_of
-from tests.handoff.conftest import Workers, customer_feed, sign_in
+from tests.handoff.conftest import PASSWORD, Workers, add_agent, customer_feed, lock_out, sign_in
 
 
 @pytest.fixture
 def page(browser: Browser, workers: Workers, agent_names: Any) -> Iterator[Page]:
     context = browser.new_context()
     page = context.new_page()
+    complaints: list[str] = []
+    page.on("console", lambda message: complaints.append(message.text))
     page.goto(workers.b.base_url + "/agent")
     yield page
     context.close()
+    # The page runs under its Content-Security-Policy without tripping it.
+    assert not [c for c in complaints if "Content Security Policy" in c], complaints
 
 
 def test_a_wrong_password_shows_an_error_and_no_console(page: Page) -> None:
     sign_in(page, "not the password")
     expect(page.get_by_role("alert").first).to_have_text("That name and password don't match.")
+    expect(page.locator("#console-view")).to_be_hidden()
+
+
+def test_a_locked_account_is_told_so_on_the_sign_in_page(page: Page, workers: Workers) -> None:
+    """Issue 10, finding 5: after 10 wrong passwords the account is locked, and the console
+    says so (not "wrong password"), even for the right password."""
+    assert add_agent(workers, "hal", PASSWORD).returncode == 0
+    locked, _ = lock_out(workers.b, "hal")
+    sign_in(page, PASSWORD, name="hal")
+    message = locked.json()["error"]["message"]
+    expect(page.get_by_role("alert").first).to_have_text(message)
+    assert "locked" in message
     expect(page.locator("#console-view")).to_be_hidden()
 
 
@@ -65,3 +81,7 @@ def test_an_agent_takes_a_conversation_from_the_queue_to_hand_back(
     assert not any("Paris payments" in t for t in texts)
     assert "£" in text_of(customer.say("what's my balance?"))
     expect(page.get_by_role("button", name="Send to customer")).to_be_disabled()
+    page.get_by_role("button", name="Sign out").click()  # a DELETE with the page's token
+    expect(page.locator("#sign-in-view")).to_be_visible()
+    page.reload()
+    expect(page.locator("#sign-in-view")).to_be_visible()  # the session ended on the server

@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from bot.ports import AgentRecord, AgentStore, AlreadyExists, ChatStore, LinkStore
+from bot.ports import (
+    AgentRecord,
+    AgentSession,
+    AgentStore,
+    AlreadyExists,
+    ChatStore,
+    LinkStore,
+)
 from bot.store.memory import MemoryAgentStore, MemoryChatStore, MemoryLinkStore
 from bot.store.mongo import connect_mongo
 from bot.store.mongo.records import MongoAgentStore, MongoChatStore, MongoLinkStore
@@ -24,7 +31,9 @@ async def stores(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Any, Any
     db = client.get_database(unique_db_name("records"))
     links = MongoLinkStore(db)
     await links.open()
-    yield MongoAgentStore(db), links, MongoChatStore(db)
+    agents = MongoAgentStore(db)
+    await agents.open()
+    yield agents, links, MongoChatStore(db)
     await client.close()
 
 
@@ -50,6 +59,49 @@ async def test_an_agent_is_added_once_and_read_back(agents: AgentStore) -> None:
         await agents.add(AgentRecord("ana", "Another Ana", "$argon2id$other", 2000.0))
     assert await agents.get("ana") == ana
     assert await agents.get("nobody") is None
+
+
+async def test_an_agent_is_listed_and_changed_field_by_field(agents: AgentStore) -> None:
+    await agents.add(AgentRecord("ben", "Ben", "$argon2id$b", 1000.0))
+    await agents.add(AgentRecord("ana", "Ana", "$argon2id$a", 1000.0))
+    assert [a.id for a in await agents.agents()] == ["ana", "ben"]
+    assert await agents.update("ana", {"disabled": True, "sessions_valid_after": 1500.0})
+    assert await agents.get("ana") == AgentRecord(
+        "ana", "Ana", "$argon2id$a", 1000.0, disabled=True, sessions_valid_after=1500.0
+    )
+    assert not await agents.update("nobody", {"disabled": True})
+    with pytest.raises(ValueError, match="id"):
+        await agents.update("ana", {"id": "eve"})
+
+
+async def test_failed_sign_ins_are_counted_and_lock_once(agents: AgentStore) -> None:
+    await agents.add(AgentRecord("ana", "Ana", "$argon2id$a", 1000.0))
+    assert [await agents.count_failure("ana") for _ in range(3)] == [1, 2, 3]
+    assert await agents.count_failure("nobody") == 0
+    assert await agents.lock("ana", 2000.0)
+    assert not await agents.lock("ana", 2001.0)  # locked already: the first lock stands
+    record = await agents.get("ana")
+    assert record is not None and (record.failed_sign_ins, record.locked_at) == (3, 2000.0)
+    assert await agents.update("ana", {"failed_sign_ins": 0, "locked_at": None})
+    assert await agents.lock("ana", 3000.0)
+
+
+async def test_sessions_live_until_they_end_or_expire(agents: AgentStore) -> None:
+    now = time.time()
+    first = AgentSession("key-1", "ana", now, now + 600)
+    await agents.add_session(first)
+    await agents.add_session(AgentSession("key-2", "ana", now, now + 600))
+    await agents.add_session(AgentSession("key-3", "ben", now, now + 600))
+    await agents.add_session(AgentSession("key-old", "ben", now - 700, now - 100))
+    assert await agents.session("key-1") == first
+    assert await agents.session("key-old") is None  # expired
+    assert await agents.end_session("key-1") == first
+    assert await agents.end_session("key-1") is None
+    assert await agents.session("key-1") is None
+    assert await agents.end_sessions("ana") == 1
+    assert await agents.session("key-2") is None
+    assert await agents.session("key-3") is not None
+    await agents.audit("signed_out", "ana", {"by": "test"}, now)
 
 
 async def test_a_link_code_is_redeemed_once_and_only_while_live(links: LinkStore) -> None:

@@ -5,23 +5,34 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from bot.ports import AgentRecord, AlreadyExists
+from bot.ports import AGENT_CHANGES, AgentRecord, AgentSession, AlreadyExists
 from bot.store.mongo import unavailable_on_failure
 
 Database = AsyncDatabase[dict[str, Any]]
 
 
 class MongoAgentStore:
-    """Collection `agents`, keyed by sign-in name; only argon2 hashes are stored."""
+    """Collections `agents` (keyed by sign-in name; only argon2 hashes), `agent_sessions`
+    (keyed by the SHA-256 of the session id; MongoDB drops each at its expiry) and
+    `agent_events` (the audit trail: added, signed in and out, disabled, enabled, ...)."""
 
     def __init__(self, db: Database) -> None:
         self._agents = db["agents"]
+        self._sessions = db["agent_sessions"]
+        self._audit = db["agent_events"]
+
+    async def open(self) -> None:
+        with unavailable_on_failure():
+            await self._sessions.create_index([("agent_id", ASCENDING)])
+            await self._sessions.create_index([("expire_at", ASCENDING)], expireAfterSeconds=0)
+            await self._audit.create_index([("agent_id", ASCENDING), ("ts", ASCENDING)])
 
     async def add(self, agent: AgentRecord) -> None:
         doc = {
@@ -29,6 +40,11 @@ class MongoAgentStore:
             "display_name": agent.display_name,
             "password_hash": agent.password_hash,
             "created_at": agent.created_at,
+            "disabled": agent.disabled,
+            "sessions_valid_after": agent.sessions_valid_after,
+            "last_sign_in_at": agent.last_sign_in_at,
+            "failed_sign_ins": agent.failed_sign_ins,
+            "locked_at": agent.locked_at,
         }
         with unavailable_on_failure():
             try:
@@ -39,14 +55,87 @@ class MongoAgentStore:
     async def get(self, agent_id: str) -> AgentRecord | None:
         with unavailable_on_failure():
             doc = await self._agents.find_one({"_id": agent_id})
-        if doc is None:
-            return None
-        return AgentRecord(
-            doc["_id"],
-            doc.get("display_name", doc["_id"]),
-            doc["password_hash"],
-            doc.get("created_at", 0.0),
-        )
+        return None if doc is None else _agent(doc)
+
+    async def agents(self) -> list[AgentRecord]:
+        with unavailable_on_failure():
+            return [_agent(doc) async for doc in self._agents.find({}).sort("_id", ASCENDING)]
+
+    async def update(self, agent_id: str, changes: Mapping[str, Any]) -> bool:
+        unknown = set(changes) - AGENT_CHANGES
+        if unknown:
+            raise ValueError(f"agents have no changeable fields {sorted(unknown)}")
+        with unavailable_on_failure():
+            result = await self._agents.update_one({"_id": agent_id}, {"$set": dict(changes)})
+        return result.matched_count == 1
+
+    async def count_failure(self, agent_id: str) -> int:
+        with unavailable_on_failure():
+            doc = await self._agents.find_one_and_update(
+                {"_id": agent_id},
+                {"$inc": {"failed_sign_ins": 1}},
+                projection={"failed_sign_ins": True},
+                return_document=ReturnDocument.AFTER,
+            )
+        return 0 if doc is None else int(doc["failed_sign_ins"])
+
+    async def lock(self, agent_id: str, now: float) -> bool:
+        with unavailable_on_failure():
+            result = await self._agents.update_one(
+                {"_id": agent_id, "locked_at": None}, {"$set": {"locked_at": now}}
+            )
+        return result.modified_count == 1
+
+    async def add_session(self, session: AgentSession) -> None:
+        doc = {
+            "_id": session.key,
+            "agent_id": session.agent_id,
+            "created_at": session.created_at,
+            "expires_at": session.expires_at,
+            "expire_at": datetime.fromtimestamp(session.expires_at, UTC),  # the TTL index's
+        }
+        with unavailable_on_failure():
+            await self._sessions.insert_one(doc)
+
+    async def session(self, key: str) -> AgentSession | None:
+        with unavailable_on_failure():
+            doc = await self._sessions.find_one({"_id": key, "expires_at": {"$gt": time.time()}})
+        return None if doc is None else _session(doc)
+
+    async def end_session(self, key: str) -> AgentSession | None:
+        with unavailable_on_failure():
+            doc = await self._sessions.find_one_and_delete({"_id": key})
+        return None if doc is None else _session(doc)
+
+    async def end_sessions(self, agent_id: str) -> int:
+        with unavailable_on_failure():
+            result = await self._sessions.delete_many({"agent_id": agent_id})
+        return result.deleted_count
+
+    async def audit(
+        self, event_type: str, agent_id: str, data: Mapping[str, Any], now: float
+    ) -> None:
+        doc = {"type": event_type, "agent_id": agent_id, **dict(data), "ts": now}
+        with unavailable_on_failure():
+            await self._audit.insert_one(doc)
+
+
+def _agent(doc: Mapping[str, Any]) -> AgentRecord:
+    return AgentRecord(
+        doc["_id"],
+        doc.get("display_name", doc["_id"]),
+        doc["password_hash"],
+        doc.get("created_at", 0.0),
+        disabled=bool(doc.get("disabled", False)),
+        sessions_valid_after=doc.get("sessions_valid_after", 0.0),
+        last_sign_in_at=doc.get("last_sign_in_at"),
+        failed_sign_ins=int(doc.get("failed_sign_ins", 0)),
+        locked_at=doc.get("locked_at"),
+    )
+
+
+def _session(doc: Mapping[str, Any]) -> AgentSession:
+    return AgentSession(doc["_id"], doc["agent_id"], doc["created_at"], doc["expires_at"])
 
 
 class MongoLinkStore:

@@ -4,15 +4,18 @@
 
 const $ = (id) => document.getElementById(id);
 const api = "/agent/api";
-const view = { me: null, queue: [], current: null, status: null, holder: null, lastSeq: 0 };
+const view = { me: null, csrf: null, queue: [], current: null, status: null, holder: null, lastSeq: 0 };
 let socket = null;
 let retry = 500;
 let queueTimer = null;
 
 async function call(method, path, body) {
+  const headers = body ? { "Content-Type": "application/json" } : {};
+  // Every POST and DELETE carries the session's anti-forgery token (from sign-in or /me).
+  if (method !== "GET" && view.csrf) { headers["X-CSRF-Token"] = view.csrf; }
   const response = await fetch(api + path, {
     method,
-    headers: body ? { "Content-Type": "application/json" } : {},
+    headers,
     body: body ? JSON.stringify(body) : undefined,
     credentials: "same-origin",
   });
@@ -22,10 +25,11 @@ async function call(method, path, body) {
   return data;
 }
 
-function showSignIn() {
+function showSignIn(message) {
   if (socket) { socket.onclose = null; socket.close(); socket = null; }
-  view.me = null;
+  view.me = null; view.csrf = null;
   $("who").hidden = true; $("console-view").hidden = true; $("sign-in-view").hidden = false;
+  $("sign-in-error").textContent = message || "";
   $("name").focus();
 }
 
@@ -45,11 +49,16 @@ async function showConsole(agent) {
 function connect() {
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/agent/ws`;
   socket = new WebSocket(url);
-  socket.onmessage = (event) => onFrame(JSON.parse(event.data));
+  let refusal = null;  // the server's reason, sent just before it closes with 4401
+  socket.onmessage = (event) => {
+    const frame = JSON.parse(event.data);
+    if (frame.type === "error") { refusal = frame.error?.message || null; return; }
+    onFrame(frame);
+  };
   socket.onopen = () => { retry = 500; };
   socket.onclose = (event) => {
     setLive(false);
-    if (event.code === 4401) { showSignIn(); return; }
+    if (event.code === 4401) { showSignIn(refusal); return; }
     setTimeout(connect, retry); retry = Math.min(retry * 2, 10000);
   };
 }
@@ -198,7 +207,8 @@ $("sign-in").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("sign-in-error").textContent = "";
   try {
-    const { agent } = await call("POST", "/session", { name: $("name").value, password: $("password").value });
+    const { agent, csrf_token: csrf } = await call("POST", "/session", { name: $("name").value, password: $("password").value });
+    view.csrf = csrf;
     $("password").value = "";
     await showConsole(agent);
   } catch (error) {
@@ -223,4 +233,4 @@ $("canned").addEventListener("change", (event) => {
   box.focus();
 });
 
-call("GET", "/me").then(({ agent }) => showConsole(agent)).catch(() => showSignIn());
+call("GET", "/me").then(({ agent, csrf_token: csrf }) => { view.csrf = csrf; return showConsole(agent); }).catch(() => showSignIn());
