@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT as ROOT
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings, require_serving
 
 # What every configuration outside dev mode needs, so each test varies one thing.
 PRODUCTION_NEEDS = """
@@ -17,6 +17,14 @@ stores:
 auth:
   jwt_issuer: https://login.bank.example
 """
+
+
+def served(path: Path) -> Settings:
+    """Settings as the composition root takes them to serve customers (reading them to
+    train a model asks less: see `require_serving`)."""
+    settings = load_settings(path)
+    require_serving(settings)
+    return settings
 
 
 def config(tmp_path: Path, text: str) -> Path:
@@ -87,12 +95,12 @@ def test_outside_dev_mode_an_empty_or_missing_redis_url_is_refused_naming_it(
     issuer = "auth:\n  jwt_issuer: https://login.bank.example\n"
     path = config(tmp_path, "dev_mode: false\nstores:\n  redis_url: ${REDIS_URL:-}\n" + issuer)
     with pytest.raises(ConfigError, match="REDIS_URL"):
-        load_settings(path)
+        served(path)
     path = config(tmp_path, "dev_mode: false\n" + issuer)  # no stores section at all
     with pytest.raises(ConfigError, match="REDIS_URL"):
-        load_settings(path)
+        served(path)
     path = config(tmp_path, "dev_mode: true\nstores:\n  redis_url: ${REDIS_URL:-}\n")
-    assert load_settings(path).stores.redis_url == ""  # dev mode: in process, one worker
+    assert served(path).stores.redis_url == ""  # dev mode: in process, one worker
 
 
 def test_the_production_example_refuses_an_empty_redis_url(
@@ -106,7 +114,7 @@ def test_the_production_example_refuses_an_empty_redis_url(
     ]:
         monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match="REDIS_URL"):
-        load_settings(ROOT / "config.production.yml")
+        served(ROOT / "config.production.yml")
 
 
 def test_outside_dev_mode_the_token_issuer_is_required_naming_it(
@@ -121,11 +129,11 @@ def test_outside_dev_mode_the_token_issuer_is_required_naming_it(
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("TELLER_JWT_ISSUER", raising=False)
     with pytest.raises(ConfigError, match="TELLER_JWT_ISSUER"):
-        load_settings(ROOT / "config.production.yml")
+        served(ROOT / "config.production.yml")
     monkeypatch.setenv("TELLER_JWT_ISSUER", "")
     with pytest.raises(ConfigError, match="TELLER_JWT_ISSUER"):
-        load_settings(ROOT / "config.production.yml")
+        served(ROOT / "config.production.yml")
     monkeypatch.setenv("TELLER_JWT_ISSUER", "https://login.bank.example")
-    settings = load_settings(ROOT / "config.production.yml")
+    settings = served(ROOT / "config.production.yml")
     assert settings.auth.jwt_issuer == "https://login.bank.example"
     assert 0 < settings.auth.max_token_lifetime_seconds <= 3600

@@ -38,6 +38,8 @@ from tests.support.process import ROOT, ServerProcess, start_sandbox_process, st
 EMMA, JAMES, AISHA = "cust-001", "cust-002", "cust-003"  # no choice, email, push
 EMMA_PHONE, EMMA_EMAIL = "+447700900101", "emma.clarke@example.com"
 
+ISSUER = "https://login.bank.example"
+
 
 @dataclass
 class Production:
@@ -50,7 +52,8 @@ class Production:
     push: FakePushService
 
     def customer(self, http: httpx.Client, customer_id: str) -> Customer:
-        claims = {"sub": customer_id, "aud": "teller", "exp": int(time.time()) + 600}
+        now = int(time.time())
+        claims = {"sub": customer_id, "aud": "teller", "iss": ISSUER, "iat": now, "exp": now + 600}
         return Customer(http, customer_id, jwt.encode(claims, self.signing_key, algorithm="RS256"))
 
     def log(self) -> str:
@@ -85,6 +88,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
                     "BANK_API_URL": bank.base_url,
                     "BANK_API_KEY": api_key,
                     "TELLER_JWT_PUBLIC_KEY": public_pem.decode(),
+                    "TELLER_JWT_ISSUER": ISSUER,
                     "TELLER_JWT_SECRET": "",
                     "TELLER_OTP_KEY": secrets.token_urlsafe(32),
                     "TELLER_OTP_NOTIFIERS": "sms,email,push",

@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "MONGODB_URI": "mongodb://127.0.0.1:1",
     "REDIS_URL": "redis://127.0.0.1:1",
     "BANK_API_URL": "http://127.0.0.1:1",
+    "TELLER_JWT_ISSUER": "https://login.bank.example",
 }
 SMS_ENV = {
     "TELLER_SMS_ACCOUNT_SID": "AC123",
