@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot import events as ev
+from bot.redact import mask_value
 
 # What a frame can wait for besides a slot name.
 CONFIRM = "confirm"
@@ -84,7 +85,8 @@ class Draft:
 
     `add` numbers each event after the state's last seq and applies it at once, so every
     later decision in the write sees exactly what a replay of the log would give. This is
-    the one place where sequence numbers are given.
+    the one place where sequence numbers are given, and where every slot value is masked
+    of card numbers before the state or the log holds it.
     """
 
     __slots__ = ("events", "now", "state")
@@ -95,6 +97,8 @@ class Draft:
         self.events: list[ev.Event] = []
 
     def add(self, event_type: str, **data: Any) -> ev.Event:
+        if event_type == ev.SLOT_SET:  # whatever filled it, a slot never keeps a card number
+            data["value"] = mask_value(data["value"])
         event = ev.Event(event_type, data, ts=self.now, seq=self.state.last_seq + 1)
         self.state.apply(event)
         self.events.append(event)
