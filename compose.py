@@ -241,7 +241,7 @@ async def open_teller(
         engine = TurnEngine(
             nlu=nlu, dialogue=dialogue, conversations=conversations, parsing=parsing
         )
-        links = AccountLinks(stores.links, secrets.otp_key, stores.counters)
+        links = AccountLinks(stores.links, secrets.otp_key, stores.counters, settings.linking)
         apps = await stack.enter_async_context(
             _chat_apps(settings, engine, links, stores, domain, enabled=chat_apps)
         )

@@ -7,8 +7,13 @@ chat they want to use; redeeming the code ties that chat to them until they send
 
 Codes exist in clear only in the response to the signed-in customer: what is stored is a
 keyed hash, so neither the database nor a backup can redeem one. Each code is single use,
-expires quickly, and a customer has at most one at a time. Wrong codes count against the
-sending chat, which is blocked for a while after a few, so six digits cannot be guessed.
+expires quickly, and a customer has at most one at a time. A guess is not aimed at one
+customer: it links the guessing chat to whoever holds that code, so the odds are the
+number of live codes over the number of possible ones. Codes are therefore 8 characters
+from 31 that cannot be mistaken for one another (no 0/O, 1/I/L): about 7.7e11 codes.
+Wrong codes count against the sending chat, which is paused after a few, and against all
+chats together in a sliding window, which pauses linking everywhere: an attacker with
+many chats still gets only `global_max_failures` guesses a window.
 Every issue, link, refusal and unlink is written to `link_events` for audit.
 """
 
@@ -16,24 +21,43 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.config import LinkingSettings
 from bot.ports import AlreadyExists, Counters, LinkStore
 
-CODE_DIGITS = 6
-CODE_TTL_SECONDS = 600
-MAX_FAILURES = 5
-FAILURE_WINDOW_SECONDS = 3600
+log = logging.getLogger(__name__)
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+_SEPARATORS = re.compile(r"[\s-]")
+GLOBAL_FAILURES = "link-failures-everywhere"  # the Counters key of all chats' wrong codes
 
 # Audit event types in `link_events`.
 LINK_CODE_ISSUED = "link_code_issued"  # {customer_id, expires_at}
 ACCOUNT_LINKED = "account_linked"  # {channel, channel_user_id, customer_id, via}
 ACCOUNT_UNLINKED = "account_unlinked"  # {channel, channel_user_id, customer_id}
 LINK_REFUSED = "link_refused"  # {channel, channel_user_id, reason}
+
+
+def new_code() -> str:
+    """A random code, shown as "ABCD-2345"; always letters and digits both, so that
+    "link whatsapp" never reads as a guess."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if any(c.isdigit() for c in code) and any(c.isalpha() for c in code):
+            return f"{code[:4]}-{code[4:]}"
+
+
+def normalise_code(typed: str) -> str:
+    """What the customer typed as a code, as it was issued: case and separators ignored."""
+    return _SEPARATORS.sub("", typed).upper()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,22 +70,30 @@ class LinkOutcome(StrEnum):
     LINKED = "linked"
     WRONG_CODE = "wrong_code"  # unknown, expired or already used: never say which
     BLOCKED = "blocked"  # too many wrong codes from this chat lately
+    PAUSED = "paused"  # too many wrong codes from all chats together lately
     ALREADY_LINKED = "already_linked"
 
 
 class AccountLinks:
     """Link codes, channel links and their audit trail, over the `LinkStore` port."""
 
-    def __init__(self, store: LinkStore, key: bytes, counters: Counters) -> None:
+    def __init__(
+        self,
+        store: LinkStore,
+        key: bytes,
+        counters: Counters,
+        settings: LinkingSettings | None = None,
+    ) -> None:
         self._store = store
         self._key = key
         self._counters = counters
+        self.settings = settings or LinkingSettings()
 
     async def issue_code(self, customer_id: str) -> LinkCode:
         """A fresh code for `customer_id`; any earlier unredeemed code of theirs stops working."""
-        expires_at = time.time() + CODE_TTL_SECONDS
+        expires_at = time.time() + self.settings.code_ttl_seconds
         while True:
-            code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            code = new_code()
             if await self._store.replace_code(self._hash(code), customer_id, expires_at):
                 break  # else another customer holds this code right now
         await self._record(LINK_CODE_ISSUED, customer_id=customer_id, expires_at=expires_at)
@@ -73,8 +105,14 @@ class AccountLinks:
     async def link(self, channel: str, channel_user_id: str, code: str) -> LinkOutcome:
         """Redeem `code` for this chat. Callers hold the chat's lock, so links never race."""
         who = {"channel": channel, "channel_user_id": channel_user_id}
-        blocked_key = f"link-blocked:{channel}:{channel_user_id}"
-        if await self._counters.flagged(blocked_key):
+        limits = self.settings
+        chat = f"{channel}:{channel_user_id}"
+        if await self._counters.recent(GLOBAL_FAILURES, limits.global_window_seconds) >= (
+            limits.global_max_failures
+        ):
+            await self._record(LINK_REFUSED, **who, reason=LinkOutcome.PAUSED.value)
+            return LinkOutcome.PAUSED
+        if await self._counters.flagged(f"link-blocked:{chat}"):
             await self._record(LINK_REFUSED, **who, reason=LinkOutcome.BLOCKED.value)
             return LinkOutcome.BLOCKED
         if await self.customer_for(channel, channel_user_id) is not None:
@@ -82,11 +120,7 @@ class AccountLinks:
             return LinkOutcome.ALREADY_LINKED
         customer_id = await self._store.take_code(self._hash(code), time.time())
         if customer_id is None:
-            failures = await self._counters.incr(
-                f"link-failures:{channel}:{channel_user_id}", FAILURE_WINDOW_SECONDS
-            )
-            if failures >= MAX_FAILURES:
-                await self._counters.flag(blocked_key, FAILURE_WINDOW_SECONDS)
+            await self._wrong_code(chat)
             await self._record(LINK_REFUSED, **who, reason=LinkOutcome.WRONG_CODE.value)
             return LinkOutcome.WRONG_CODE
         try:
@@ -95,6 +129,20 @@ class AccountLinks:
             return LinkOutcome.ALREADY_LINKED
         await self._record(ACCOUNT_LINKED, **who, customer_id=customer_id, via="link_code")
         return LinkOutcome.LINKED
+
+    async def _wrong_code(self, chat: str) -> None:
+        """Count a wrong code against the chat, and against every chat together."""
+        limits = self.settings
+        failures = await self._counters.incr(f"link-failures:{chat}", limits.chat_pause_seconds)
+        if failures >= limits.chat_max_failures:
+            await self._counters.flag(f"link-blocked:{chat}", limits.chat_pause_seconds)
+        everywhere = await self._counters.record(GLOBAL_FAILURES, limits.global_window_seconds)
+        if everywhere == limits.global_max_failures:
+            log.warning(
+                "%d wrong link codes from all chats within %d s: linking is paused everywhere",
+                everywhere,
+                limits.global_window_seconds,
+            )
 
     async def unlink(self, channel: str, channel_user_id: str) -> bool:
         """Remove this chat's link; False if it had none."""
@@ -106,7 +154,8 @@ class AccountLinks:
         return True
 
     def _hash(self, code: str) -> str:
-        return hmac.new(self._key, f"link-code:{code}".encode(), hashlib.sha256).hexdigest()
+        plain = normalise_code(code)
+        return hmac.new(self._key, f"link-code:{plain}".encode(), hashlib.sha256).hexdigest()
 
     async def _record(self, event_type: str, **data: Any) -> None:
         await self._store.audit(event_type, data, time.time())

@@ -135,6 +135,16 @@ class Counters(Protocol):
         the first increment (a fixed window)."""
         ...
 
+    async def record(self, key: str, window_seconds: float) -> int:
+        """Note one event under `key` now; how many it has had in the last
+        `window_seconds`, this one included (a sliding window: each event counts for
+        exactly that long, so a burst cannot straddle a reset)."""
+        ...
+
+    async def recent(self, key: str, window_seconds: float) -> int:
+        """How many events `record` noted under `key` in the last `window_seconds`."""
+        ...
+
     async def flag(self, key: str, ttl_seconds: float) -> None:
         """Set `key` for `ttl_seconds`."""
         ...

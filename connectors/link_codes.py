@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Response
 
 from bot.auth.tokens import TokenError
 from bot.handlers import declared
-from bot.linking import CODE_TTL_SECONDS, AccountLinks
+from bot.linking import AccountLinks
 from connectors.chat import identify
 from connectors.deps import DomainDep, Provided, Tokens, switched_on
 
@@ -35,6 +35,6 @@ async def create_link_code(
     return {
         "code": issued.code,
         "expires_at": issued.expires_at,
-        "expires_in": CODE_TTL_SECONDS,
+        "expires_in": links.settings.code_ttl_seconds,
         "instructions": domain.text("link_code_instructions", {"code": issued.code}),
     }

@@ -43,14 +43,16 @@ SAYS = declared(
         "utter_unsupported_media": [],
         "utter_trouble": [],
         "utter_link_hint": [],
-        "utter_link_help": [],
+        "utter_link_help": ["minutes"],
         "utter_unlinked": [],
         "utter_not_linked": [],
-        **{f"utter_link_{outcome.value}": [] for outcome in LinkOutcome},
+        **{f"utter_link_{outcome.value}": ["minutes"] for outcome in LinkOutcome},
     }
 )
 
-_LINK = re.compile(r"^\s*link\s*(?P<code>[\d\s-]*)\s*$", re.IGNORECASE)
+# "link ABCD-2345", "link abcd 2345", or "link" alone (help). Anything else after "link"
+# that has no digit ("link my card") is not a code, and goes to the dialogue.
+_LINK = re.compile(r"^\s*link\s*(?P<code>[A-Za-z0-9\s-]*)\s*$", re.IGNORECASE)
 _UNLINK = re.compile(r"^\s*unlink\s*$", re.IGNORECASE)
 
 
@@ -264,13 +266,16 @@ class Messaging:
         if match is None:
             return None
         code = re.sub(r"[\s-]", "", match.group("code"))
+        minutes = {"minutes": self._links.settings.code_ttl_seconds // 60}
         if not code:
-            return self._say("utter_link_help")
+            return self._say("utter_link_help", minutes)
+        if not any(c.isdigit() for c in code):
+            return None
         outcome = await self._links.link(message.channel, message.user_id, code)
-        return self._say(f"utter_link_{outcome.value}")
+        return self._say(f"utter_link_{outcome.value}", minutes)
 
-    def _say(self, key: str) -> BotMessage:
-        return self._domain.render(key, {}, 0)
+    def _say(self, key: str, variables: Mapping[str, Any] | None = None) -> BotMessage:
+        return self._domain.render(key, variables or {}, 0)
 
     @staticmethod
     def _inbound(message: ChatMessage, conversation_id: str | None) -> InboundMessage:

@@ -195,6 +195,7 @@ class MemoryCounters:
         self._clock = clock
         self._counts: dict[str, tuple[int, float]] = {}
         self._flags: dict[str, float] = {}
+        self._events: dict[str, deque[float]] = {}
 
     async def incr(self, key: str, window_seconds: float) -> int:
         now = self._clock()
@@ -203,6 +204,23 @@ class MemoryCounters:
             count, resets_at = 0, now + window_seconds
         self._counts[key] = (count + 1, resets_at)
         return count + 1
+
+    async def record(self, key: str, window_seconds: float) -> int:
+        times = self._events.setdefault(key, deque())
+        times.append(self._clock())
+        return await self.recent(key, window_seconds)
+
+    async def recent(self, key: str, window_seconds: float) -> int:
+        times = self._events.get(key)
+        if not times:
+            return 0
+        since = self._clock() - window_seconds
+        while times and times[0] <= since:
+            times.popleft()
+        if not times:
+            del self._events[key]
+            return 0
+        return len(times)
 
     async def flag(self, key: str, ttl_seconds: float) -> None:
         self._flags[key] = self._clock() + ttl_seconds

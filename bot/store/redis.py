@@ -198,12 +198,27 @@ def _millis(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
 
+# A sliding window: a sorted set of events scored by when they happened (Redis's clock,
+# the same for every worker); older ones are dropped, and the set expires with its last.
+_WINDOW = """
+local now = redis.call('time')
+local t = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('zremrangebyscore', KEYS[1], '-inf', t - tonumber(ARGV[1]))
+if ARGV[2] ~= '' then
+    redis.call('zadd', KEYS[1], t, ARGV[2])
+    redis.call('pexpire', KEYS[1], ARGV[1])
+end
+return redis.call('zcard', KEYS[1])
+"""
+
+
 class RedisCounters:
     """`Counters` shared by every worker through Redis keys that expire on their own."""
 
     def __init__(self, redis: Redis, prefix: str = "teller:") -> None:
         self._redis = redis
         self._prefix = prefix
+        self._window = redis.register_script(_WINDOW)
 
     async def incr(self, key: str, window_seconds: float) -> int:
         name = self._prefix + key
@@ -216,6 +231,17 @@ class RedisCounters:
             return int(total)
 
         return await _call(count(), "counters unavailable")
+
+    async def record(self, key: str, window_seconds: float) -> int:
+        event = secrets.token_hex(8)  # members are unique: two events in one ms both count
+        return await self._slide(key, window_seconds, event)
+
+    async def recent(self, key: str, window_seconds: float) -> int:
+        return await self._slide(key, window_seconds, "")
+
+    async def _slide(self, key: str, window_seconds: float, event: str) -> int:
+        keys, args = [self._prefix + key], [_millis(window_seconds), event]
+        return int(await _call(self._window(keys=keys, args=args), "counters unavailable"))
 
     async def flag(self, key: str, ttl_seconds: float) -> None:
         await _call(
