@@ -109,6 +109,7 @@ class LinkingSettings:
     chat_pause_seconds: int = 3600  # ... pause linking there this long
     global_max_failures: int = 50  # wrong codes from all chats together within ...
     global_window_seconds: int = 900  # ... this sliding window pause linking everywhere
+    link_lifetime_days: float = 90.0  # a link lapses this long after it was made
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,11 @@ from 31 that cannot be mistaken for one another (no 0/O, 1/I/L): about 7.7e11 co
 Wrong codes count against the sending chat, which is paused after a few, and against all
 chats together in a sliding window, which pauses linking everywhere: an attacker with
 many chats still gets only `global_max_failures` guesses a window.
-Every issue, link, refusal and unlink is written to `link_events` for audit.
+A link lapses `link_lifetime_days` after it was made (an expired link is removed, audited
+and treated as no link); when a chat is linked, the customer's other linked chats are told,
+so a link they did not make does not go unnoticed; the signed-in customer lists their
+linked chats and revokes any of them (`chats_of`, `revoke`: the REST API and the chat).
+Every issue, link, refusal, notice, expiry and unlink is written to `link_events` for audit.
 """
 
 from __future__ import annotations
@@ -25,12 +29,13 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from bot.config import LinkingSettings
-from bot.ports import AlreadyExists, Counters, LinkStore
+from bot.ports import AlreadyExists, ChatLink, Counters, LinkStore
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +44,20 @@ CODE_LENGTH = 8
 _SEPARATORS = re.compile(r"[\s-]")
 GLOBAL_FAILURES = "link-failures-everywhere"  # the Counters key of all chats' wrong codes
 
+DAY_SECONDS = 24 * 3600
+
 # Audit event types in `link_events`.
 LINK_CODE_ISSUED = "link_code_issued"  # {customer_id, expires_at}
 ACCOUNT_LINKED = "account_linked"  # {channel, channel_user_id, customer_id, via}
-ACCOUNT_UNLINKED = "account_unlinked"  # {channel, channel_user_id, customer_id}
+ACCOUNT_UNLINKED = "account_unlinked"  # {channel, channel_user_id, customer_id, via: chat|revoked}
+LINK_EXPIRED = "link_expired"  # {channel, channel_user_id, customer_id, linked_at}
 LINK_REFUSED = "link_refused"  # {channel, channel_user_id, reason}
+# {channel, channel_user_id (the chat told), customer_id, new_channel, new_link}
+LINK_NOTICE_SENT = "link_notice_sent"
+LINK_NOTICE_FAILED = "link_notice_failed"
+
+# Tells one linked chat (the first) that another (the second) now speaks for its customer.
+Announce = Callable[[ChatLink, ChatLink], Awaitable[None]]
 
 
 def new_code() -> str:
@@ -100,10 +114,43 @@ class AccountLinks:
         return LinkCode(code, expires_at)
 
     async def customer_for(self, channel: str, channel_user_id: str) -> str | None:
-        return await self._store.customer_for(channel, channel_user_id)
+        """Who the chat speaks for: None if it is not linked, or its link has lapsed."""
+        link = await self._live(await self._store.link_for(channel, channel_user_id))
+        return link.customer_id if link else None
 
-    async def link(self, channel: str, channel_user_id: str, code: str) -> LinkOutcome:
-        """Redeem `code` for this chat. Callers hold the chat's lock, so links never race."""
+    def expires_at(self, link: ChatLink) -> float:
+        return link.linked_at + self.settings.link_lifetime_days * DAY_SECONDS
+
+    async def chats_of(self, customer_id: str) -> list[ChatLink]:
+        """The customer's linked chats that have not lapsed, oldest first."""
+        found = [await self._live(link) for link in await self._store.links_of(customer_id)]
+        return [link for link in found if link is not None]
+
+    async def revoke(self, customer_id: str, link_id: str) -> ChatLink | None:
+        """The customer unlinks one of their chats from elsewhere (the web app, another
+        chat); None if they have no such link, which is what another customer's is."""
+        link = await self._store.remove_link_of(customer_id, link_id)
+        if link is not None:
+            await self._record(
+                ACCOUNT_UNLINKED, **_who(link), customer_id=customer_id, via="revoked"
+            )
+        return link
+
+    async def _live(self, link: ChatLink | None) -> ChatLink | None:
+        """`link` unless it has lapsed; a lapsed link is removed and audited."""
+        if link is None or time.time() < self.expires_at(link):
+            return link
+        if await self._store.remove_link_of(link.customer_id, link.id) is not None:
+            await self._record(
+                LINK_EXPIRED, **_who(link), customer_id=link.customer_id, linked_at=link.linked_at
+            )
+        return None
+
+    async def link(
+        self, channel: str, channel_user_id: str, code: str, announce: Announce | None = None
+    ) -> LinkOutcome:
+        """Redeem `code` for this chat. Callers hold the chat's lock, so links never race.
+        Once linked, the customer's other linked chats are told through `announce`."""
         who = {"channel": channel, "channel_user_id": channel_user_id}
         limits = self.settings
         chat = f"{channel}:{channel_user_id}"
@@ -123,12 +170,31 @@ class AccountLinks:
             await self._wrong_code(chat)
             await self._record(LINK_REFUSED, **who, reason=LinkOutcome.WRONG_CODE.value)
             return LinkOutcome.WRONG_CODE
+        new = ChatLink(
+            secrets.token_urlsafe(12), channel, channel_user_id, customer_id, time.time()
+        )
         try:
-            await self._store.add_link(channel, channel_user_id, customer_id, time.time())
+            await self._store.add_link(new)
         except AlreadyExists:
             return LinkOutcome.ALREADY_LINKED
         await self._record(ACCOUNT_LINKED, **who, customer_id=customer_id, via="link_code")
+        if announce is not None:
+            for other in await self.chats_of(customer_id):
+                if other.id != new.id:
+                    await self._announce(announce, other, new)
         return LinkOutcome.LINKED
+
+    async def _announce(self, announce: Announce, to: ChatLink, new: ChatLink) -> None:
+        """Tell `to` that `new` now speaks for the same customer; a chat that cannot be
+        reached is audited, and stops nothing."""
+        about = {"customer_id": to.customer_id, "new_channel": new.channel, "new_link": new.id}
+        try:
+            await announce(to, new)
+        except Exception:
+            log.exception("could not tell %s chat %s about a new link", to.channel, to.id)
+            await self._record(LINK_NOTICE_FAILED, **_who(to), **about)
+            return
+        await self._record(LINK_NOTICE_SENT, **_who(to), **about)
 
     async def _wrong_code(self, chat: str) -> None:
         """Count a wrong code against the chat, and against every chat together."""
@@ -145,12 +211,11 @@ class AccountLinks:
             )
 
     async def unlink(self, channel: str, channel_user_id: str) -> bool:
-        """Remove this chat's link; False if it had none."""
-        customer_id = await self._store.remove_link(channel, channel_user_id)
-        if customer_id is None:
+        """Remove this chat's link ("unlink" sent from it); False if it had none."""
+        link = await self._store.remove_link(channel, channel_user_id)
+        if link is None:
             return False
-        who = {"channel": channel, "channel_user_id": channel_user_id}
-        await self._record(ACCOUNT_UNLINKED, **who, customer_id=customer_id)
+        await self._record(ACCOUNT_UNLINKED, **_who(link), customer_id=link.customer_id, via="chat")
         return True
 
     def _hash(self, code: str) -> str:
@@ -159,3 +224,7 @@ class AccountLinks:
 
     async def _record(self, event_type: str, **data: Any) -> None:
         await self._store.audit(event_type, data, time.time())
+
+
+def _who(link: ChatLink) -> dict[str, str]:
+    return {"channel": link.channel, "channel_user_id": link.channel_user_id}

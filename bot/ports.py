@@ -201,6 +201,17 @@ class AgentStore(Protocol):
     async def get(self, agent_id: str) -> AgentRecord | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ChatLink:
+    """A WhatsApp number or Telegram chat that speaks for a bank customer."""
+
+    id: str  # opaque; what the customer revokes it by
+    channel: str
+    channel_user_id: str
+    customer_id: str
+    linked_at: float
+
+
 class LinkStore(Protocol):
     """Account-linking records: keyed code hashes, links, and their audit trail."""
 
@@ -213,14 +224,23 @@ class LinkStore(Protocol):
         """Redeem a live code once: the customer it was issued to, else None."""
         ...
 
-    async def customer_for(self, channel: str, channel_user_id: str) -> str | None: ...
+    async def link_for(self, channel: str, channel_user_id: str) -> ChatLink | None: ...
 
-    async def add_link(
-        self, channel: str, channel_user_id: str, customer_id: str, now: float
-    ) -> None: ...
+    async def links_of(self, customer_id: str) -> list[ChatLink]:
+        """The customer's links, oldest first."""
+        ...
 
-    async def remove_link(self, channel: str, channel_user_id: str) -> str | None:
-        """Remove the chat's link; the customer it spoke for, or None if it had none."""
+    async def add_link(self, link: ChatLink) -> None:
+        """Raises AlreadyExists when the chat is linked already."""
+        ...
+
+    async def remove_link(self, channel: str, channel_user_id: str) -> ChatLink | None:
+        """Remove the chat's link; the link it had, or None if it had none."""
+        ...
+
+    async def remove_link_of(self, customer_id: str, link_id: str) -> ChatLink | None:
+        """Remove the customer's link `link_id`; None if they have no such link (an id of
+        someone else's link is no link of theirs)."""
         ...
 
     async def audit(self, event_type: str, data: Mapping[str, Any], now: float) -> None: ...

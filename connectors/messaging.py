@@ -28,7 +28,14 @@ from bot.dialogue.domain import Domain
 from bot.handlers import declared
 from bot.linking import AccountLinks, LinkOutcome
 from bot.messages import BotMessage, InboundMessage
-from bot.ports import ChatStore, ConversationNotFound, ConversationRecord, OnceGuard, TurnLock
+from bot.ports import (
+    ChatLink,
+    ChatStore,
+    ConversationNotFound,
+    ConversationRecord,
+    OnceGuard,
+    TurnLock,
+)
 from bot.turn import TurnEngine
 
 log = logging.getLogger(__name__)
@@ -46,6 +53,8 @@ SAYS = declared(
         "utter_link_help": ["minutes"],
         "utter_unlinked": [],
         "utter_not_linked": [],
+        "utter_link_new_chat_notice": ["chat"],
+        **{f"chat_label_{channel}": ["ending"] for channel in ("whatsapp", "telegram")},
         **{f"utter_link_{outcome.value}": ["minutes"] for outcome in LinkOutcome},
     }
 )
@@ -271,8 +280,17 @@ class Messaging:
             return self._say("utter_link_help", minutes)
         if not any(c.isdigit() for c in code):
             return None
-        outcome = await self._links.link(message.channel, message.user_id, code)
+        outcome = await self._links.link(message.channel, message.user_id, code, self._announce)
         return self._say(f"utter_link_{outcome.value}", minutes)
+
+    async def _announce(self, to: ChatLink, new: ChatLink) -> None:
+        """Tell a linked chat that another chat now speaks for the same customer."""
+        sender = self.senders.get(to.channel)
+        if sender is None:
+            raise DeliveryFailed(f"{to.channel} is off: cannot reach chat {to.id}")
+        chat = self._domain.text(f"chat_label_{new.channel}", {"ending": new.channel_user_id[-4:]})
+        notice = self._say("utter_link_new_chat_notice", {"chat": chat})
+        await sender.send_to(to.channel_user_id, [notice])
 
     def _say(self, key: str, variables: Mapping[str, Any] | None = None) -> BotMessage:
         return self._domain.render(key, variables or {}, 0)

@@ -22,6 +22,7 @@ from bot.ports import (
     AgentRecord,
     AlreadyExists,
     BusMessage,
+    ChatLink,
     ConversationRecord,
     LockTimeout,
     SeqConflict,
@@ -295,7 +296,7 @@ class MemoryAgentStore:
 class MemoryLinkStore:
     def __init__(self) -> None:
         self._codes: dict[str, tuple[str, float]] = {}  # hash -> (customer, expires_at)
-        self._links: dict[tuple[str, str], str] = {}
+        self._links: dict[tuple[str, str], ChatLink] = {}
         self.audit_trail: list[dict[str, Any]] = []
 
     async def replace_code(self, code_hash: str, customer_id: str, expires_at: float) -> bool:
@@ -314,18 +315,26 @@ class MemoryLinkStore:
         found = self._codes.pop(code_hash, None)
         return found[0] if found and found[1] > now else None
 
-    async def customer_for(self, channel: str, channel_user_id: str) -> str | None:
+    async def link_for(self, channel: str, channel_user_id: str) -> ChatLink | None:
         return self._links.get((channel, channel_user_id))
 
-    async def add_link(
-        self, channel: str, channel_user_id: str, customer_id: str, now: float
-    ) -> None:
-        if (channel, channel_user_id) in self._links:
-            raise AlreadyExists(f"{channel}:{channel_user_id}")
-        self._links[(channel, channel_user_id)] = customer_id
+    async def links_of(self, customer_id: str) -> list[ChatLink]:
+        found = [link for link in self._links.values() if link.customer_id == customer_id]
+        return sorted(found, key=lambda link: link.linked_at)
 
-    async def remove_link(self, channel: str, channel_user_id: str) -> str | None:
+    async def add_link(self, link: ChatLink) -> None:
+        if (link.channel, link.channel_user_id) in self._links:
+            raise AlreadyExists(f"{link.channel}:{link.channel_user_id}")
+        self._links[(link.channel, link.channel_user_id)] = link
+
+    async def remove_link(self, channel: str, channel_user_id: str) -> ChatLink | None:
         return self._links.pop((channel, channel_user_id), None)
+
+    async def remove_link_of(self, customer_id: str, link_id: str) -> ChatLink | None:
+        for key, link in self._links.items():
+            if link.id == link_id and link.customer_id == customer_id:
+                return self._links.pop(key)
+        return None
 
     async def audit(self, event_type: str, data: Mapping[str, Any], now: float) -> None:
         self.audit_trail.append({"type": event_type, "data": dict(data), "ts": now})
