@@ -4,7 +4,8 @@ Whoever redeemed a customer's code (or guessed one) spoke for them from that cha
 they themselves sent "unlink", silently and for ever. Now the customer is told on their
 other linked chats when a new one is linked, a link lapses after `linking.link_lifetime_days`
 (90), and the signed-in customer lists and revokes their linked chats:
-`GET /api/v1/links`, `DELETE /api/v1/links/{id}` (the chat side: tests/conversations).
+`GET /api/v1/links`, `DELETE /api/v1/links/{id}`, and in the chat ("show my linked chats":
+the last test here, and tests/conversations/linked_chats.yml).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import httpx
 from pymongo.database import Database
 
 from tests.channels.conftest import TelegramUser, WhatsAppUser, link_code
+from tests.e2e.conftest import Customer, text_of
 
 DAY = 24 * 3600
 
@@ -118,3 +120,27 @@ def test_a_link_lapses_after_its_lifetime(
     # The chat can be linked again.
     whatsapp.say(f"link {link_code(http, 'cust-002')}")
     whatsapp.expect("now linked")
+
+
+def test_the_customer_unlinks_a_chat_from_the_web_chat(
+    whatsapp: WhatsAppUser, http: httpx.Client, db: Database[Any]
+) -> None:
+    """The chat side: "show my linked chats" in the widget's channel, an unlink button."""
+    whatsapp.say(f"link {link_code(http, 'cust-002')}")
+    whatsapp.expect("now linked")
+    token = bearer(http, "cust-002")["Authorization"].split()[1]
+    web = Customer(http, "cust-002", token)
+    listed = web.say("show my linked chats")
+    ending = whatsapp.phone[-4:]
+    assert f"WhatsApp ending {ending}" in text_of(listed)
+    assert whatsapp.phone not in str(listed)
+    asked = web.press(listed, f"Unlink WhatsApp ••{ending}")
+    assert f"Unlink WhatsApp ending {ending}?" in text_of(asked)
+    done = web.press(asked, "Yes")
+    assert "no longer linked" in text_of(done)
+    whatsapp.say("what's my balance?")
+    whatsapp.expect("sign in")
+    revoked = db["link_events"].find_one(
+        {"type": "account_unlinked", "data.channel_user_id": whatsapp.phone}
+    )
+    assert revoked["data"]["via"] == "revoked"
