@@ -221,6 +221,7 @@ async def open_teller(
             settings=settings.otp,
             render=lambda key, variables: domain.text(key, variables),
         )
+        links = AccountLinks(stores.links, secrets.otp_key, stores.counters, settings.linking)
         dialogue = DialogueManager(
             domain=domain,
             actions=actions,
@@ -229,6 +230,7 @@ async def open_teller(
             lockout=CustomerLockout(stores.counters),
             settings=settings,
             presence=stores.presence,
+            links=links,
         )
         conversations = Conversations(
             store=stores.events,
@@ -241,7 +243,6 @@ async def open_teller(
         engine = TurnEngine(
             nlu=nlu, dialogue=dialogue, conversations=conversations, parsing=parsing
         )
-        links = AccountLinks(stores.links, secrets.otp_key, stores.counters, settings.linking)
         apps = await stack.enter_async_context(
             _chat_apps(settings, engine, links, stores, domain, enabled=chat_apps)
         )

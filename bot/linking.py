@@ -35,6 +35,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.config import LinkingSettings
+from bot.handlers import LinkedChat
 from bot.ports import AlreadyExists, ChatLink, Counters, LinkStore
 
 log = logging.getLogger(__name__)
@@ -126,15 +127,22 @@ class AccountLinks:
         found = [await self._live(link) for link in await self._store.links_of(customer_id)]
         return [link for link in found if link is not None]
 
-    async def revoke(self, customer_id: str, link_id: str) -> ChatLink | None:
+    async def linked_chats(self, customer_id: str) -> list[LinkedChat]:
+        """The customer's live links as they may see them (`bot.handlers.LinkedChats`)."""
+        return [self._shown(link) for link in await self.chats_of(customer_id)]
+
+    async def revoke(self, customer_id: str, link_id: str) -> LinkedChat | None:
         """The customer unlinks one of their chats from elsewhere (the web app, another
         chat); None if they have no such link, which is what another customer's is."""
         link = await self._store.remove_link_of(customer_id, link_id)
-        if link is not None:
-            await self._record(
-                ACCOUNT_UNLINKED, **_who(link), customer_id=customer_id, via="revoked"
-            )
-        return link
+        if link is None:
+            return None
+        await self._record(ACCOUNT_UNLINKED, **_who(link), customer_id=customer_id, via="revoked")
+        return self._shown(link)
+
+    def _shown(self, link: ChatLink) -> LinkedChat:
+        ending = link.channel_user_id[-4:]
+        return LinkedChat(link.id, link.channel, ending, link.linked_at, self.expires_at(link))
 
     async def _live(self, link: ChatLink | None) -> ChatLink | None:
         """`link` unless it has lapsed; a lapsed link is removed and audited."""

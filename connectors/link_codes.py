@@ -4,6 +4,7 @@ Every route needs the customer's JWT; a link of someone else's is 404, like a mi
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Response
@@ -11,7 +12,6 @@ from fastapi import APIRouter, Depends, Header, Path, Response
 from bot.auth.tokens import TokenError, TokenVerifier
 from bot.handlers import declared
 from bot.linking import AccountLinks
-from bot.ports import ChatLink
 from connectors.chat import identify
 from connectors.deps import DomainDep, Provided, Tokens, switched_on
 from connectors.errors import ApiError
@@ -49,9 +49,9 @@ async def list_links(
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """The customer's linked chats, each named by its channel and last four digits."""
-    chats = await links.chats_of(_customer(tokens, authorization))
+    chats = await links.linked_chats(_customer(tokens, authorization))
     response.headers["Cache-Control"] = "no-store"
-    return {"links": [_link(links, chat) for chat in chats]}
+    return {"links": [asdict(chat) for chat in chats]}
 
 
 @router.delete("/api/v1/links/{link_id}", status_code=204)
@@ -72,13 +72,3 @@ def _customer(tokens: TokenVerifier, authorization: str | None) -> str:
     if identity.customer_id is None:
         raise TokenError("missing_token", "linking needs a signed-in customer")
     return identity.customer_id
-
-
-def _link(links: AccountLinks, chat: ChatLink) -> dict[str, Any]:
-    return {
-        "id": chat.id,
-        "channel": chat.channel,
-        "ending": chat.channel_user_id[-4:],
-        "linked_at": chat.linked_at,
-        "expires_at": links.expires_at(chat),
-    }
