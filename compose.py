@@ -59,6 +59,7 @@ from bot.ports import (
     ChatStore,
     ConversationRecord,
     Counters,
+    DeliveryClaims,
     EventStore,
     LinkStore,
     OnceGuard,
@@ -96,6 +97,7 @@ class Stores:
     marks: SeqMarks | None  # None: one worker, its cache is the truth
     bus: Bus
     once: OnceGuard
+    claims: DeliveryClaims
     counters: Counters
     presence: Presence
 
@@ -156,6 +158,7 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
                 marks=redis.RedisSeqMarks(client, prefix),
                 bus=redis.RedisBus(client, prefix),
                 once=redis.RedisOnceGuard(client, prefix),
+                claims=redis.RedisDeliveryClaims(client, prefix),
                 counters=redis.RedisCounters(client, prefix),
                 presence=redis.RedisPresence(
                     client, ttl, key=f"{prefix}agents:online:{config.mongodb_db}"
@@ -168,6 +171,7 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
                 marks=None,
                 bus=memory.MemoryBus(),
                 once=memory.MemoryOnceGuard(),
+                claims=memory.MemoryDeliveryClaims(),
                 counters=memory.MemoryCounters(),
                 presence=memory.MemoryPresence(ttl),
             )
@@ -323,7 +327,7 @@ async def _chat_apps(
             links=links,
             conversations=ChatConversations(stores.chats),
             buttons=buttons,
-            once=stores.once,
+            claims=stores.claims,
             lock=stores.lock,
             senders=senders,
             domain=domain,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.events import Event
@@ -124,6 +125,31 @@ class Bus(Protocol):
 class OnceGuard(Protocol):
     async def first_time(self, key: str, ttl_seconds: int) -> bool:
         """True only for the first caller with `key` within `ttl_seconds` (delivery dedup)."""
+        ...
+
+
+class Claim(StrEnum):
+    CLAIMED = "claimed"  # yours to process, until the lease runs out
+    BUSY = "busy"  # someone holds a live claim: it is being processed (or its worker died)
+    DONE = "done"  # processed already: a repeat
+
+
+class DeliveryClaims(Protocol):
+    """Two-phase dedup of platform deliveries (which arrive at least once): a delivery is
+    claimed for a short lease while it is processed, and done only once its turn is
+    stored, so a retry after a crash is processed and a retry of a finished one is not."""
+
+    async def claim(self, key: str, token: str, lease_seconds: float) -> Claim:
+        """Claim `key` for `lease_seconds` under `token`, unless it is claimed or done."""
+        ...
+
+    async def done(self, key: str, ttl_seconds: int) -> None:
+        """`key` was processed: repeats within `ttl_seconds` are DONE."""
+        ...
+
+    async def release(self, key: str, token: str) -> None:
+        """Give up our claim (processing failed before anything was stored), so the next
+        delivery of `key` is processed at once; someone else's claim is left alone."""
         ...
 
 

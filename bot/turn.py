@@ -26,6 +26,10 @@ from bot.nlu.types import Parse
 from bot.redact import mask_card_numbers, mask_parse, may_be_code, redact
 
 
+class RepeatedMessage(RuntimeError):
+    """A chat app delivered a message whose turn is stored already: nothing is written."""
+
+
 class Parser(Protocol):
     def parse(self, text: str) -> Parse: ...
 
@@ -63,8 +67,8 @@ class TurnEngine:
         return await loop.run_in_executor(self._parsing, self._nlu.parse, text)
 
     async def handle(self, identity: Identity, inbound: InboundMessage) -> TurnOutcome:
-        """Run one turn; raises ConversationNotFound, StoreUnavailable, LockTimeout or
-        SeqConflict, and then nothing of the turn is stored.
+        """Run one turn; raises ConversationNotFound, StoreUnavailable, LockTimeout,
+        SeqConflict or RepeatedMessage, and then nothing of the turn is stored.
 
         Card numbers are masked here, before anything else sees the message: the dialogue,
         the log, the bus, the agents, and the parse the channel answers with."""
@@ -80,6 +84,8 @@ class TurnEngine:
             opening = Opening(identity.customer_id, inbound.channel, inbound.channel_user_id)
 
         async def decide(draft: Draft) -> None:
+            if inbound.channel_message_id in draft.state.channel_messages:
+                raise RepeatedMessage(inbound.channel_message_id)
             secret = may_be_code(inbound.text, draft.state.summary()["awaiting"] == "otp")
             draft.add(ev.USER_MESSAGE, **_said(inbound, parse, secret))
             turn = TurnInput(parse=parse, text=inbound.text, identity=identity, now=draft.now)

@@ -14,6 +14,7 @@ from typing import Any
 from bot import events as ev
 from bot.redact import mask_value
 
+KEPT_MESSAGE_IDS = 50  # chat-app message ids a conversation remembers, for redeliveries
 # What a frame can wait for besides a slot name.
 CONFIRM = "confirm"
 OTP = "otp"
@@ -43,6 +44,9 @@ class ConversationState:
     fallback_count: int = 0
     failed_actions: int = 0  # failed actions in a row; enough of them bring in a person
     strong_until: float = 0.0
+    # The platform ids of the latest messages from a chat app: a redelivery of one of them
+    # is a repeat, whatever the delivery dedup says.
+    channel_messages: tuple[str, ...] = ()
 
     @property
     def top(self) -> Frame | None:
@@ -113,6 +117,9 @@ def _started(state: ConversationState, data: dict[str, Any]) -> None:
 def _user_message(state: ConversationState, data: dict[str, Any]) -> None:
     if data.get("intent") != "nlu_fallback":
         state.fallback_count = 0
+    message_id = data.get("channel_message_id")
+    if message_id:
+        state.channel_messages = (*state.channel_messages, message_id)[-KEPT_MESSAGE_IDS:]
 
 
 def _slot_set(state: ConversationState, data: dict[str, Any]) -> None:

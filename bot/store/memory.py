@@ -23,6 +23,7 @@ from bot.ports import (
     AlreadyExists,
     BusMessage,
     ChatLink,
+    Claim,
     ConversationRecord,
     LockTimeout,
     SeqConflict,
@@ -187,6 +188,53 @@ class MemoryOnceGuard:
         self._expiry[key] = now + ttl_seconds
         heapq.heappush(self._by_expiry, (now + ttl_seconds, key))
         return True
+
+
+class MemoryDeliveryClaims:
+    """`DeliveryClaims` for one worker; expired keys are dropped as time passes."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._keys: dict[str, tuple[str, float]] = {}  # key -> (token, or "" when done; until)
+        self._by_expiry: list[tuple[float, str]] = []
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    async def claim(self, key: str, token: str, lease_seconds: float) -> Claim:
+        now = self._forget_expired()
+        held = self._keys.get(key)
+        if held is not None and held[1] > now:
+            return Claim.DONE if held[0] == "" else Claim.BUSY
+        self._hold(key, token, now + lease_seconds)
+        return Claim.CLAIMED
+
+    async def done(self, key: str, ttl_seconds: int) -> None:
+        _check_ttl(ttl_seconds)
+        self._hold(key, "", self._forget_expired() + ttl_seconds)
+
+    async def release(self, key: str, token: str) -> None:
+        held = self._keys.get(key)
+        if held is not None and held[0] == token:
+            del self._keys[key]
+
+    def _hold(self, key: str, token: str, until: float) -> None:
+        self._keys[key] = (token, until)
+        heapq.heappush(self._by_expiry, (until, key))
+
+    def _forget_expired(self) -> float:
+        now = self._clock()
+        while self._by_expiry and self._by_expiry[0][0] <= now:
+            until, key = heapq.heappop(self._by_expiry)
+            held = self._keys.get(key)
+            if held is not None and held[1] == until:
+                del self._keys[key]
+        return now
+
+
+def _check_ttl(ttl_seconds: int) -> None:
+    if ttl_seconds < 1:
+        raise ValueError(f"ttl_seconds must be at least 1, got {ttl_seconds}")
 
 
 class MemoryCounters:

@@ -1,4 +1,5 @@
-"""The Redis adapters: turn locks, seq marks, pub/sub, delivery dedup, counters, presence.
+"""The Redis adapters: turn locks, seq marks, pub/sub, dedup (once-guard and delivery claims),
+counters, presence.
 
 One `Redis` client per worker (`connect_redis`) serves every adapter here. Each key,
 lock and channel is namespaced by the deployment's prefix, so deployments and test
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.ports import BusMessage, LockTimeout, StoreUnavailable, Subscription
+from bot.ports import BusMessage, Claim, LockTimeout, StoreUnavailable, Subscription
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -191,6 +192,56 @@ class RedisOnceGuard:
                 self._redis.set(self._prefix + key, 1, nx=True, ex=ttl_seconds),
                 "delivery dedup unavailable",
             )
+        )
+
+
+# A delivery's claim: "claim:<token>" with the lease as its expiry, then "done" for the
+# dedup window. Claiming is one atomic step, so of two workers exactly one gets it.
+_CLAIM = """
+local held = redis.call('get', KEYS[1])
+if not held then
+    redis.call('set', KEYS[1], 'claim:' .. ARGV[1], 'PX', ARGV[2])
+    return 'claimed'
+end
+if held == 'done' then
+    return 'done'
+end
+return 'busy'
+"""
+_RELEASE_CLAIM = """
+if redis.call('get', KEYS[1]) == 'claim:' .. ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+class RedisDeliveryClaims:
+    """`DeliveryClaims` shared by every worker: `{prefix}delivery:{key}`."""
+
+    def __init__(self, redis: Redis, prefix: str = "teller:") -> None:
+        self._redis = redis
+        self._prefix = prefix + "delivery:"
+        self._claim = redis.register_script(_CLAIM)
+        self._release = redis.register_script(_RELEASE_CLAIM)
+
+    async def claim(self, key: str, token: str, lease_seconds: float) -> Claim:
+        args = [token, _millis(lease_seconds)]
+        found = await _call(
+            self._claim(keys=[self._prefix + key], args=args), "delivery dedup unavailable"
+        )
+        return Claim(found.decode() if isinstance(found, bytes) else found)
+
+    async def done(self, key: str, ttl_seconds: int) -> None:
+        _check_ttl(ttl_seconds)
+        await _call(
+            self._redis.set(self._prefix + key, "done", ex=ttl_seconds),
+            "delivery dedup unavailable",
+        )
+
+    async def release(self, key: str, token: str) -> None:
+        await _call(
+            self._release(keys=[self._prefix + key], args=[token]), "delivery dedup unavailable"
         )
 
 
