@@ -219,9 +219,10 @@ class AccountLinks:
             )
 
     async def unlink(self, channel: str, channel_user_id: str) -> bool:
-        """Remove this chat's link ("unlink" sent from it); False if it had none."""
-        link = await self._store.remove_link(channel, channel_user_id)
-        if link is None:
+        """Remove this chat's link ("unlink" sent from it); False if it had none (or only
+        a lapsed one, which is audited as expired)."""
+        link = await self._live(await self._store.link_for(channel, channel_user_id))
+        if link is None or await self._store.remove_link_of(link.customer_id, link.id) is None:
             return False
         await self._record(ACCOUNT_UNLINKED, **_who(link), customer_id=link.customer_id, via="chat")
         return True

@@ -260,10 +260,6 @@ class LinkStore(Protocol):
         """Raises AlreadyExists when the chat is linked already."""
         ...
 
-    async def remove_link(self, channel: str, channel_user_id: str) -> ChatLink | None:
-        """Remove the chat's link; the link it had, or None if it had none."""
-        ...
-
     async def remove_link_of(self, customer_id: str, link_id: str) -> ChatLink | None:
         """Remove the customer's link `link_id`; None if they have no such link (an id of
         someone else's link is no link of theirs)."""

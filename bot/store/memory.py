@@ -375,9 +375,6 @@ class MemoryLinkStore:
             raise AlreadyExists(f"{link.channel}:{link.channel_user_id}")
         self._links[(link.channel, link.channel_user_id)] = link
 
-    async def remove_link(self, channel: str, channel_user_id: str) -> ChatLink | None:
-        return self._links.pop((channel, channel_user_id), None)
-
     async def remove_link_of(self, customer_id: str, link_id: str) -> ChatLink | None:
         for key, link in self._links.items():
             if link.id == link_id and link.customer_id == customer_id:

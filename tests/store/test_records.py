@@ -78,8 +78,9 @@ async def test_a_chat_is_linked_once_and_unlinked(links: LinkStore) -> None:
         await links.add_link(ChatLink("link-2", "telegram", "42", "cust-002", now))
     assert await links.link_for("telegram", "42") == link
     assert await links.link_for("whatsapp", "42") is None
-    assert await links.remove_link("telegram", "42") == link
-    assert await links.remove_link("telegram", "42") is None
+    assert await links.remove_link_of("cust-001", "link-1") == link
+    assert await links.remove_link_of("cust-001", "link-1") is None
+    assert await links.link_for("telegram", "42") is None
     await links.audit("account_unlinked", {"channel": "telegram"}, now)
 
 

@@ -112,13 +112,6 @@ class MongoLinkStore:
             except DuplicateKeyError:
                 raise AlreadyExists(f"{link.channel}:{link.channel_user_id}") from None
 
-    async def remove_link(self, channel: str, channel_user_id: str) -> ChatLink | None:
-        with unavailable_on_failure():
-            removed = await self._links.find_one_and_delete(
-                {"channel": channel, "channel_user_id": channel_user_id}
-            )
-        return _link(removed) if removed else None
-
     async def remove_link_of(self, customer_id: str, link_id: str) -> ChatLink | None:
         with unavailable_on_failure():
             removed = await self._links.find_one_and_delete(
