@@ -73,6 +73,7 @@ from bot.ports import (
     ChatStore,
     ConversationRecord,
     Counters,
+    DeliveryClaims,
     EventStore,
     LinkStore,
     NoticeChannel,
@@ -113,6 +114,7 @@ class Stores:
     marks: SeqMarks | None  # None: one worker, its cache is the truth
     bus: Bus
     once: OnceGuard
+    claims: DeliveryClaims
     counters: Counters
     presence: Presence
 
@@ -175,6 +177,7 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
                 marks=redis.RedisSeqMarks(client, prefix),
                 bus=redis.RedisBus(client, prefix),
                 once=redis.RedisOnceGuard(client, prefix),
+                claims=redis.RedisDeliveryClaims(client, prefix),
                 counters=redis.RedisCounters(client, prefix),
                 presence=redis.RedisPresence(
                     client, ttl, key=f"{prefix}agents:online:{config.mongodb_db}"
@@ -187,6 +190,7 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
                 marks=None,
                 bus=memory.MemoryBus(),
                 once=memory.MemoryOnceGuard(),
+                claims=memory.MemoryDeliveryClaims(),
                 counters=memory.MemoryCounters(),
                 presence=memory.MemoryPresence(ttl),
             )
@@ -246,6 +250,7 @@ async def open_teller(
             settings=settings.otp,
             render=lambda key, variables: domain.text(key, variables),
         )
+        links = AccountLinks(stores.links, secrets.otp_key, stores.counters, settings.linking)
         dialogue = DialogueManager(
             domain=domain,
             actions=actions,
@@ -254,6 +259,7 @@ async def open_teller(
             lockout=CustomerLockout(stores.counters, settings.otp),
             settings=settings,
             presence=stores.presence,
+            links=links,
         )
         conversations = Conversations(
             store=stores.events,
@@ -266,7 +272,6 @@ async def open_teller(
         engine = TurnEngine(
             nlu=nlu, dialogue=dialogue, conversations=conversations, parsing=parsing
         )
-        links = AccountLinks(stores.links, secrets.otp_key, stores.counters)
         apps = await stack.enter_async_context(
             _chat_apps(settings, engine, links, stores, domain, enabled=chat_apps)
         )
@@ -389,7 +394,7 @@ async def _chat_apps(
             links=links,
             conversations=ChatConversations(stores.chats),
             buttons=buttons,
-            once=stores.once,
+            claims=stores.claims,
             lock=stores.lock,
             senders=senders,
             domain=domain,

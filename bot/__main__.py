@@ -257,6 +257,7 @@ def _test(args: argparse.Namespace) -> int:
                         bank=bank,
                         outbox=teller.outbox,
                         clock=clock,
+                        links=teller.links,
                     )
 
             failed = 0

@@ -159,6 +159,18 @@ class HandoffSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkingSettings:
+    """Linking a WhatsApp or Telegram chat to a customer (`bot/linking.py`)."""
+
+    code_ttl_seconds: int = 600  # a link code works this long, once
+    chat_max_failures: int = 5  # wrong codes from one chat within `chat_pause_seconds` ...
+    chat_pause_seconds: int = 3600  # ... pause linking there this long
+    global_max_failures: int = 50  # wrong codes from all chats together within ...
+    global_window_seconds: int = 900  # ... this sliding window pause linking everywhere
+    link_lifetime_days: float = 90.0  # a link lapses this long after it was made
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     dev_mode: bool = False
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -169,6 +181,7 @@ class Settings:
     stores: StoreSettings = field(default_factory=StoreSettings)
     bank: BankSettings = field(default_factory=BankSettings)
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
+    linking: LinkingSettings = field(default_factory=LinkingSettings)
 
 
 _TRUE = frozenset({"true", "yes", "1"})
@@ -213,6 +226,9 @@ def _section(section: str, cls: type, raw: dict[str, Any] | None) -> Any:
     return cls(**values)
 
 
+SECTIONS = ("server", "nlu", "dialogue", "auth", "otp", "stores", "bank", "handoff", "linking")
+
+
 def require_redis(settings: Settings, variable: str = "REDIS_URL") -> None:
     """Outside dev mode Redis is required: without it, turn locks, lockouts and sign-in
     limits are each worker's own, which is right for one dev worker only."""
@@ -229,8 +245,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     path = Path(path or os.environ.get("TELLER_CONFIG") or PROJECT_ROOT / "config.yml")
     raw = _expand(yaml.safe_load(path.read_text()) or {})
     sections = {
-        name: _section(name, type(getattr(Settings(), name)), raw.get(name))
-        for name in ("server", "nlu", "dialogue", "auth", "otp", "stores", "bank", "handoff")
+        name: _section(name, type(getattr(Settings(), name)), raw.get(name)) for name in SECTIONS
     }
     if sections["handoff"].on_failures not in {"offer", "queue"}:
         raise ConfigError("handoff.on_failures must be 'offer' or 'queue'")

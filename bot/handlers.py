@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bot.bank import Bank
 
@@ -38,6 +38,29 @@ class Reply:
     buttons: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class LinkedChat:
+    """One of the customer's linked chat apps, as an action may show it: never the whole
+    phone number or chat id, only its last four digits."""
+
+    id: str
+    channel: str  # whatsapp | telegram
+    ending: str  # the last four digits of the number or chat id
+    linked_at: float  # epoch seconds
+    expires_at: float
+
+
+class LinkedChats(Protocol):
+    """The customer's WhatsApp and Telegram links, for the actions that list and revoke
+    them (Teller's own records, not the bank's)."""
+
+    async def linked_chats(self, customer_id: str) -> list[LinkedChat]: ...
+
+    async def revoke(self, customer_id: str, link_id: str) -> LinkedChat | None:
+        """Unlink one of the customer's chats; None if they have no such link."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ActionContext:
     conversation_id: str
@@ -47,6 +70,7 @@ class ActionContext:
     now: datetime
     render: Render
     idempotency_key: str | None = None
+    links: LinkedChats | None = None  # None where nothing can be linked (no chat apps)
 
     def text(self, key: str, **variables: Any) -> str:
         """A response rendered as text: a line, a label, a reason a reply is built from."""

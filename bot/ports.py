@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.events import Event
@@ -134,6 +135,31 @@ class OnceGuard(Protocol):
         ...
 
 
+class Claim(StrEnum):
+    CLAIMED = "claimed"  # yours to process, until the lease runs out
+    BUSY = "busy"  # someone holds a live claim: it is being processed (or its worker died)
+    DONE = "done"  # processed already: a repeat
+
+
+class DeliveryClaims(Protocol):
+    """Two-phase dedup of platform deliveries (which arrive at least once): a delivery is
+    claimed for a short lease while it is processed, and done only once its turn is
+    stored, so a retry after a crash is processed and a retry of a finished one is not."""
+
+    async def claim(self, key: str, token: str, lease_seconds: float) -> Claim:
+        """Claim `key` for `lease_seconds` under `token`, unless it is claimed or done."""
+        ...
+
+    async def done(self, key: str, ttl_seconds: int) -> None:
+        """`key` was processed: repeats within `ttl_seconds` are DONE."""
+        ...
+
+    async def release(self, key: str, token: str) -> None:
+        """Give up our claim (processing failed before anything was stored), so the next
+        delivery of `key` is processed at once; someone else's claim is left alone."""
+        ...
+
+
 class Counters(Protocol):
     """Expiring counters and flags: OTP lockout, link-code guessing, agent sign-in limits."""
 
@@ -142,16 +168,21 @@ class Counters(Protocol):
         the first increment (a fixed window)."""
         ...
 
+    async def record(self, key: str, window_seconds: float) -> int:
+        """Note one event under `key` now; how many it has had in the last
+        `window_seconds`, this one included (a sliding window: each event counts for
+        exactly that long, so a burst cannot straddle a reset)."""
+        ...
+
+    async def recent(self, key: str, window_seconds: float) -> int:
+        """How many events `record` noted under `key` in the last `window_seconds`."""
+        ...
+
     async def flag(self, key: str, ttl_seconds: float) -> None:
         """Set `key` for `ttl_seconds`."""
         ...
 
     async def flagged(self, key: str) -> bool: ...
-
-    async def slide(self, key: str, window_seconds: float) -> int:
-        """Count one hit on `key` now and return the hits of the last `window_seconds`
-        (a sliding window: each hit ages out on its own, so no pattern of waits resets it)."""
-        ...
 
     async def expires_in(self, key: str) -> float:
         """Seconds until `key` (a count or a flag) expires; 0 when it is not set."""
@@ -335,6 +366,17 @@ class AgentStore(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ChatLink:
+    """A WhatsApp number or Telegram chat that speaks for a bank customer."""
+
+    id: str  # opaque; what the customer revokes it by
+    channel: str
+    channel_user_id: str
+    customer_id: str
+    linked_at: float
+
+
 class LinkStore(Protocol):
     """Account-linking records: keyed code hashes, links, and their audit trail."""
 
@@ -347,14 +389,19 @@ class LinkStore(Protocol):
         """Redeem a live code once: the customer it was issued to, else None."""
         ...
 
-    async def customer_for(self, channel: str, channel_user_id: str) -> str | None: ...
+    async def link_for(self, channel: str, channel_user_id: str) -> ChatLink | None: ...
 
-    async def add_link(
-        self, channel: str, channel_user_id: str, customer_id: str, now: float
-    ) -> None: ...
+    async def links_of(self, customer_id: str) -> list[ChatLink]:
+        """The customer's links, oldest first."""
+        ...
 
-    async def remove_link(self, channel: str, channel_user_id: str) -> str | None:
-        """Remove the chat's link; the customer it spoke for, or None if it had none."""
+    async def add_link(self, link: ChatLink) -> None:
+        """Raises AlreadyExists when the chat is linked already."""
+        ...
+
+    async def remove_link_of(self, customer_id: str, link_id: str) -> ChatLink | None:
+        """Remove the customer's link `link_id`; None if they have no such link (an id of
+        someone else's link is no link of theirs)."""
         ...
 
     async def audit(self, event_type: str, data: Mapping[str, Any], now: float) -> None: ...

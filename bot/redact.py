@@ -1,15 +1,31 @@
-"""Masking applied before anything a customer typed is stored or logged."""
+"""Masking applied before anything a customer typed is stored, published, logged or shown.
+
+A card number (PAN) is 13-19 digits that pass the Luhn check, however a person groups
+them: "4111 1111 1111 1111", "4111-1111-1111-1111", "4111.1111.1111.1111",
+"4111_1111_1111_1111" or "4111111111111111". Each becomes "•••• 1111": its last four
+digits, enough to recognise the card and never enough to use it. A run of digits longer
+than a card number (a card number followed by its expiry or security code) is searched
+for one along its groups.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from typing import Any
 
-# 13-19 digits, optionally grouped by spaces or dashes: the shape of a card number (PAN).
-_PAN_CANDIDATE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+from bot.nlu.types import Parse
+
+MASK = "•"
+# Digits, with up to three separators (spaces, dashes, dots, underscores) between them.
+_RUN = re.compile(r"(?<!\d)\d(?:[\s._-]{0,3}\d)*")
 _DIGIT = re.compile(r"\d")
 # A message that is nothing but a short number may be a one-time code (even a used one).
 _CODE_LIKE = re.compile(r"\s*\d(?:[ -]?\d){3,7}\s*")
-MASK = "•"
+PAN_MIN, PAN_MAX = 13, 19
+_GLUED_AFTER = 16
+# Entities that read a number: a card number is never one of them.
+_NUMERIC_ENTITIES = frozenset({"amount", "number"})
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -22,16 +38,87 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _mask_pan(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group())
-    if not _luhn_ok(digits):
-        return match.group()
-    return MASK * 4 + " " + digits[-4:]
+def _pans(digits: str, cuts: set[int]) -> list[tuple[int, int]]:
+    """Card numbers in a run of `digits` as (start, end) digit indexes, left to right,
+    each starting and ending where the writer grouped the digits (`cuts`)."""
+    found: list[tuple[int, int]] = []
+    start = 0
+    while len(digits) - start >= PAN_MIN:
+        ends = (end for end in range(min(len(digits), start + PAN_MAX), start + PAN_MIN - 1, -1))
+        end = next((e for e in ends if e in cuts and _luhn_ok(digits[start:e])), None)
+        if end is not None:
+            found.append((start, end))
+            start = end
+            continue
+        start = next((cut for cut in sorted(cuts) if cut > start), len(digits))
+    return found
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    run = match.group()
+    positions = [i for i, ch in enumerate(run) if ch.isdigit()]
+    if len(positions) < PAN_MIN:
+        return run
+    digits = "".join(run[i] for i in positions)
+    # Group edges; inside a group longer than the commonest card number (16 digits, as
+    # when the expiry or security code follows it unspaced) every digit is one.
+    cuts = {0, len(digits)}
+    group_start = 0
+    for k in range(1, len(digits) + 1):
+        if k == len(digits) or positions[k] != positions[k - 1] + 1:
+            if k - group_start > _GLUED_AFTER:
+                cuts.update(range(group_start, k))
+            cuts.add(k)
+            group_start = k
+    pieces: list[str] = []
+    at = 0
+    for start, end in _pans(digits, cuts):
+        pieces.append(run[at : positions[start]])
+        pieces.append(MASK * 4 + " " + digits[end - 4 : end])
+        at = positions[end - 1] + 1
+        if end < len(digits) and positions[end] == at:  # keep what followed it apart
+            pieces.append(" ")
+    pieces.append(run[at:])
+    return "".join(pieces)
 
 
 def mask_card_numbers(text: str) -> str:
-    """Replace anything that is a valid card number with its last four digits."""
-    return _PAN_CANDIDATE.sub(_mask_pan, text)
+    """Replace every card number in `text` with its last four digits."""
+    return _RUN.sub(_mask_run, text)
+
+
+def has_card_number(text: str) -> bool:
+    return mask_card_numbers(text) != text
+
+
+def mask_value(value: Any) -> Any:
+    """`value` (a slot value, an entity's value: text, numbers, lists and mappings of them)
+    with every card number masked; a number that is one becomes its masked text."""
+    if isinstance(value, str):
+        return mask_card_numbers(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        masked = mask_card_numbers(str(value))
+        return value if masked == str(value) else masked
+    if isinstance(value, dict):
+        return {key: mask_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(mask_value(item) for item in value)
+    return value
+
+
+def mask_parse(parse: Parse) -> Parse:
+    """A parse with no card number in its text or entities: an entity that held one is
+    masked, or dropped if it read the card number as a number (an amount, a count)."""
+    entities = []
+    for entity in parse.entities:
+        value, text = mask_value(entity.value), mask_card_numbers(entity.text)
+        if value == entity.value and text == entity.text:
+            entities.append(entity)
+        elif entity.entity not in _NUMERIC_ENTITIES:
+            entities.append(replace(entity, value=value, text=text))
+    return replace(parse, text=mask_card_numbers(parse.text), entities=tuple(entities))
 
 
 def mask_digits(text: str) -> str:

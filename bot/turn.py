@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bot import events as ev
@@ -23,7 +23,11 @@ from bot.events import Event
 from bot.messages import BotMessage, InboundMessage
 from bot.nlu.payload import parse_payload
 from bot.nlu.types import Parse
-from bot.redact import may_be_code, redact
+from bot.redact import mask_card_numbers, mask_parse, may_be_code, redact
+
+
+class RepeatedMessage(RuntimeError):
+    """A chat app delivered a message whose turn is stored already: nothing is written."""
 
 
 class Parser(Protocol):
@@ -64,16 +68,25 @@ class TurnEngine:
 
     async def handle(self, identity: Identity, inbound: InboundMessage) -> TurnOutcome:
         """Run one turn; raises PayloadError (a payload's entities are refused),
-        ConversationNotFound, UnstorableEvent, StoreUnavailable, LockTimeout or SeqConflict,
-        and then nothing of the turn is stored."""
-        parse = (parse_payload(inbound.payload) if inbound.payload else None) or (
-            await self.parse(inbound.text)
+        ConversationNotFound, UnstorableEvent, StoreUnavailable, LockTimeout, SeqConflict or
+        RepeatedMessage, and then nothing of the turn is stored.
+
+        Card numbers are masked here, before anything else sees the message: the dialogue,
+        the log, the bus, the agents, and the parse the channel answers with."""
+        text = mask_card_numbers(inbound.text)
+        payload = mask_card_numbers(inbound.payload) if inbound.payload else inbound.payload
+        inbound = replace(inbound, text=text, payload=payload)
+        parse = mask_parse(
+            (parse_payload(inbound.payload) if inbound.payload else None)
+            or (await self.parse(inbound.text))
         )
         opening = None
         if inbound.conversation_id is None:
             opening = Opening(identity.customer_id, inbound.channel, inbound.channel_user_id)
 
         async def decide(draft: Draft) -> None:
+            if inbound.channel_message_id in draft.state.channel_messages:
+                raise RepeatedMessage(inbound.channel_message_id)
             secret = may_be_code(inbound.text, draft.state.summary()["awaiting"] == "otp")
             draft.add(ev.USER_MESSAGE, **_said(inbound, parse, secret))
             turn = TurnInput(parse=parse, text=inbound.text, identity=identity, now=draft.now)
@@ -91,7 +104,8 @@ class TurnEngine:
 
 
 def _said(inbound: InboundMessage, parse: Parse, secret: bool) -> dict[str, Any]:
-    """The stored record of what the customer said, with codes and card numbers masked."""
+    """The stored record of what the customer said (card numbers already masked), with
+    anything that may be a one-time code masked too."""
     return {
         "text": redact(inbound.text, secret),
         "payload": inbound.payload,

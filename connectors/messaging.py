@@ -1,10 +1,18 @@
 """What WhatsApp and Telegram have in common once a webhook is verified and parsed.
 
-A webhook hands over `ChatMessage`s and is answered at once: the platforms retry a
-delivery that is not acknowledged quickly, so the turn and the replies run afterwards
-in a task. Here a message is deduplicated by its platform id (platforms deliver at least
-once), the chat is serialised by a lock so its turns keep their order on any worker, the
-sender is resolved to a customer through account linking (or stays anonymous), "link"
+Platforms deliver at least once, and deliver again what was not acknowledged: so a
+webhook is answered only once each of its messages is taken, i.e. its turn is stored
+(or it was a repeat), and a message that could not be taken makes the webhook answer 503
+(`NotTaken`), so that the platform delivers it again later. Each message is claimed by
+its platform id for a short lease while it is processed (`DeliveryClaims`) and marked
+done once its turn is stored: a worker that dies mid-turn leaves no answer and an
+expiring claim, so the platform's retry is processed by whoever gets it next; a retry
+while the first is still running is told to come back (503); a retry of a finished one
+is dropped. Should a claim run out while its turn still runs, the conversation itself
+knows the message id and stores the repeat's turn no second time.
+
+Here too the chat is serialised by a lock so its turns keep their order on any worker,
+the sender is resolved to a customer through account linking (or stays anonymous), "link"
 and "unlink" are handled before the dialogue sees them, and the chat is mapped to a
 conversation: one per chat and customer, so linking or unlinking starts a fresh one and
 a customer's conversation can never be continued anonymously or by someone else.
@@ -14,9 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import logging
 import re
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Coroutine, Mapping, Sequence
@@ -28,14 +38,30 @@ from bot.dialogue.domain import Domain
 from bot.handlers import declared
 from bot.linking import AccountLinks, LinkOutcome
 from bot.messages import BotMessage, InboundMessage
-from bot.ports import ChatStore, ConversationNotFound, ConversationRecord, OnceGuard, TurnLock
-from bot.turn import TurnEngine
+from bot.ports import (
+    ChatLink,
+    ChatStore,
+    Claim,
+    ConversationNotFound,
+    ConversationRecord,
+    DeliveryClaims,
+    LockTimeout,
+    SeqConflict,
+    StoreUnavailable,
+    TurnLock,
+)
+from bot.turn import RepeatedMessage, TurnEngine
 
 log = logging.getLogger(__name__)
 
 # Platforms retry for days (WhatsApp up to 7); a repeat inside this window is dropped.
 DEDUP_TTL_SECONDS = 7 * 24 * 3600
+# How long a delivery is claimed while its turn runs: as long as a turn's locks are held
+# (bot.store.redis.RedisTurnLock), since a retry cannot run before they are free anyway.
+DELIVERY_LEASE_SECONDS = 30.0
 DRAIN_SECONDS = 10.0
+# What makes a message not taken now but worth delivering again: nothing was stored.
+_TRANSIENT = (StoreUnavailable, LockTimeout, SeqConflict)
 
 # What the chat apps say outside a turn, from bot/domain/channels.yml.
 SAYS = declared(
@@ -43,19 +69,29 @@ SAYS = declared(
         "utter_unsupported_media": [],
         "utter_trouble": [],
         "utter_link_hint": [],
-        "utter_link_help": [],
+        "utter_link_help": ["minutes"],
         "utter_unlinked": [],
         "utter_not_linked": [],
-        **{f"utter_link_{outcome.value}": [] for outcome in LinkOutcome},
+        "utter_link_new_chat_notice": ["chat"],
+        **{f"chat_label_{channel}": ["ending"] for channel in ("whatsapp", "telegram")},
+        **{f"utter_link_{outcome.value}": ["minutes"] for outcome in LinkOutcome},
     }
 )
 
-_LINK = re.compile(r"^\s*link\s*(?P<code>[\d\s-]*)\s*$", re.IGNORECASE)
+# "link ABCD-2345", "link abcd 2345", or "link" alone (help). Anything else after "link"
+# that has no digit ("link my card") is not a code, and goes to the dialogue.
+_LINK = re.compile(r"^\s*link\s*(?P<code>[A-Za-z0-9\s-]*)\s*$", re.IGNORECASE)
 _UNLINK = re.compile(r"^\s*unlink\s*$", re.IGNORECASE)
 
 
 class DeliveryFailed(RuntimeError):
     """The platform refused or never answered a send; the message did not go out."""
+
+
+class NotTaken(RuntimeError):
+    """A message of the delivery could not be taken now (being processed elsewhere, or a
+    store is away): nothing of it was stored, and the webhook asks the platform to
+    deliver it again (503)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +194,7 @@ class ChatConversations:
 
 
 class Messaging:
-    """Runs messaging-channel turns after their webhooks have been acknowledged."""
+    """Runs messaging-channel turns for the webhooks, each message taken once."""
 
     def __init__(
         self,
@@ -167,10 +203,11 @@ class Messaging:
         links: AccountLinks,
         conversations: ChatConversations,
         buttons: ButtonIds,
-        once: OnceGuard,
+        claims: DeliveryClaims,
         lock: TurnLock,
         senders: Mapping[str, ChatSender],
         domain: Domain,
+        lease_seconds: float = DELIVERY_LEASE_SECONDS,
     ) -> None:
         domain.require(SAYS, "the chat apps")
         self._domain = domain
@@ -178,25 +215,47 @@ class Messaging:
         self._links = links
         self._conversations = conversations
         self._buttons = buttons
-        self._once = once
+        self._claims = claims
         self._lock = lock
+        self._lease = lease_seconds
         self.senders = dict(senders)
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def accept(self, messages: Sequence[ChatMessage]) -> int:
-        """Drop repeats, queue the rest for processing in order; returns how many are new.
+    async def take(self, messages: Sequence[ChatMessage]) -> None:
+        """Process a delivery's messages in order, each through to its stored turn and its
+        replies; repeats are dropped. Raises NotTaken if any message could not be taken
+        (the others are), so that the webhook fails and the platform delivers it again; a
+        chat's later messages in the same delivery wait for that redelivery too, so its
+        turns keep their order."""
+        left_out: set[tuple[str, str]] = set()
+        for message in messages:
+            chat = (message.channel, message.user_id)
+            if chat in left_out:
+                continue
+            try:
+                await self._take(message)
+            except NotTaken:
+                left_out.add(chat)
+        if left_out:
+            raise NotTaken(f"{len(left_out)} chat(s) of this delivery not taken")
 
-        Raises StoreUnavailable when dedup cannot be checked, so the webhook fails and the
-        platform delivers again later.
-        """
-        fresh = [
-            m
-            for m in messages
-            if await self._once.first_time(f"{m.channel}:{m.message_id}", DEDUP_TTL_SECONDS)
-        ]
-        if fresh:
-            self.run_later(self._process_all(fresh))
-        return len(fresh)
+    async def _take(self, message: ChatMessage) -> None:
+        key = f"{message.channel}:{message.message_id}"
+        token = secrets.token_hex(8)
+        try:
+            claim = await self._claims.claim(key, token, self._lease)
+        except StoreUnavailable as exc:
+            raise NotTaken(f"{key}: delivery dedup unavailable") from exc
+        if claim is Claim.DONE:
+            return  # a repeat of a message already taken
+        if claim is Claim.BUSY:
+            raise NotTaken(f"{key} is being processed")
+        try:
+            await self._process(message, key)
+        except BaseException:
+            with contextlib.suppress(Exception):  # else the lease frees it
+                await self._claims.release(key, token)
+            raise
 
     def run_later(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` after the webhook has answered; `close()` waits for it."""
@@ -205,26 +264,39 @@ class Messaging:
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
-        """Let in-flight turns finish (bounded) before the process stops."""
+        """Let background work (delivery statuses) finish, bounded, before the process stops."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=DRAIN_SECONDS)
 
-    async def _process_all(self, messages: Sequence[ChatMessage]) -> None:
-        for message in messages:
-            await _logged(self._process(message), message)
-
-    async def _process(self, message: ChatMessage) -> None:
+    async def _process(self, message: ChatMessage, key: str) -> None:
+        """The message's turn, then done, then its replies; NotTaken if nothing could be
+        stored for now. A turn that fails for good is answered with an apology and done:
+        delivering it again would fail again."""
         sender = self.senders[message.channel]
         if message.callback_id is not None:
             await _logged(sender.acknowledge(message), message)
         try:
             async with self._lock.hold(f"chat:{message.channel}:{message.user_id}"):
                 replies, conversation_id = await self._answer(message)
+        except RepeatedMessage:
+            replies, conversation_id = [], None  # stored by an earlier delivery of it
+        except _TRANSIENT as exc:
+            log.warning("%s message %s not taken: %s", message.channel, message.message_id, exc)
+            raise NotTaken(key) from exc
         except Exception:
             log.exception("%s message %s failed", message.channel, message.message_id)
             replies, conversation_id = [self._say("utter_trouble")], None
+        await self._done(key)
         if replies:
-            await sender.send_to(message.user_id, replies, conversation_id)
+            await _logged(sender.send_to(message.user_id, replies, conversation_id), message)
+
+    async def _done(self, key: str) -> None:
+        """Stored: from now on a delivery of `key` is a repeat. Were Redis away, the
+        conversation's own record of the message id still keeps its turn from running twice."""
+        try:
+            await self._claims.done(key, DEDUP_TTL_SECONDS)
+        except StoreUnavailable:
+            log.warning("could not mark %s done; its claim will expire", key)
 
     async def _answer(self, message: ChatMessage) -> tuple[list[BotMessage], str | None]:
         if not message.supported:
@@ -264,13 +336,25 @@ class Messaging:
         if match is None:
             return None
         code = re.sub(r"[\s-]", "", match.group("code"))
+        minutes = {"minutes": self._links.settings.code_ttl_seconds // 60}
         if not code:
-            return self._say("utter_link_help")
-        outcome = await self._links.link(message.channel, message.user_id, code)
-        return self._say(f"utter_link_{outcome.value}")
+            return self._say("utter_link_help", minutes)
+        if not any(c.isdigit() for c in code):
+            return None
+        outcome = await self._links.link(message.channel, message.user_id, code, self._announce)
+        return self._say(f"utter_link_{outcome.value}", minutes)
 
-    def _say(self, key: str) -> BotMessage:
-        return self._domain.render(key, {}, 0)
+    async def _announce(self, to: ChatLink, new: ChatLink) -> None:
+        """Tell a linked chat that another chat now speaks for the same customer."""
+        sender = self.senders.get(to.channel)
+        if sender is None:
+            raise DeliveryFailed(f"{to.channel} is off: cannot reach chat {to.id}")
+        chat = self._domain.text(f"chat_label_{new.channel}", {"ending": new.channel_user_id[-4:]})
+        notice = self._say("utter_link_new_chat_notice", {"chat": chat})
+        await sender.send_to(to.channel_user_id, [notice])
+
+    def _say(self, key: str, variables: Mapping[str, Any] | None = None) -> BotMessage:
+        return self._domain.render(key, variables or {}, 0)
 
     @staticmethod
     def _inbound(message: ChatMessage, conversation_id: str | None) -> InboundMessage:

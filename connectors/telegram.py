@@ -25,7 +25,14 @@ from bot.handlers import declared
 from bot.messages import BotMessage, Button
 from bot.ports import ConversationRecord
 from connectors.deps import Provided, switched_on
-from connectors.messaging import ButtonIds, ChatMessage, DeliveryFailed, Messaging, split_text
+from connectors.messaging import (
+    ButtonIds,
+    ChatMessage,
+    DeliveryFailed,
+    Messaging,
+    NotTaken,
+    split_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -208,5 +215,8 @@ async def deliver(request: Request, telegram: On) -> dict[str, bool]:
         raise HTTPException(400, "Body is not JSON") from None
     message = parse_update(update, telegram.settings.bot_id)
     if message is not None:
-        await telegram.messaging.accept([message])
+        try:
+            await telegram.messaging.take([message])
+        except NotTaken:  # stored nothing of it: Telegram delivers the update again later
+            raise HTTPException(503, "Try again later", headers={"Retry-After": "5"}) from None
     return {"ok": True}

@@ -3,7 +3,9 @@
 Meta signs every delivery with the app secret (`X-Hub-Signature-256`, an HMAC-SHA256 of
 the raw body); nothing is parsed, let alone processed, before that signature checks out.
 A delivery carries customers' messages and the delivery statuses of what we sent: the
-messages become turns (see `connectors.messaging`), the statuses are recorded in the
+messages become turns (see `connectors.messaging`: the webhook answers 200 once their
+turns are stored, 503 if one could not be taken, so Meta delivers it again), the
+statuses are recorded in the
 `deliveries` collection against the message we sent, which is where the conversation id
 and the send time already are. Statuses are not conversation events: they arrive out of
 band, out of order and in bulk, say nothing about what the customer meant, and writing
@@ -31,7 +33,14 @@ from bot.handlers import declared
 from bot.messages import BotMessage, Button
 from bot.ports import ChatStore, ConversationRecord
 from connectors.deps import Provided, switched_on
-from connectors.messaging import ButtonIds, ChatMessage, DeliveryFailed, Messaging, split_text
+from connectors.messaging import (
+    ButtonIds,
+    ChatMessage,
+    DeliveryFailed,
+    Messaging,
+    NotTaken,
+    split_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -363,9 +372,12 @@ async def deliver(request: Request, whatsapp: On) -> dict[str, str]:
     except ValueError:
         raise HTTPException(400, "Body is not JSON") from None
     messages, statuses = parse_delivery(body, whatsapp.settings.phone_number_id)
-    await whatsapp.messaging.accept(messages)
     if statuses:
         whatsapp.messaging.run_later(_record_all(whatsapp.deliveries, statuses))
+    try:
+        await whatsapp.messaging.take(messages)
+    except NotTaken:  # stored nothing of it: Meta delivers it again later
+        raise HTTPException(503, "Try again later", headers={"Retry-After": "5"}) from None
     return {"status": "ok"}
 
 

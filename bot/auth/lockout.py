@@ -26,7 +26,7 @@ class CustomerLockout:
     async def wrong_code(self, customer_id: str) -> bool:
         """Count a wrong code; True if the customer is now paused."""
         s = self._settings
-        wrong = await self._counters.slide(f"otp-wrong:{customer_id}", s.wrong_code_window_seconds)
+        wrong = await self._counters.record(f"otp-wrong:{customer_id}", s.wrong_code_window_seconds)
         if wrong < s.max_wrong_codes:
             return False
         await self._counters.flag(f"otp-blocked:{customer_id}", s.pause_seconds)
@@ -40,5 +40,5 @@ class CustomerLockout:
         """Count a code about to be sent; False when too many went out lately (the refused
         ask counts too, so hammering does not shorten the wait)."""
         s = self._settings
-        sent = await self._counters.slide(f"otp-sent:{customer_id}", s.code_window_seconds)
+        sent = await self._counters.record(f"otp-sent:{customer_id}", s.code_window_seconds)
         return sent <= s.max_codes_per_window

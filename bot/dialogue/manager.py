@@ -23,7 +23,7 @@ from bot.dialogue import step_up
 from bot.dialogue.domain import Answer, Domain, Flow, Step
 from bot.dialogue.state import CONFIRM, OTP, RESUME, Draft, Frame
 from bot.dialogue.turn import Outcome, Turn, TurnInput
-from bot.handlers import Action, ActionContext, ActionResult, Reply, declared
+from bot.handlers import Action, ActionContext, ActionResult, LinkedChats, Reply, declared
 from bot.nlu.types import FALLBACK_INTENT, Parse
 from bot.ports import Presence
 from bot.redact import mask_card_numbers
@@ -71,9 +71,11 @@ class DialogueManager:
         lockout: CustomerLockout,
         settings: Settings,
         presence: Presence | None = None,
+        links: LinkedChats | None = None,
     ) -> None:
         """`lockout` counts across every worker in production (Redis). Without `presence`
-        the bot assumes a colleague is online when it queues."""
+        the bot assumes a colleague is online when it queues; `links` are the customers'
+        linked chat apps, for the actions that list and revoke them."""
         domain.require(SAYS, "the dialogue")
         domain.require_flows(actions, ANSWER_VARIABLES)
         self._domain = domain
@@ -82,6 +84,7 @@ class DialogueManager:
         self._step_up = step_up.StepUp(otp, bank, settings, lockout)
         self._clarify_options = settings.dialogue.clarify_options
         self._presence = presence
+        self._links = links
         self._handoff_settings = settings.handoff
         self._capabilities = "\n".join(
             f"• {flow.description}" for flow in domain.flows.values() if flow.intent and flow.listed
@@ -380,6 +383,7 @@ class DialogueManager:
             now=datetime.fromtimestamp(t.input.now, UTC),
             render=render,
             idempotency_key=key,
+            links=self._links,
         )
         try:
             result = await action(context)

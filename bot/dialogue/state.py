@@ -12,7 +12,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot import events as ev
+from bot.redact import mask_value
 
+KEPT_MESSAGE_IDS = 50  # chat-app message ids a conversation remembers, for redeliveries
 # What a frame can wait for besides a slot name.
 CONFIRM = "confirm"
 OTP = "otp"
@@ -42,6 +44,9 @@ class ConversationState:
     fallback_count: int = 0
     failed_actions: int = 0  # failed actions in a row; enough of them bring in a person
     strong_until: float = 0.0
+    # The platform ids of the latest messages from a chat app: a redelivery of one of them
+    # is a repeat, whatever the delivery dedup says.
+    channel_messages: tuple[str, ...] = ()
 
     @property
     def top(self) -> Frame | None:
@@ -84,7 +89,8 @@ class Draft:
 
     `add` numbers each event after the state's last seq and applies it at once, so every
     later decision in the write sees exactly what a replay of the log would give. This is
-    the one place where sequence numbers are given.
+    the one place where sequence numbers are given, and where every slot value is masked
+    of card numbers before the state or the log holds it.
     """
 
     __slots__ = ("events", "now", "state")
@@ -95,6 +101,8 @@ class Draft:
         self.events: list[ev.Event] = []
 
     def add(self, event_type: str, **data: Any) -> ev.Event:
+        if event_type == ev.SLOT_SET:  # whatever filled it, a slot never keeps a card number
+            data["value"] = mask_value(data["value"])
         event = ev.Event(event_type, data, ts=self.now, seq=self.state.last_seq + 1)
         self.state.apply(event)
         self.events.append(event)
@@ -109,6 +117,9 @@ def _started(state: ConversationState, data: dict[str, Any]) -> None:
 def _user_message(state: ConversationState, data: dict[str, Any]) -> None:
     if data.get("intent") != "nlu_fallback":
         state.fallback_count = 0
+    message_id = data.get("channel_message_id")
+    if message_id:
+        state.channel_messages = (*state.channel_messages, message_id)[-KEPT_MESSAGE_IDS:]
 
 
 def _slot_set(state: ConversationState, data: dict[str, Any]) -> None:

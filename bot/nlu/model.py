@@ -29,6 +29,7 @@ from bot.nlu.classifier import DEFAULT_CONFIG, ClassifierConfig, IntentClassifie
 from bot.nlu.entities import EntityExtractor, Lexicon
 from bot.nlu.training_data import TrainingData, load_training_data, training_files
 from bot.nlu.types import FALLBACK_INTENT, IntentScore, Parse
+from bot.redact import mask_card_numbers
 
 FORMAT_VERSION = 3  # 2: the semantic model and its encoder; 3: its graph takes no mask
 RANKING_SIZE = 5
@@ -89,7 +90,11 @@ class NluModel:
         return model
 
     def parse(self, text: str, today: date | None = None) -> Parse:
-        """Intent (or `nlu_fallback` below the threshold, ranking kept) and entities."""
+        """Intent (or `nlu_fallback` below the threshold, ranking kept) and entities.
+
+        A card number is masked before anything reads the text, so it is never an amount
+        and never comes back in the parse: "•••• 1111" is a card entity, "ending:1111"."""
+        text = mask_card_numbers(text)
         ranking = tuple(self.classifier.rank(text)[:RANKING_SIZE])
         top = ranking[0]
         understood = top.confidence >= self.fallback_threshold

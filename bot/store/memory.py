@@ -24,6 +24,8 @@ from bot.ports import (
     AgentSession,
     AlreadyExists,
     BusMessage,
+    ChatLink,
+    Claim,
     ConversationRecord,
     Delivered,
     LockTimeout,
@@ -194,6 +196,53 @@ class MemoryOnceGuard:
         return True
 
 
+class MemoryDeliveryClaims:
+    """`DeliveryClaims` for one worker; expired keys are dropped as time passes."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._keys: dict[str, tuple[str, float]] = {}  # key -> (token, or "" when done; until)
+        self._by_expiry: list[tuple[float, str]] = []
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    async def claim(self, key: str, token: str, lease_seconds: float) -> Claim:
+        now = self._forget_expired()
+        held = self._keys.get(key)
+        if held is not None and held[1] > now:
+            return Claim.DONE if held[0] == "" else Claim.BUSY
+        self._hold(key, token, now + lease_seconds)
+        return Claim.CLAIMED
+
+    async def done(self, key: str, ttl_seconds: int) -> None:
+        _check_ttl(ttl_seconds)
+        self._hold(key, "", self._forget_expired() + ttl_seconds)
+
+    async def release(self, key: str, token: str) -> None:
+        held = self._keys.get(key)
+        if held is not None and held[0] == token:
+            del self._keys[key]
+
+    def _hold(self, key: str, token: str, until: float) -> None:
+        self._keys[key] = (token, until)
+        heapq.heappush(self._by_expiry, (until, key))
+
+    def _forget_expired(self) -> float:
+        now = self._clock()
+        while self._by_expiry and self._by_expiry[0][0] <= now:
+            until, key = heapq.heappop(self._by_expiry)
+            held = self._keys.get(key)
+            if held is not None and held[1] == until:
+                del self._keys[key]
+        return now
+
+
+def _check_ttl(ttl_seconds: int) -> None:
+    if ttl_seconds < 1:
+        raise ValueError(f"ttl_seconds must be at least 1, got {ttl_seconds}")
+
+
 class MemoryCounters:
     """`Counters` for one worker."""
 
@@ -201,7 +250,7 @@ class MemoryCounters:
         self._clock = clock
         self._counts: dict[str, tuple[int, float]] = {}
         self._flags: dict[str, float] = {}
-        self._hits: dict[str, deque[float]] = {}
+        self._events: dict[str, deque[float]] = {}
 
     async def incr(self, key: str, window_seconds: float) -> int:
         now = self._clock()
@@ -210,6 +259,23 @@ class MemoryCounters:
             count, resets_at = 0, now + window_seconds
         self._counts[key] = (count + 1, resets_at)
         return count + 1
+
+    async def record(self, key: str, window_seconds: float) -> int:
+        times = self._events.setdefault(key, deque())
+        times.append(self._clock())
+        return await self.recent(key, window_seconds)
+
+    async def recent(self, key: str, window_seconds: float) -> int:
+        times = self._events.get(key)
+        if not times:
+            return 0
+        since = self._clock() - window_seconds
+        while times and times[0] <= since:
+            times.popleft()
+        if not times:
+            del self._events[key]
+            return 0
+        return len(times)
 
     async def flag(self, key: str, ttl_seconds: float) -> None:
         self._flags[key] = self._clock() + ttl_seconds
@@ -222,14 +288,6 @@ class MemoryCounters:
             del self._flags[key]
             return False
         return True
-
-    async def slide(self, key: str, window_seconds: float) -> int:
-        now = self._clock()
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - window_seconds:
-            hits.popleft()
-        hits.append(now)
-        return len(hits)
 
     async def expires_in(self, key: str) -> float:
         now = self._clock()
@@ -360,7 +418,7 @@ class MemoryAgentStore:
 class MemoryLinkStore:
     def __init__(self) -> None:
         self._codes: dict[str, tuple[str, float]] = {}  # hash -> (customer, expires_at)
-        self._links: dict[tuple[str, str], str] = {}
+        self._links: dict[tuple[str, str], ChatLink] = {}
         self.audit_trail: list[dict[str, Any]] = []
 
     async def replace_code(self, code_hash: str, customer_id: str, expires_at: float) -> bool:
@@ -379,18 +437,23 @@ class MemoryLinkStore:
         found = self._codes.pop(code_hash, None)
         return found[0] if found and found[1] > now else None
 
-    async def customer_for(self, channel: str, channel_user_id: str) -> str | None:
+    async def link_for(self, channel: str, channel_user_id: str) -> ChatLink | None:
         return self._links.get((channel, channel_user_id))
 
-    async def add_link(
-        self, channel: str, channel_user_id: str, customer_id: str, now: float
-    ) -> None:
-        if (channel, channel_user_id) in self._links:
-            raise AlreadyExists(f"{channel}:{channel_user_id}")
-        self._links[(channel, channel_user_id)] = customer_id
+    async def links_of(self, customer_id: str) -> list[ChatLink]:
+        found = [link for link in self._links.values() if link.customer_id == customer_id]
+        return sorted(found, key=lambda link: link.linked_at)
 
-    async def remove_link(self, channel: str, channel_user_id: str) -> str | None:
-        return self._links.pop((channel, channel_user_id), None)
+    async def add_link(self, link: ChatLink) -> None:
+        if (link.channel, link.channel_user_id) in self._links:
+            raise AlreadyExists(f"{link.channel}:{link.channel_user_id}")
+        self._links[(link.channel, link.channel_user_id)] = link
+
+    async def remove_link_of(self, customer_id: str, link_id: str) -> ChatLink | None:
+        for key, link in self._links.items():
+            if link.id == link_id and link.customer_id == customer_id:
+                return self._links.pop(key)
+        return None
 
     async def audit(self, event_type: str, data: Mapping[str, Any], now: float) -> None:
         self.audit_trail.append({"type": event_type, "data": dict(data), "ts": now})

@@ -1,4 +1,5 @@
-"""The Redis adapters: turn locks, seq marks, pub/sub, delivery dedup, counters, presence.
+"""The Redis adapters: turn locks, seq marks, pub/sub, dedup (once-guard and delivery claims),
+counters, presence.
 
 One `Redis` client per worker (`connect_redis`) serves every adapter here. Each key,
 lock and channel is namespaced by the deployment's prefix, so deployments and test
@@ -21,7 +22,7 @@ from typing import Any, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.ports import BusMessage, LockTimeout, StoreUnavailable, Subscription
+from bot.ports import BusMessage, Claim, LockTimeout, StoreUnavailable, Subscription
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -195,8 +196,72 @@ class RedisOnceGuard:
         )
 
 
+# A delivery's claim: "claim:<token>" with the lease as its expiry, then "done" for the
+# dedup window. Claiming is one atomic step, so of two workers exactly one gets it.
+_CLAIM = """
+local held = redis.call('get', KEYS[1])
+if not held then
+    redis.call('set', KEYS[1], 'claim:' .. ARGV[1], 'PX', ARGV[2])
+    return 'claimed'
+end
+if held == 'done' then
+    return 'done'
+end
+return 'busy'
+"""
+_RELEASE_CLAIM = """
+if redis.call('get', KEYS[1]) == 'claim:' .. ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+class RedisDeliveryClaims:
+    """`DeliveryClaims` shared by every worker: `{prefix}delivery:{key}`."""
+
+    def __init__(self, redis: Redis, prefix: str = "teller:") -> None:
+        self._redis = redis
+        self._prefix = prefix + "delivery:"
+        self._claim = redis.register_script(_CLAIM)
+        self._release = redis.register_script(_RELEASE_CLAIM)
+
+    async def claim(self, key: str, token: str, lease_seconds: float) -> Claim:
+        args = [token, _millis(lease_seconds)]
+        found = await _call(
+            self._claim(keys=[self._prefix + key], args=args), "delivery dedup unavailable"
+        )
+        return Claim(found.decode() if isinstance(found, bytes) else found)
+
+    async def done(self, key: str, ttl_seconds: int) -> None:
+        _check_ttl(ttl_seconds)
+        await _call(
+            self._redis.set(self._prefix + key, "done", ex=ttl_seconds),
+            "delivery dedup unavailable",
+        )
+
+    async def release(self, key: str, token: str) -> None:
+        await _call(
+            self._release(keys=[self._prefix + key], args=[token]), "delivery dedup unavailable"
+        )
+
+
 def _millis(seconds: float) -> int:
     return max(1, int(seconds * 1000))
+
+
+# A sliding window: a sorted set of events scored by when they happened (Redis's clock,
+# the same for every worker); older ones are dropped, and the set expires with its last.
+_WINDOW = """
+local now = redis.call('time')
+local t = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('zremrangebyscore', KEYS[1], '-inf', t - tonumber(ARGV[1]))
+if ARGV[2] ~= '' then
+    redis.call('zadd', KEYS[1], t, ARGV[2])
+    redis.call('pexpire', KEYS[1], ARGV[1])
+end
+return redis.call('zcard', KEYS[1])
+"""
 
 
 class RedisCounters:
@@ -205,6 +270,7 @@ class RedisCounters:
     def __init__(self, redis: Redis, prefix: str = "teller:") -> None:
         self._redis = redis
         self._prefix = prefix
+        self._window = redis.register_script(_WINDOW)
 
     async def incr(self, key: str, window_seconds: float) -> int:
         name = self._prefix + key
@@ -218,6 +284,17 @@ class RedisCounters:
 
         return await _call(count(), "counters unavailable")
 
+    async def record(self, key: str, window_seconds: float) -> int:
+        event = secrets.token_hex(8)  # members are unique: two events in one ms both count
+        return await self._slide(key, window_seconds, event)
+
+    async def recent(self, key: str, window_seconds: float) -> int:
+        return await self._slide(key, window_seconds, "")
+
+    async def _slide(self, key: str, window_seconds: float, event: str) -> int:
+        keys, args = [self._prefix + key], [_millis(window_seconds), event]
+        return int(await _call(self._window(keys=keys, args=args), "counters unavailable"))
+
     async def flag(self, key: str, ttl_seconds: float) -> None:
         await _call(
             self._redis.set(self._prefix + key, 1, px=_millis(ttl_seconds)), "counters unavailable"
@@ -225,22 +302,6 @@ class RedisCounters:
 
     async def flagged(self, key: str) -> bool:
         return bool(await _call(self._redis.exists(self._prefix + key), "counters unavailable"))
-
-    async def slide(self, key: str, window_seconds: float) -> int:
-        """A sorted set of hit times; the hits older than the window are dropped first."""
-        name = self._prefix + key
-        now = time.time()
-
-        async def count() -> int:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.zremrangebyscore(name, "-inf", now - window_seconds)
-                pipe.zadd(name, {f"{now:.6f}:{secrets.token_hex(4)}": now})
-                pipe.zcard(name)
-                pipe.pexpire(name, _millis(window_seconds))
-                _, _, hits, _ = await pipe.execute()
-            return int(hits)
-
-        return await _call(count(), "counters unavailable")
 
     async def expires_in(self, key: str) -> float:
         millis = int(await _call(self._redis.pttl(self._prefix + key), "counters unavailable"))

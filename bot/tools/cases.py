@@ -21,8 +21,11 @@ anonymous) and steps. A step does one thing and says what must hold after it:
 
 What holds: `intent` (of the customer's message), `flow`, `awaiting` (a slot, `otp` or
 null), `status` (bot, queued, agent, closed), `says` and `not_says` (contained,
-case-insensitive), `buttons` (titles contained), and `bank`: a balance moved by an amount
-since the case began, a card's status, a payee present or not. Every case runs through the
+case-insensitive), `buttons` (titles contained), `bank`: a balance moved by an amount
+since the case began, a card's status, a payee present or not; and `linked`: how many chat
+apps are linked to the customer. A case's `linked_chats: [whatsapp, telegram]` links chats
+to its customer before it starts: the n-th a WhatsApp number ending 01nn or a Telegram chat
+ending 02nn (e.g. "WhatsApp ending 0101"). Every case runs through the
 real engine on a fresh in-process bank; a failure prints the conversation so far and the
 first step that differed. A malformed file is one line naming the file and line.
 """
@@ -45,6 +48,7 @@ from bot.bank import Bank
 from bot.dialogue.state import ConversationState
 from bot.handoff.agents import Agent
 from bot.handoff.desk import Desk, DeskError
+from bot.linking import AccountLinks, LinkOutcome
 from bot.messages import BotMessage, InboundMessage
 from bot.ports import EventStore
 from bot.store.memory import DevOutbox
@@ -52,7 +56,10 @@ from bot.turn import TurnEngine
 from bot.yaml_errors import yaml_problem
 
 ACTIONS = ("user", "button", "payload", "code", "wait", "agent")
-CHECKS = ("intent", "flow", "awaiting", "status", "says", "not_says", "buttons", "bank")
+CHECKS = (
+    "intent", "flow", "awaiting", "status", "says", "not_says", "buttons", "bank", "linked"
+)  # fmt: skip
+CHAT_APPS = {"whatsapp": "4477009001", "telegram": "50000002"}  # + two digits: nth linked
 AGENT_MOVES = ("claim", "hand_back", "close", "reply", "note")
 BANK_CHECKS = {
     "balance": {"account", "moved"},
@@ -81,6 +88,7 @@ class Case:
     source: str  # file:line
     customer: str | None
     steps: tuple[Step, ...]
+    linked_chats: tuple[str, ...] = ()
 
 
 class Clock:
@@ -103,6 +111,7 @@ class World:
     bank: Bank
     outbox: DevOutbox
     clock: Clock
+    links: AccountLinks | None = None  # for cases with `linked_chats`
 
 
 OpenWorld = Callable[[], AbstractAsyncContextManager[World]]
@@ -164,7 +173,7 @@ def _case(raw: Any, file: Path, intents: set[str]) -> Case:
     if not isinstance(raw, dict):
         raise CaseError(f"{file}: each case is a mapping with `case:` and `steps:`")
     where = f"{file}:{raw['__line__']}"
-    unknown = set(raw) - {"case", "customer", "steps", "__line__"}
+    unknown = set(raw) - {"case", "customer", "steps", "linked_chats", "__line__"}
     if unknown:
         raise CaseError(f"{where}: unknown case keys {sorted(unknown)}")
     name, steps = raw.get("case"), raw.get("steps")
@@ -175,7 +184,13 @@ def _case(raw: Any, file: Path, intents: set[str]) -> Case:
     customer = raw.get("customer")
     if customer is not None and not isinstance(customer, str):
         raise CaseError(f"{where}: `customer:` is a customer id such as cust-001")
-    return Case(name, where, customer, tuple(_step(s, file, name, intents) for s in steps))
+    chats = raw.get("linked_chats") or []
+    if not isinstance(chats, list) or not all(c in CHAT_APPS for c in chats):
+        raise CaseError(f"{where}: `linked_chats:` is a list of {', '.join(CHAT_APPS)}")
+    if chats and customer is None:
+        raise CaseError(f"{where}: `linked_chats:` needs a `customer:` to link them to")
+    steps_read = tuple(_step(s, file, name, intents) for s in steps)
+    return Case(name, where, customer, steps_read, tuple(chats))
 
 
 def _step(raw: Any, file: Path, case: str, intents: set[str]) -> Step:
@@ -197,6 +212,8 @@ def _step(raw: Any, file: Path, case: str, intents: set[str]) -> Step:
         raise CaseError(f"{where}: unknown intent {intent!r} (not in the NLU training data)")
     if "bank" in raw:
         _check_bank(raw["bank"], where)
+    if "linked" in raw and not (isinstance(raw["linked"], int) and raw["linked"] >= 0):
+        raise CaseError(f"{where}: `linked:` is how many chats are linked, e.g. 1")
     for key in ("says", "not_says", "buttons"):
         if key in raw and not _texts(raw[key]):
             raise CaseError(f"{where}: `{key}` is a text or a list of texts")
@@ -296,6 +313,19 @@ class _Run:
         if self.case.customer:
             for balance in await self.world.bank.get_balances(self.case.customer):
                 self.balances[balance.account_id] = balance.amount
+        for number, channel in enumerate(self.case.linked_chats, start=1):
+            links = self._links()
+            user = f"{CHAT_APPS[channel]}{number:02d}"
+            code = await links.issue_code(self.case.customer or "")
+            outcome = await links.link(channel, user, code.code)
+            if outcome is not LinkOutcome.LINKED:
+                raise _Differs(f"linking {channel} chat {user} failed: {outcome.value}")
+            self.transcript.aside(f"{channel} chat ending {user[-4:]} is linked")
+
+    def _links(self) -> AccountLinks:
+        if self.world.links is None:
+            raise _Differs("this run has no account links (World.links)")
+        return self.world.links
 
     async def do(self, step: Step) -> None:
         if step.action == "wait":
@@ -387,6 +417,12 @@ class _Run:
                 raise _Differs(f"buttons: {title!r} was not offered")
         if "bank" in checks:
             await self._bank(checks["bank"])
+        if "linked" in checks:
+            chats = await self._links().chats_of(self.case.customer or "")
+            if len(chats) != checks["linked"]:
+                raise _Differs(
+                    f"linked: {len(chats)} chats are linked, expected {checks['linked']}"
+                )
 
     async def _state(self) -> dict[str, Any]:
         if self.conversation_id is None:
@@ -425,7 +461,10 @@ class _Differs(AssertionError):
 async def run_case(case: Case, open_world: OpenWorld) -> Result:
     async with open_world() as world:
         run = _Run(case, world)
-        await run.start()
+        try:
+            await run.start()
+        except _Differs as exc:
+            return Result(case, f"before the first step: {exc}", run.transcript)
         for number, step in enumerate(case.steps, start=1):
             try:
                 await run.do(step)

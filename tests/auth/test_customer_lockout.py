@@ -86,7 +86,7 @@ async def test_codes_are_sent_at_a_bounded_rate(counters: Counters) -> None:
 async def test_concurrent_strikes_all_count(counters: Counters) -> None:
     results = await asyncio.gather(*(counters.incr("k", 60) for _ in range(20)))
     assert sorted(results) == list(range(1, 21))
-    slid = await asyncio.gather(*(counters.slide("s", 60) for _ in range(20)))
+    slid = await asyncio.gather(*(counters.record("s", 60) for _ in range(20)))
     assert sorted(slid) == list(range(1, 21))
 
 

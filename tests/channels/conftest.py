@@ -16,6 +16,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -297,3 +298,29 @@ def latest_otp(http: httpx.Client, customer_id: str) -> str:
     found = re.search(r"\b(\d{6})\b", outbox[0]["text"])
     assert found, outbox
     return found.group(1)
+
+
+# -- a second stack with short limits and lifetimes (tests/channels/config.yml) -----------
+
+STRICT_CONFIG = Path(__file__).with_name("config.yml")
+
+
+@pytest.fixture(scope="session")
+def strict_stack(
+    tmp_path_factory: pytest.TempPathFactory, platforms: FakePlatforms
+) -> Iterator[Stack]:
+    tmp = tmp_path_factory.mktemp("channels-strict")
+    with running_stack(tmp, STRICT_CONFIG, extra_env=channel_env(platforms)) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def strict_http(strict_stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=strict_stack.teller.base_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def strict_db(strict_stack: Stack) -> Iterator[Database[dict[str, Any]]]:
+    with MongoClient(strict_stack.mongo_uri) as client:
+        yield client[strict_stack.mongo_db]

@@ -13,6 +13,7 @@ from bot.ports import (
     AgentSession,
     AgentStore,
     AlreadyExists,
+    ChatLink,
     ChatStore,
     LinkStore,
 )
@@ -124,14 +125,32 @@ async def test_a_new_code_replaces_the_customers_earlier_one(links: LinkStore) -
 
 async def test_a_chat_is_linked_once_and_unlinked(links: LinkStore) -> None:
     now = time.time()
-    await links.add_link("telegram", "42", "cust-001", now)
+    link = ChatLink("link-1", "telegram", "42", "cust-001", now)
+    await links.add_link(link)
     with pytest.raises(AlreadyExists):
-        await links.add_link("telegram", "42", "cust-002", now)
-    assert await links.customer_for("telegram", "42") == "cust-001"
-    assert await links.customer_for("whatsapp", "42") is None
-    assert await links.remove_link("telegram", "42") == "cust-001"
-    assert await links.remove_link("telegram", "42") is None
+        await links.add_link(ChatLink("link-2", "telegram", "42", "cust-002", now))
+    assert await links.link_for("telegram", "42") == link
+    assert await links.link_for("whatsapp", "42") is None
+    assert await links.remove_link_of("cust-001", "link-1") == link
+    assert await links.remove_link_of("cust-001", "link-1") is None
+    assert await links.link_for("telegram", "42") is None
     await links.audit("account_unlinked", {"channel": "telegram"}, now)
+
+
+async def test_a_customer_lists_and_revokes_only_their_own_links(links: LinkStore) -> None:
+    now = time.time()
+    first = ChatLink("link-a", "whatsapp", "447700900001", "cust-001", now - 10)
+    second = ChatLink("link-b", "telegram", "42", "cust-001", now)
+    theirs = ChatLink("link-c", "telegram", "43", "cust-002", now)
+    for link in (second, theirs, first):
+        await links.add_link(link)
+    assert await links.links_of("cust-001") == [first, second]  # oldest first
+    assert await links.remove_link_of("cust-001", "link-c") is None  # someone else's
+    assert await links.link_for("telegram", "43") == theirs
+    assert await links.remove_link_of("cust-001", "link-a") == first
+    assert await links.remove_link_of("cust-001", "link-a") is None
+    assert await links.links_of("cust-001") == [second]
+    assert await links.links_of("cust-003") == []
 
 
 async def test_chat_records_round_trip(chats: ChatStore) -> None:

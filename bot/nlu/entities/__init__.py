@@ -1,4 +1,5 @@
-"""Entity extraction: amounts, currencies, accounts, dates, counts, merchants and payees."""
+"""Entity extraction: amounts, currencies, accounts, cards, dates, counts, merchants, payees
+and the chat apps a customer links."""
 
 from bot.nlu.entities.extractor import EntityExtractor, Lexicon
 

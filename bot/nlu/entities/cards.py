@@ -1,4 +1,5 @@
-"""Card references: "my debit card" -> "debit", "card ending 1934" -> "ending:1934".
+"""Card references: "my debit card" -> "debit", "card ending 1934" -> "ending:1934", and a
+card number, masked before parsing, "•••• 1934" -> "ending:1934".
 
 Kept apart from accounts: a card is what a customer freezes, replaces or reports
 lost, while an account is what holds money. "credit card" alone stays an account
@@ -23,12 +24,18 @@ _ENDING = re.compile(
     re.IGNORECASE,
 )
 _NAMED = re.compile(rf"\b(?P<kind>{_KIND})\s+card\b", re.IGNORECASE)
+# A card number as `bot.redact` masks it before parsing: "•••• 1111".
+_MASKED_PAN = re.compile(r"•{4} (?P<d>\d{4})(?!\d)")
 
 
 def find_cards(text: str) -> list[Found]:
     found = [
         Found("card", f"ending:{m.group('d')}", m.start(), m.end()) for m in _ENDING.finditer(text)
     ]
+    found.extend(
+        Found("card", f"ending:{m.group('d')}", m.start(), m.end())
+        for m in _MASKED_PAN.finditer(text)
+    )
     found.extend(
         Found("card", CARD_KINDS[" ".join(m.group("kind").lower().split())], m.start(), m.end())
         for m in _NAMED.finditer(text)

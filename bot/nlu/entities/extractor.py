@@ -24,10 +24,14 @@ from bot.nlu.types import Entity
 
 OUT_OF_SCOPE = "out_of_scope"
 # Ties between equally long spans go to the earlier entity type in this list.
-_PRIORITY = ("card", "account", "date_range", "date", "number", "amount", "merchant", "payee")
+_PRIORITY = (
+    "card", "account", "linked_chat", "date_range", "date", "number", "amount", "merchant", "payee"
+)  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
 )
+# The chat apps a customer links to their account: which one they mean ("unlink my telegram").
+_CHAT_APP = re.compile(r"\b(?:(?P<whatsapp>whats\s?app)|(?P<telegram>telegram))\b", re.IGNORECASE)
 _COUNT_RE = re.compile(
     rf"\b(?:last|latest|recent|past|previous|top|first)\s+(?P<a>{COUNT})\b"
     rf"|\b(?P<b>{COUNT})\s+(?:(?:most\s+)?(?:recent|latest|last)\s+)?{_ITEMS}\b",
@@ -94,6 +98,10 @@ class EntityExtractor:
             *self._counts(text),
             *self._money.amounts(text),
             *self._names.known_merchants(text),
+            *(
+                Found("linked_chat", m.lastgroup, m.start(), m.end())
+                for m in _CHAT_APP.finditer(text)
+            ),
         ]
         taken = _longest_first([c for c in candidates if c.entity != "currency"])
         currencies = [c for c in candidates if c.entity == "currency"]

@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bson import ObjectId
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from bot.ports import AGENT_CHANGES, AgentRecord, AgentSession, AlreadyExists
+from bot.ports import AGENT_CHANGES, AgentRecord, AgentSession, AlreadyExists, ChatLink
 from bot.store.mongo import unavailable_on_failure
 
 Database = AsyncDatabase[dict[str, Any]]
@@ -174,38 +175,58 @@ class MongoLinkStore:
             )
         return doc["customer_id"] if doc else None
 
-    async def customer_for(self, channel: str, channel_user_id: str) -> str | None:
+    async def link_for(self, channel: str, channel_user_id: str) -> ChatLink | None:
         with unavailable_on_failure():
-            link = await self._links.find_one(
-                {"channel": channel, "channel_user_id": channel_user_id}, {"customer_id": True}
+            doc = await self._links.find_one(
+                {"channel": channel, "channel_user_id": channel_user_id}
             )
-        return link["customer_id"] if link else None
+        return _link(doc) if doc else None
 
-    async def add_link(
-        self, channel: str, channel_user_id: str, customer_id: str, now: float
-    ) -> None:
+    async def links_of(self, customer_id: str) -> list[ChatLink]:
+        with unavailable_on_failure():
+            docs = await self._links.find({"customer_id": customer_id}).to_list(None)
+        return sorted(map(_link, docs), key=lambda link: link.linked_at)
+
+    async def add_link(self, link: ChatLink) -> None:
         doc = {
-            "channel": channel,
-            "channel_user_id": channel_user_id,
-            "customer_id": customer_id,
-            "linked_at": now,
+            "_id": link.id,
+            "channel": link.channel,
+            "channel_user_id": link.channel_user_id,
+            "customer_id": link.customer_id,
+            "linked_at": link.linked_at,
         }
         with unavailable_on_failure():
             try:
                 await self._links.insert_one(doc)
             except DuplicateKeyError:
-                raise AlreadyExists(f"{channel}:{channel_user_id}") from None
+                raise AlreadyExists(f"{link.channel}:{link.channel_user_id}") from None
 
-    async def remove_link(self, channel: str, channel_user_id: str) -> str | None:
+    async def remove_link_of(self, customer_id: str, link_id: str) -> ChatLink | None:
         with unavailable_on_failure():
             removed = await self._links.find_one_and_delete(
-                {"channel": channel, "channel_user_id": channel_user_id}
+                {"_id": {"$in": _ids(link_id)}, "customer_id": customer_id}
             )
-        return removed["customer_id"] if removed else None
+        return _link(removed) if removed else None
 
     async def audit(self, event_type: str, data: Mapping[str, Any], now: float) -> None:
         with unavailable_on_failure():
             await self._audit.insert_one({"type": event_type, "data": dict(data), "ts": now})
+
+
+def _link(doc: Mapping[str, Any]) -> ChatLink:
+    return ChatLink(
+        str(doc["_id"]),
+        doc["channel"],
+        doc["channel_user_id"],
+        doc["customer_id"],
+        doc.get("linked_at", 0.0),
+    )
+
+
+def _ids(link_id: str) -> list[Any]:
+    """The `_id`s a link id may be stored as: links made before ids were ours have
+    MongoDB's ObjectId."""
+    return [link_id, ObjectId(link_id)] if ObjectId.is_valid(link_id) else [link_id]
 
 
 class MongoChatStore:
