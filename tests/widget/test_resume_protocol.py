@@ -226,3 +226,26 @@ def test_a_ping_is_answered_even_while_a_turn_is_waiting(stack: Stack, token: st
         assert me.recv() == {"type": "pong"}
         _, reply = me.until("reply")
         assert "£" in reply["messages"][0]["text"]
+
+
+def test_a_socket_ends_when_its_token_expires_and_takes_no_turn_after(stack: Stack) -> None:
+    """Issue 10, finding 6: the socket checked the token at hello only and went on taking
+    turns, for hours, after the token had expired. At the token's expiry the server says so
+    and closes with 4401; the widget then reconnects with a fresh token from its hook."""
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    claims = {"sub": "cust-001", "aud": "teller", "iat": now, "exp": now + 3}
+    short = jwt.encode(claims, stack.jwt_secret, algorithm="HS256")
+    with tab(stack, short) as (me, _, _):
+        me.say("what's my balance?")
+        time.sleep(3.5)
+        me.send({"type": "message", "text": "send 25 to alice", "client_id": _id()})
+        frame = me.recv(timeout=5)
+        assert frame["type"] == "error" and frame["error"]["code"] == "expired_token"
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                assert me.recv(timeout=5)["type"] not in ("reply", "message")
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
