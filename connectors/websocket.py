@@ -17,7 +17,9 @@ replay, from other tabs and agents through the bus topic `conv:{id}`, or inside 
 means the message was not taken and may be sent again under a new client id. A turn that
 fails for any other reason is answered `turn_failed` and the socket goes on taking turns.
 Only a bad hello closes the socket (4400, or 4401 for a bad token), and the server itself
-closes it on a frame over `server.max_frame_bytes` (1009), refused as it arrives.
+closes it on a frame over `server.max_frame_bytes` (1009), refused as it arrives, and at
+the expiry of the token it said hello with (an `expired_token` error, then 4401: the
+widget reconnects with a fresh token from its hook and resumes).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import asyncio
 import json
 import logging
 import re
+import time
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -394,6 +397,25 @@ async def _read_frame(socket: WebSocket, max_chars: int) -> dict[str, Any] | Non
     return frame if isinstance(frame, dict) else None
 
 
+def _until_expiry(identity: Identity) -> float | None:
+    """Seconds the socket may live on the token it said hello with (None: anonymous)."""
+    return None if identity.expires_at is None else max(0.0, identity.expires_at - time.time())
+
+
+async def _read_frames(wired: Socket, session: ChatSession) -> None:
+    """The socket's reading loop: turns queue, pings are answered at once."""
+    while True:
+        frame = await _read_frame(wired.socket, wired.settings.server.max_frame_bytes) or {}
+        if frame.get("type") == "message":
+            await session.enqueue(frame)
+        elif frame.get("type") == "ping":
+            await session.outlet.send({"type": "pong"})
+        elif frame.get("type") == "ack" and isinstance(frame.get("seq"), int):
+            continue  # what to replay comes with the next hello; an ack needs no answer
+        else:
+            await session.outlet.send(wired.error("bad_request", "error_bad_frame"))
+
+
 @router.websocket("/ws")
 async def chat_socket(
     socket: WebSocket,
@@ -421,16 +443,12 @@ async def chat_socket(
                     "seq": session.outlet.sent_seq,
                 }
             )
-            while True:
-                frame = await _read_frame(socket, settings.server.max_frame_bytes) or {}
-                if frame.get("type") == "message":
-                    await session.enqueue(frame)
-                elif frame.get("type") == "ping":
-                    await session.outlet.send({"type": "pong"})
-                elif frame.get("type") == "ack" and isinstance(frame.get("seq"), int):
-                    continue  # what to replay comes with the next hello; an ack needs no answer
-                else:
-                    await session.outlet.send(wired.error("bad_request", "error_bad_frame"))
+            try:
+                async with asyncio.timeout(_until_expiry(hello.identity)):
+                    await _read_frames(wired, session)
+            except TimeoutError:  # the token has expired: the widget reconnects with a new one
+                await session.outlet.send(wired.error("expired_token", "error_sign_in_again"))
+                await socket.close(code=4401)
         finally:
             await session.close()
     except WebSocketDisconnect:

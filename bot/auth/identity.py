@@ -16,6 +16,7 @@ class AuthLevel(StrEnum):
 class Identity:
     customer_id: str | None
     auth_level: AuthLevel = AuthLevel.ANONYMOUS
+    expires_at: float | None = None  # when the token this rests on expires (epoch seconds)
 
     @classmethod
     def anonymous(cls) -> Identity:

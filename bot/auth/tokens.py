@@ -61,7 +61,7 @@ class TokenVerifier:
         customer_id, expires_at = self._claims(token)
         if time.time() > expires_at + LEEWAY_SECONDS:
             raise TokenError("expired_token", "token has expired")
-        return Identity(customer_id, AuthLevel.IDENTIFIED)
+        return Identity(customer_id, AuthLevel.IDENTIFIED, expires_at)
 
     def issue(self, customer_id: str, ttl_seconds: int = 3600) -> str:
         """Sign an HS256 token for `customer_id` (dev token endpoint and tests)."""
