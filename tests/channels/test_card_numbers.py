@@ -103,6 +103,7 @@ def agent(stack: Stack) -> Iterator[httpx.Client]:
             "/agent/api/session", json={"name": "pan-agent", "password": PASSWORD}
         )
         assert signed.status_code == 200, signed.text
+        console.headers["X-CSRF-Token"] = signed.json()["csrf_token"]  # as the page sends it
         yield console
 
 

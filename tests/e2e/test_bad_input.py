@@ -74,13 +74,14 @@ def test_unknown_and_foreign_conversations_look_the_same(
 
 
 def test_bad_and_expired_tokens_are_401(http: httpx.Client, stack: Stack) -> None:
+    issued = int(time.time()) - 700
     expired = jwt.encode(
-        {"sub": "cust-001", "aud": "teller", "exp": int(time.time()) - 60},
+        {"sub": "cust-001", "aud": "teller", "iat": issued, "exp": issued + 600},
         stack.jwt_secret,
         algorithm="HS256",
     )
     forged = jwt.encode(
-        {"sub": "cust-001", "aud": "teller", "exp": int(time.time()) + 600},
+        {"sub": "cust-001", "aud": "teller", "iat": issued + 700, "exp": issued + 1300},
         "an-attacker-guess-that-is-long-enough-for-hs256",
         algorithm="HS256",
     )

@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import date
 from typing import Any
 
+import bson
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -18,6 +20,7 @@ from bot.auth.secrets import Secrets
 from bot.auth.tokens import TokenVerifier
 from bot.config import AuthSettings, Settings
 from bot.events import CONVERSATION_STARTED, Event
+from bot.nlu.entities.extractor import EntityExtractor, Lexicon
 from bot.nlu.payload import MAX_ENTITY_CHARS, PayloadError, parse_payload
 from bot.nlu.types import Parse
 from bot.store.memory import MemoryEventStore
@@ -35,6 +38,7 @@ BOT_ID = "7000000001"
 FRAME_LIMIT = Settings().server.max_frame_bytes
 # The webhook parsers read deep into their bodies: more examples, still a second or two.
 FUZZ_DEEP = settings(FUZZ, max_examples=1000)
+EXTRACTOR = EntityExtractor(Lexicon({}, {}, [], []))
 
 
 class FakeSocket:
@@ -292,3 +296,26 @@ def test_a_payload_parses_to_short_string_entities_or_is_refused(payload: str) -
     assert parse is None or isinstance(parse, Parse)
     for entity in parse.entities if parse else ():
         assert isinstance(entity.value, str) and len(entity.value) <= MAX_ENTITY_CHARS
+
+
+# -- entities in what the customer writes ------------------------------------------------
+
+_WORDS = [
+    "hundred", "thousand", "million", "and", "a", "nine", "ninety", "twelve", "ten", "9999",
+    "0000", "last", "past", "days", "weeks", "months", "years", "ago", "in", "october",
+    "between", "to", "since", "the", "1st", "31st", "of", "march", "£", "pounds", "k", "quid",
+    "transactions", "4111", "1111", "-", "/", "2026-02-30", "31/02", "on",
+]  # fmt: skip
+CUSTOMER_TEXT = st.lists(st.sampled_from(_WORDS), max_size=30).map(" ".join)
+
+
+@FUZZ
+@given(text=CUSTOMER_TEXT)
+@example(text="show my last " + "hundred " * 12 + "transactions")
+@example(text="last nine thousand years")
+@example(text="in october 0000")
+def test_entities_are_found_without_error_and_fit_the_event_store(text: str) -> None:
+    """Counts and spans beyond what anyone means ("hundred" twelve times, "the last nine
+    thousand years") are not entities: they overflowed a date or the store's integers."""
+    for entity in EXTRACTOR.extract(text, date(2026, 11, 18)):
+        bson.encode({"value": entity.value})

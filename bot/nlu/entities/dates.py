@@ -29,6 +29,7 @@ WEEKDAY = "|".join(_WEEKDAYS)
 _DAY = r"(?P<{0}>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?P<{0}>\d{{4}}))?"
 _UNITS = {"day": 1, "week": 7, "fortnight": 14}
+_HORIZON_MONTHS = 1200  # no one means a span longer than a century; date() cannot hold one
 
 _F = re.IGNORECASE
 _ISO = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
@@ -94,10 +95,15 @@ def _past_date(year: str | None, month: int, day: int, today: date) -> date | No
         return None
 
 
-def _latest_month(month: int, year: str | None, today: date) -> tuple[date, date]:
+def _within_horizon(n: int, unit: str) -> bool:
+    months = {"month": 1, "year": 12}.get(unit, _UNITS.get(unit, 1) / 28)
+    return n * months <= _HORIZON_MONTHS
+
+
+def _latest_month(month: int, year: str | None, today: date) -> tuple[date, date] | None:
     latest = today.year if month <= today.month else today.year - 1
     y = int(year) if year else latest
-    return date(y, month, 1), _month_end(y, month)
+    return (date(y, month, 1), _month_end(y, month)) if y >= 1 else None
 
 
 def find_ranges(text: str, today: date) -> list[Found]:
@@ -112,6 +118,8 @@ def find_ranges(text: str, today: date) -> list[Found]:
     for m in _ROLLING.finditer(text):
         n = words_to_int(m.group("n")) if m.group("n") else None
         unit = m.group("u").lower().rstrip("s")
+        if not _within_horizon(n or 1, unit):
+            continue
         if n is None and m.group("which").lower() == "last" and unit in {"week", "month", "year"}:
             start, end = _previous_calendar(unit, today)
         elif unit in {"month", "year"}:
@@ -137,8 +145,9 @@ def find_ranges(text: str, today: date) -> list[Found]:
         )
     for m in _IN_MONTH.finditer(text):
         name = (m.group("m") or m.group("bm")).lower()
-        start, end = _latest_month(_MONTHS[name], m.group("y") or m.group("by"), today)
-        found.append(Found("date_range", _range(start, end, today), m.start(), m.end()))
+        month = _latest_month(_MONTHS[name], m.group("y") or m.group("by"), today)
+        if month is not None:
+            found.append(Found("date_range", _range(*month, today), m.start(), m.end()))
     return found
 
 
@@ -171,8 +180,9 @@ def find_dates(text: str, today: date) -> list[Found]:
         back = (today.weekday() - _WEEKDAYS[m.group("w").lower()]) % 7
         found.extend(_found_date(today - timedelta(back or (7 if m.group("last") else 0)), m))
     for m in _AGO.finditer(text):
-        days = words_to_int(m.group("n")) * _UNITS[m.group("u").lower().rstrip("s")]
-        found.extend(_found_date(today - timedelta(days), m))
+        n, unit = words_to_int(m.group("n")), m.group("u").lower().rstrip("s")
+        if _within_horizon(n, unit):
+            found.extend(_found_date(today - timedelta(n * _UNITS[unit]), m))
     for m in _ON_THE.finditer(text):
         day = int(m.group("d"))
         month_start = (

@@ -16,7 +16,7 @@ from bot.nlu.entities.cards import find_cards
 from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
 from bot.nlu.entities.money import MoneyFinder, currency_words
 from bot.nlu.entities.names import NameFinder
-from bot.nlu.entities.numbers import COUNT, words_to_int
+from bot.nlu.entities.numbers import COUNT, MAX_COUNT, words_to_int
 from bot.nlu.entities.spans import Found
 from bot.nlu.text import tokenize
 from bot.nlu.training_data import TrainingData
@@ -122,10 +122,13 @@ class EntityExtractor:
 
     @staticmethod
     def _counts(text: str) -> list[Found]:
-        return [
+        """Counts ("last 20 transactions") as big as four digits allow; "hundred" twelve times
+        is not a count anyone means, and 10**24 is more than the event store can hold."""
+        found = (
             Found("number", words_to_int(m.group("a") or m.group("b")), m.start(), m.end())
             for m in _COUNT_RE.finditer(text)
-        ]
+        )
+        return [f for f in found if f.value <= MAX_COUNT]
 
 
 def _longest_first(candidates: list[Found]) -> list[Found]:

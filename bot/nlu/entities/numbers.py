@@ -23,6 +23,7 @@ WORD_NUMBER = (
 )
 # Digits or words: what "last N transactions" or "N days ago" accept.
 COUNT = rf"(?:\d{{1,4}}|{WORD_NUMBER})"
+MAX_COUNT = 9999  # the most four digits say; words are held to the same
 _SPLIT = re.compile(r"[\s-]+")
 
 
