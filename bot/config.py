@@ -82,6 +82,10 @@ class OtpSettings:
     pause_seconds: float = 30 * 60  # ... pause money movement this long
     max_codes_per_window: int = 5  # codes sent to one customer (first and resends) ...
     code_window_seconds: float = 15 * 60  # ... in this sliding window
+    # Kinds of operation (a flow's step_up `exempt_as`) that go ahead without a code: moving
+    # money between the customer's own accounts is exempt from strong customer
+    # authentication (PSD2 RTS article 15). Empty: every operation asks for one.
+    exempt: tuple[str, ...] = ("own_account_transfer",)
     # How codes reach customers, in the order tried (a customer's own choice goes first):
     # sms | email | push, or the dev outbox alone (dev mode only, and its default).
     notifiers: tuple[str, ...] = ()

@@ -19,9 +19,8 @@ FLOW_COMPLETED = "flow_completed"  # {flow}
 FLOW_CANCELLED = "flow_cancelled"  # {flow, reason}
 STEP_ADVANCED = "step_advanced"  # {flow, step}
 ACTION_RUN = "action_run"  # {action, ok, error, result}
-AUTH_STEP = (
-    "auth_step"  # {step: otp_issued|otp_verified|otp_failed|otp_expired|otp_locked|otp_resent, ...}
-)
+# {step: otp_issued|otp_verified|otp_failed|otp_expired|otp_locked|otp_resent|otp_exempt, ...}
+AUTH_STEP = "auth_step"
 FALLBACK = "fallback"  # {stage}
 HANDOFF = "handoff"  # {status: queued|agent|bot|closed, reason, agent_id?}
 AGENT_MESSAGE = "agent_message"  # {agent_id, agent_name, text}: sent to the customer

@@ -69,6 +69,8 @@ class ActionContext:
     bank: Bank
     now: datetime
     render: Render
+    # Set for a flow's action steps (validators have none): the same for every retry of
+    # this step of this run of the flow, so a write the bank sees twice is made once.
     idempotency_key: str | None = None
     links: LinkedChats | None = None  # None where nothing can be linked (no chat apps)
 

@@ -87,6 +87,7 @@ class Step:
     response: str = ""  # confirm, say
     operation: tuple[str, ...] = ()  # step_up: slots the one-time code is bound to
     description: str = ""  # step_up: what the code approves, formatted with the slots
+    exempt_as: str = ""  # step_up: skipped when `otp.exempt` names this kind of operation
     action: str = ""  # action
     reason: str = ""  # handoff
 
@@ -495,6 +496,9 @@ def _step(raw: Any, context: str, responses: Mapping[str, Any]) -> Step:
     if kind == "step_up":
         if not isinstance(value, dict) or not value.get("operation"):
             raise DomainError(f"{context}: step_up needs `operation` (slot names)")
+        unknown = set(value) - {"operation", "description", "exempt_as"}
+        if unknown:
+            raise DomainError(f"{context}: step_up has unknown keys {_names(unknown)}")
         if not str(value.get("description", "")).strip():
             raise DomainError(f"{context}: step_up needs a `description` of what the code approves")
         _template(value["description"], context)
@@ -502,6 +506,7 @@ def _step(raw: Any, context: str, responses: Mapping[str, Any]) -> Step:
             kind,
             operation=tuple(value["operation"]),
             description=str(value.get("description", "")),
+            exempt_as=str(value.get("exempt_as", "")),
         )
     if kind == "action":
         return Step(kind, action=str(value))

@@ -55,9 +55,15 @@ ANSWER_VARIABLES = frozenset({"capabilities"})  # what an `answers:` response ma
 _CONTEXTUAL = frozenset({"affirm", "deny", "inform", "out_of_scope", FALLBACK_INTENT})
 
 
-def idempotency_key(conversation_id: str, challenge_id: str) -> str:
-    """One key per approved operation: a replayed turn can never pay twice."""
-    return hashlib.sha256(f"{conversation_id}:{challenge_id}".encode()).hexdigest()
+def idempotency_key(conversation_id: str, frame: Frame) -> str:
+    """One key per operation: a replayed turn can never pay twice.
+
+    A code names the operation it approved; without one, this run of the flow and the step
+    it stands at do (one action step writes once per run).
+    """
+    challenge = frame.challenge
+    name = challenge["id"] if challenge else f"{frame.flow}:{frame.started_seq}:{frame.step}"
+    return hashlib.sha256(f"{conversation_id}:{name}".encode()).hexdigest()
 
 
 class DialogueManager:
@@ -324,8 +330,7 @@ class DialogueManager:
         return self._ask(t, frame, step)
 
     async def _action(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> Outcome:
-        challenge = frame.challenge  # set when a code approved this operation
-        key = idempotency_key(t.state.conversation_id, challenge["id"]) if challenge else None
+        key = idempotency_key(t.state.conversation_id, frame)
         result = await self._call(t, step.action, frame.slots, key)
         t.emit(
             ev.ACTION_RUN, action=step.action, ok=result.ok, error=result.error, result=result.audit

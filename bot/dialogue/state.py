@@ -30,6 +30,7 @@ class Frame:
     slots: dict[str, Any] = field(default_factory=dict)
     awaiting: str | None = None  # a slot name, CONFIRM, OTP, RESUME or None
     challenge: dict[str, Any] | None = None  # OtpChallenge.to_dict(): never holds the code
+    started_seq: int = 0  # the seq of its FLOW_STARTED: names this run of the flow for good
 
 
 @dataclass(slots=True)
@@ -62,8 +63,8 @@ class ConversationState:
             reduce = _REDUCERS[event.type]
         except KeyError:
             raise ValueError(f"unknown event type {event.type!r}") from None
-        reduce(self, event.data)
         self.last_seq = max(self.last_seq, event.seq)
+        reduce(self, event.data)
 
     @classmethod
     def replay(cls, conversation_id: str, events: Iterable[ev.Event]) -> ConversationState:
@@ -133,7 +134,7 @@ def _slot_set(state: ConversationState, data: dict[str, Any]) -> None:
 
 
 def _flow_started(state: ConversationState, data: dict[str, Any]) -> None:
-    state.stack.append(Frame(data["flow"]))
+    state.stack.append(Frame(data["flow"], started_seq=state.last_seq))
 
 
 def _flow_ended(state: ConversationState, data: dict[str, Any]) -> None:

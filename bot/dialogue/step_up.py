@@ -76,6 +76,7 @@ class StepUp:
         self._code_length = settings.otp.length
         self._strong_ttl = settings.auth.strong_ttl_seconds
         self._max_resends = settings.otp.max_resends
+        self._exempt = frozenset(settings.otp.exempt)
 
     async def begin(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> Outcome:
         """Issue a code for the operation and ask for it."""
@@ -89,6 +90,9 @@ class StepUp:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "lockout_unavailable")
         if blocked and not flow.protective:
             return _abandon(t, frame, flow, "utter_otp_blocked", "customer_locked_out")
+        if step.exempt_as and step.exempt_as in self._exempt:
+            t.emit(ev.AUTH_STEP, step="otp_exempt", operation=step.exempt_as)
+            return Outcome.NEXT
         refused = await self._may_not_send(t, customer_id)
         if refused is not None:
             return _abandon(t, frame, flow, refused, "too_many_codes")

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from bot.auth import tokens
-from bot.auth.identity import AuthLevel, Identity
+from bot.auth.identity import AuthLevel
 from bot.auth.secrets import Secrets
 from bot.auth.tokens import TokenError, TokenVerifier
 from bot.config import AuthSettings, ConfigError
@@ -59,8 +59,11 @@ def ec_key() -> ec.EllipticCurvePrivateKey:
 
 def test_issued_token_verifies_as_identified_customer(hs_secrets: Secrets) -> None:
     verifier = TokenVerifier(HS, hs_secrets)
+    issued_at = time.time()
     identity = verifier.verify(verifier.issue("cust-002"))
-    assert identity == Identity("cust-002", AuthLevel.IDENTIFIED)
+    assert (identity.customer_id, identity.auth_level) == ("cust-002", AuthLevel.IDENTIFIED)
+    assert identity.expires_at is not None  # the widget's socket ends then
+    assert int(issued_at) < identity.expires_at <= time.time() + HS.max_token_lifetime_seconds
 
 
 def test_missing_token(hs_secrets: Secrets) -> None:
