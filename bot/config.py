@@ -60,6 +60,8 @@ class NluSettings:
 class DialogueSettings:
     domain: Path = PROJECT_ROOT / "bot" / "domain"
     clarify_options: int = 3
+    # A job whose confidence is within this of an FAQ's is not started: both are offered.
+    job_or_faq_margin: float = 0.15
 
 
 @dataclass(frozen=True, slots=True)

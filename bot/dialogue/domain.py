@@ -116,6 +116,17 @@ class Flow:
     protective: bool = False
 
     @property
+    def is_job(self) -> bool:
+        """Changes something at the bank, so it confirms first: switching to it in the
+        middle of another job is asked, not done."""
+        return any(step.kind in ("confirm", "step_up") for step in self.steps)
+
+    @property
+    def job(self) -> str:
+        """The description as the rest of a sentence: "send money to a saved payee"."""
+        return self.description[:1].lower() + self.description[1:]
+
+    @property
     def moves_money(self) -> bool:
         """Flows that need a one-time code move money, unless they protect the account."""
         return not self.protective and any(step.kind == "step_up" for step in self.steps)

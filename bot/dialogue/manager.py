@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from bot.bank import Bank
 from bot.config import Settings
 from bot.dialogue import step_up
 from bot.dialogue.domain import Answer, Domain, Flow, Step
-from bot.dialogue.state import CONFIRM, OTP, RESUME, Draft, Frame
+from bot.dialogue.state import CONFIRM, OFFER, OTP, RESUME, SWITCH, Draft, Frame
 from bot.dialogue.turn import Outcome, Turn, TurnInput
 from bot.handlers import Action, ActionContext, ActionResult, LinkedChats, Reply, declared
 from bot.nlu.types import FALLBACK_INTENT, Parse
@@ -37,7 +38,10 @@ SAYS = declared(
         "utter_flow_cancelled": ["label"],
         "utter_nothing_to_cancel": [],
         "utter_ask_resume": ["label"],
-        "utter_one_payment_at_a_time": ["label"],
+        "utter_ask_switch": ["label", "job"],
+        "utter_offer_job": ["job"],
+        "utter_job_not_started": [],
+        "utter_job_or_faq": [],
         "utter_clarify": [],
         "utter_offer_human": [],
         "utter_offer_human_after_failures": [],
@@ -53,6 +57,13 @@ SAYS = declared(
 ANSWER_VARIABLES = frozenset({"capabilities"})  # what an `answers:` response may use
 # Inside a flow these intents are answers to the question asked, not requests of their own.
 _CONTEXTUAL = frozenset({"affirm", "deny", "inform", "out_of_scope", FALLBACK_INTENT})
+# "How do I send money abroad?" asks about a job; "can you send £20 to Bob?" asks for it.
+_QUESTION = re.compile(
+    r"^\s*(?:how\b|can i\b|could i\b|may i\b|am i able\b|is it possible\b|is there\b"
+    r"|what\b|where\b|when\b|why\b|do you\b|does\b)|\?\s*$",
+    re.IGNORECASE,
+)
+_REQUEST = re.compile(r"^\s*(?:(?:can|could|would|will) you\b|please\b)", re.IGNORECASE)
 
 
 def idempotency_key(conversation_id: str, frame: Frame) -> str:
@@ -89,6 +100,7 @@ class DialogueManager:
         self._bank = bank
         self._step_up = step_up.StepUp(otp, bank, settings, lockout)
         self._clarify_options = settings.dialogue.clarify_options
+        self._job_or_faq_margin = settings.dialogue.job_or_faq_margin
         self._presence = presence
         self._links = links
         self._handoff_settings = settings.handoff
@@ -117,6 +129,12 @@ class DialogueManager:
             await self._idle(t)
             return
         flow = self._domain.flows[frame.flow]
+        if frame.awaiting == SWITCH:
+            await self._on_switch(t, frame)
+            return
+        if frame.awaiting == OFFER:
+            await self._on_offer(t, frame, flow)
+            return
         target = self._domain.flow_for(t.intent)
         answering_code = frame.awaiting == OTP and self._step_up.is_code(t)
         if target is not None and t.state.frame(target.name) is None and not answering_code:
@@ -144,9 +162,12 @@ class DialogueManager:
     async def _idle(self, t: Turn) -> None:
         flow = self._domain.flow_for(t.intent)
         answer = self._domain.answers.get(t.intent)
-        if flow is not None:
+        choices = self._job_or_faq(t) if flow is not None or answer is not None else []
+        if choices:
+            t.say("utter_job_or_faq", buttons=choices)
+        elif flow is not None:
             if self._may_start(t, flow):
-                await self._start(t, flow)
+                await self._start(t, flow, offer=flow.moves_money and _asks_about(t, flow))
         elif answer is not None:
             self._answer(t, answer)
         else:
@@ -198,29 +219,92 @@ class DialogueManager:
             return False
         return True
 
-    async def _start(self, t: Turn, flow: Flow) -> None:
-        """Push the flow, prefill slots from the message's entities, and run it."""
+    def _job_or_faq(self, t: Turn) -> list[tuple[str, str]]:
+        """A job and an FAQ the NLU finds about equally likely, as two buttons, the job
+        first; none when one clearly leads ("I want to transfer money" may mean sending
+        money, or how to pay in from another bank: neither is guessed)."""
+        parse = t.input.parse
+        floor = parse.intent.confidence - self._job_or_faq_margin
+        close = [score.name for score in parse.ranking if score.confidence >= floor]
+        jobs = [f for f in map(self._domain.flow_for, close) if f is not None and f.is_job]
+        answers = self._domain.answers
+        faqs = [name for name in close if name in answers and answers[name].description]
+        if not jobs or not faqs or t.intent not in (jobs[0].intent, faqs[0]):
+            return []
+        return [
+            (jobs[0].description, f"/{jobs[0].intent}"),
+            (answers[faqs[0]].description, f"/{faqs[0]}"),
+        ]
+
+    async def _start(
+        self,
+        t: Turn,
+        flow: Flow,
+        slots: Mapping[str, Any] | None = None,
+        *,
+        offer: bool = False,
+    ) -> None:
+        """Push the flow, prefill slots from the message's entities, and run it; with
+        `offer`, first ask whether to start it at all."""
         t.emit(ev.FLOW_STARTED, flow=flow.name)
         for name, value in flow.preset.items():
             t.emit(ev.SLOT_SET, name=name, value=value)
-        for name, value in flow.slot_values(t.input.parse).items():
+        given = flow.slot_values(t.input.parse) if slots is None else slots
+        for name, value in given.items():
             t.emit(ev.SLOT_SET, name=name, value=value)
+        if offer:
+            t.emit(ev.STEP_ADVANCED, flow=flow.name, step=0, awaiting=OFFER)
+            t.say("utter_offer_job", {"job": flow.job})
+            return
         await self._run(t)
 
-    async def _digress(self, t: Turn, frame: Frame, target: Flow) -> None:
-        """Run another flow on top of the waiting one, then offer to go back to it."""
-        current = self._domain.flows[frame.flow]
-        if target.moves_money and any(
-            self._domain.flows[f.flow].moves_money for f in t.state.stack
-        ):
-            t.say("utter_one_payment_at_a_time", {"label": current.label})
-            self._reask(t, frame)
+    async def _on_offer(self, t: Turn, frame: Frame, flow: Flow) -> None:
+        """Yes starts the job; no, or anything else, leaves it unbegun."""
+        if t.intent == "affirm":
+            t.emit(ev.STEP_ADVANCED, flow=flow.name, step=0, awaiting=None)
+            await self._run(t)
             return
+        t.emit(ev.FLOW_CANCELLED, flow=flow.name, reason="not_started")
+        if t.intent == "deny":
+            t.say("utter_job_not_started")
+            self._offer_resume(t)
+        else:
+            await self._route(t)
+
+    async def _digress(self, t: Turn, frame: Frame, target: Flow) -> None:
+        """Run another flow on top of the waiting one, then offer to go back to it.
+
+        Starting another job in the middle of one is asked first: no carries on where the
+        customer was, yes puts the first on hold and offers it back afterwards."""
+        current = self._domain.flows[frame.flow]
         if not self._may_start(t, target):
             self._reask(t, frame)
             return
+        if target.is_job and current.is_job and not target.protective and frame.awaiting != RESUME:
+            offer = {"flow": target.name, "slots": target.slot_values(t.input.parse)}
+            t.emit(
+                ev.STEP_ADVANCED,
+                flow=frame.flow,
+                step=frame.step,
+                awaiting=SWITCH,
+                offer={**offer, "was": frame.awaiting},
+            )
+            t.say("utter_ask_switch", {"label": current.label, "job": target.job})
+            return
         t.emit(ev.FLOW_INTERRUPTED, flow=frame.flow, by=target.name)
         await self._start(t, target)
+
+    async def _on_switch(self, t: Turn, frame: Frame) -> None:
+        offer = frame.offer or {}
+        target = self._domain.flows.get(str(offer.get("flow")))
+        t.emit(ev.STEP_ADVANCED, flow=frame.flow, step=frame.step, awaiting=offer.get("was"))
+        if target is None or t.intent == "deny":
+            self._reask(t, frame)
+        elif t.intent == "affirm":
+            t.emit(ev.FLOW_INTERRUPTED, flow=frame.flow, by=target.name)
+            await self._start(t, target, dict(offer.get("slots") or {}))
+        else:  # not an answer to the question: carry on, taking the message as it comes
+            await self._route(t)
 
     def _cancel(self, t: Turn, frame: Frame, reason: str) -> None:
         flow = self._domain.flows[frame.flow]
@@ -244,6 +328,10 @@ class DialogueManager:
     async def _on_resume(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> None:
         if t.intent == "affirm":
             t.emit(ev.FLOW_RESUMED, flow=flow.name)
+            challenge = frame.challenge or {}
+            expired = float(challenge.get("expires_at", 0)) <= t.input.now
+            if step.kind == "step_up" and expired and self._back_to_confirm(t, frame, flow):
+                return  # the code sent before it was put on hold is gone: confirm anew
             self._ask(t, frame, step)
         elif t.intent == "deny":
             self._cancel(t, frame, "not_resumed")
@@ -432,15 +520,20 @@ class DialogueManager:
         if not await self._correct(t, frame, flow, values):
             self._step_up.ask_again(t)
             return
+        if not self._back_to_confirm(t, frame, flow):  # nothing to confirm: a new code
+            t.emit(ev.STEP_ADVANCED, flow=frame.flow, step=frame.step, awaiting=None)
+            await self._run(t)
+
+    def _back_to_confirm(self, t: Turn, frame: Frame, flow: Flow) -> bool:
+        """Ask the flow's latest confirm question again; False if it has none."""
         confirm = max(
             (i for i, s in enumerate(flow.steps[: frame.step]) if s.kind == "confirm"), default=None
         )
-        if confirm is None:  # nothing to confirm: straight to a new code
-            t.emit(ev.STEP_ADVANCED, flow=frame.flow, step=frame.step, awaiting=None)
-            await self._run(t)
-            return
+        if confirm is None:
+            return False
         t.emit(ev.STEP_ADVANCED, flow=frame.flow, step=confirm, awaiting=None)
         self._ask(t, frame, flow.steps[confirm])
+        return True
 
     async def _on_confirm(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> None:
         values = flow.slot_values(t.input.parse)
@@ -484,6 +577,14 @@ class DialogueManager:
             return False
         self._answer(t, answer)
         return True
+
+
+def _asks_about(t: Turn, flow: Flow) -> bool:
+    """A question about a money job rather than a request for it: nothing in it to act on."""
+    text = t.input.text
+    if not text or text.startswith("/") or flow.slot_values(t.input.parse):
+        return False
+    return _QUESTION.search(text) is not None and _REQUEST.match(text) is None
 
 
 def _declared(action: Action, response: str) -> None:

@@ -19,6 +19,10 @@ KEPT_MESSAGE_IDS = 50  # chat-app message ids a conversation remembers, for rede
 CONFIRM = "confirm"
 OTP = "otp"
 RESUME = "resume"
+SWITCH = "switch"  # asked whether to put this flow on hold for the one in `Frame.offer`
+OFFER = "offer"  # a job not yet begun: asked whether to start it
+# Questions about the conversation itself, not a slot: `state.awaiting` shows None for them.
+_ASIDES = frozenset({CONFIRM, RESUME, SWITCH, OFFER})
 
 
 @dataclass(slots=True)
@@ -28,9 +32,12 @@ class Frame:
     flow: str
     step: int = 0
     slots: dict[str, Any] = field(default_factory=dict)
-    awaiting: str | None = None  # a slot name, CONFIRM, OTP, RESUME or None
+    awaiting: str | None = None  # a slot name, CONFIRM, OTP, RESUME, SWITCH, OFFER or None
     challenge: dict[str, Any] | None = None  # OtpChallenge.to_dict(): never holds the code
     started_seq: int = 0  # the seq of its FLOW_STARTED: names this run of the flow for good
+    # While awaiting SWITCH: {"flow": the job asked for, "slots": what its message said,
+    # "was": what this frame awaited before}, so either answer picks up where it was.
+    offer: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -80,7 +87,7 @@ class ConversationState:
         """The REST contract's `state`: awaiting is a slot name, 'otp' or None."""
         top = self.top
         awaiting = top.awaiting if top else None
-        if awaiting in (CONFIRM, RESUME):
+        if awaiting in _ASIDES:
             awaiting = None
         return {"flow": top.flow if top else None, "awaiting": awaiting, "status": self.status}
 
@@ -148,6 +155,7 @@ def _step_advanced(state: ConversationState, data: dict[str, Any]) -> None:
     if frame is not None:
         frame.step = data["step"]
         frame.awaiting = data.get("awaiting")
+        frame.offer = data.get("offer")
 
 
 def _auth_step(state: ConversationState, data: dict[str, Any]) -> None:

@@ -100,14 +100,62 @@ def with_bills(
     return make_manager(load_domain(tmp_path), actions, Directory(), outbox, Settings())
 
 
-async def test_another_money_flow_cannot_start_inside_a_payment(
+SWITCH = (
+    "You're in the middle of your transfer. Shall I put it on hold so you can pay a bill? "
+    "We can come back to it afterwards."
+)
+ASK_AMOUNT = "How much would you like to send to Alice Johnson?"
+
+
+async def test_starting_another_job_mid_flow_asks_first_and_no_carries_on(
+    with_bills: DialogueManager, ledger: Ledger
+) -> None:
+    chat = Chat(with_bills)
+    await chat.say("send money to alice", "transfer_money", payee="alice")
+    [asked] = await chat.send("pay my gas bill", "pay_bill")
+    assert asked.text == SWITCH
+    assert [b.title for b in asked.buttons] == ["Yes, switch", "No, carry on"]
+    assert await chat.say("no", "deny") == ASK_AMOUNT
+    assert chat.summary == {"flow": "transfer_money", "awaiting": "amount", "status": "bot"}
+    assert "send £20.00 to Alice Johnson" in await chat.say("20", amount="20")
+    assert [f.flow for f in chat.state.stack] == ["transfer_money"] and ledger.calls == []
+
+
+async def test_yes_puts_the_first_job_on_hold_and_offers_it_back_afterwards(
+    with_bills: DialogueManager, ledger: Ledger, outbox: DevOutbox
+) -> None:
+    chat = Chat(with_bills)
+    await chat.say("send money to alice", "transfer_money", payee="alice")
+    await chat.say("pay £30 on my gas bill", "pay_bill", amount="30")
+    said = await chat.say("yes", "affirm")
+    assert "code" in said  # the bill, with the amount its message gave, goes ahead
+    assert [f.flow for f in chat.state.stack] == ["transfer_money", "pay_bill"]
+    assert (await chat.say(latest_code(outbox))).endswith(RESUME)
+    assert len(ledger.calls) == 1
+    assert await chat.say("yes", "affirm") == ASK_AMOUNT  # where the transfer was
+
+
+async def test_an_answer_to_the_pending_question_instead_of_yes_or_no_carries_on(
     with_bills: DialogueManager,
 ) -> None:
     chat = Chat(with_bills)
     await chat.say("send money to alice", "transfer_money", payee="alice")
-    said = await chat.say("pay my gas bill", "pay_bill")
-    assert said == (
-        "Let's finish your transfer first, or say cancel to stop it.\n"
-        "How much would you like to send to Alice Johnson?"
-    )
+    await chat.say("pay my gas bill", "pay_bill")
+    said = await chat.say("20", amount="20")
+    assert "send £20.00 to Alice Johnson" in said
     assert [f.flow for f in chat.state.stack] == ["transfer_money"]
+
+
+async def test_a_job_put_on_hold_while_its_code_was_awaited_confirms_again_once_expired(
+    with_bills: DialogueManager, ledger: Ledger, outbox: DevOutbox
+) -> None:
+    chat = Chat(with_bills)
+    await chat.say("send 50 to alice", "transfer_money", amount="50", payee="alice")
+    await chat.say("yes", "affirm")  # a code is sent for the transfer
+    await chat.say("pay £30 on my gas bill", "pay_bill", amount="30")
+    await chat.say("yes", "affirm")
+    await chat.say(latest_code(outbox))
+    chat.now += 600  # the transfer's code has expired meanwhile
+    said = await chat.say("yes", "affirm")
+    assert said.startswith("Just to confirm: send £50.00 to Alice Johnson")
+    assert len(ledger.calls) == 1
