@@ -1,5 +1,4 @@
-"""A message that may want a job done or a question answered: Teller asks, it does not guess.
-"""
+"""A message that may want a job done or a question answered: Teller asks, it does not guess."""
 
 import shutil
 from pathlib import Path
