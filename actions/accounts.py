@@ -59,7 +59,7 @@ async def check_balance(ctx: ActionContext) -> ActionResult:
     return ActionResult(replies=[Reply("utter_balance", {"lines": "\n".join(lines)})])
 
 
-def _dates(slots: Mapping[str, Any]) -> tuple[date | None, date | None]:
+def dates_from_slots(slots: Mapping[str, Any]) -> tuple[date | None, date | None]:
     """From `date` or `date_range` ISO strings; ValueError if either is malformed."""
     if slots.get("date"):
         single = date.fromisoformat(str(slots["date"]))
@@ -96,7 +96,7 @@ PERIOD_TEXTS = {
 }
 
 
-def _period(
+def period_words(
     ctx: ActionContext,
     account: Account | None,
     merchant: str,
@@ -155,7 +155,7 @@ async def transaction_history(ctx: ActionContext) -> ActionResult:
     reference = str(ctx.slots.get("account") or "").strip()
     merchant = str(ctx.slots.get("merchant") or "").strip()
     try:
-        start, end = _dates(ctx.slots)
+        start, end = dates_from_slots(ctx.slots)
     except (ValueError, TypeError):
         reply = Reply("utter_history_date_invalid")
         return ActionResult(ok=False, error="date_invalid", replies=[reply])
@@ -174,7 +174,7 @@ async def transaction_history(ctx: ActionContext) -> ActionResult:
         )
     except BankError as exc:
         return bank_unavailable("transaction_history", exc)
-    period = _period(ctx, account, merchant, start, end)
+    period = period_words(ctx, account, merchant, start, end)
     if not found:
         return ActionResult(replies=[Reply("utter_no_transactions", {"period": period})])
     by_id = {a.id: a for a in accounts}

@@ -93,6 +93,7 @@ def _transaction(data: dict[str, Any]) -> Transaction:
         currency=data["Amount"]["Currency"],
         description=data.get("TransactionInformation", ""),
         merchant=merchant.get("MerchantName"),
+        merchant_category=merchant.get("MerchantCategoryCode"),
     )
 
 

@@ -76,6 +76,7 @@ class Transaction:
     currency: str
     description: str
     merchant: str | None
+    merchant_category: str | None = None  # ISO 18245 code of a card payment
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ BOT_ID = "7000000001"
 FRAME_LIMIT = Settings().server.max_frame_bytes
 # The webhook parsers read deep into their bodies: more examples, still a second or two.
 FUZZ_DEEP = settings(FUZZ, max_examples=1000)
-EXTRACTOR = EntityExtractor(Lexicon({}, {}, [], []))
+EXTRACTOR = EntityExtractor(Lexicon({}, {}, {}, [], []))
 
 
 class FakeSocket:

@@ -17,6 +17,7 @@ from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
 from bot.nlu.entities.money import MoneyFinder, currency_words
 from bot.nlu.entities.names import NameFinder
 from bot.nlu.entities.numbers import COUNT, MAX_COUNT, words_to_int
+from bot.nlu.entities.phrases import PhraseFinder
 from bot.nlu.entities.spans import Found
 from bot.nlu.text import tokenize
 from bot.nlu.training_data import TrainingData
@@ -25,7 +26,8 @@ from bot.nlu.types import Entity
 OUT_OF_SCOPE = "out_of_scope"
 # Ties between equally long spans go to the earlier entity type in this list.
 _PRIORITY = (
-    "card", "account", "linked_chat", "date_range", "date", "number", "amount", "merchant", "payee"
+    "card", "account", "linked_chat", "date_range", "date", "number", "amount", "merchant",
+    "category", "payee",
 )  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
@@ -45,18 +47,22 @@ class Lexicon:
 
     synonyms: dict[str, str]
     merchants: dict[str, str]  # lower-cased phrase -> canonical merchant name
+    categories: dict[str, str]  # lower-cased phrase -> spending category ("groceries")
     payee_words: list[str]  # words seen inside payee annotations
     common_words: list[str]  # words seen outside any annotation
 
     @classmethod
     def from_training(cls, data: TrainingData) -> Lexicon:
         merchants = {m.lower(): m for m in data.lookups.get("merchant", [])}
+        categories = {c.lower(): c for c in data.lookups.get("category", [])}
         payee_words: set[str] = set()
         common: set[str] = set()
         for example in data.examples:
             for span in example.entities:
                 if span.entity == "merchant":
                     merchants.setdefault(span.text.lower(), span.value or span.text)
+                elif span.entity == "category":
+                    categories.setdefault(span.text.lower(), span.value or span.text)
                 elif span.entity == "payee":
                     payee_words.update(t.lower for t in tokenize(span.text))
             if example.intent == OUT_OF_SCOPE:  # talk about anything, names and places too
@@ -65,21 +71,29 @@ class Lexicon:
             for span in example.entities:
                 outside[span.start : span.end] = " " * (span.end - span.start)
             common.update(t.lower for t in tokenize("".join(outside)))
-        canonical = set(merchants.values())
-        merchants.update({k: v for k, v in data.synonyms.items() if v in canonical})
-        return cls(data.synonyms, merchants, sorted(payee_words), sorted(common))
+        for table in (merchants, categories):
+            canonical = set(table.values())
+            table.update({k: v for k, v in data.synonyms.items() if v in canonical})
+        return cls(data.synonyms, merchants, categories, sorted(payee_words), sorted(common))
 
     def to_json(self) -> dict[str, Any]:
         return {
             "synonyms": self.synonyms,
             "merchants": self.merchants,
+            "categories": self.categories,
             "payee_words": self.payee_words,
             "common_words": self.common_words,
         }
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Lexicon:
-        return cls(raw["synonyms"], raw["merchants"], raw["payee_words"], raw["common_words"])
+        return cls(
+            raw["synonyms"],
+            raw["merchants"],
+            raw["categories"],
+            raw["payee_words"],
+            raw["common_words"],
+        )
 
 
 class EntityExtractor:
@@ -88,6 +102,7 @@ class EntityExtractor:
         self._money = MoneyFinder(currency_words(lexicon.synonyms))
         self._accounts = AccountFinder(lexicon.synonyms)
         self._names = NameFinder(lexicon.merchants, lexicon.payee_words, lexicon.common_words)
+        self._categories = PhraseFinder("category", lexicon.categories)
 
     def extract(self, text: str, today: date) -> tuple[Entity, ...]:
         candidates = [
@@ -98,6 +113,7 @@ class EntityExtractor:
             *self._counts(text),
             *self._money.amounts(text),
             *self._names.known_merchants(text),
+            *self._categories.find(text),
             *(
                 Found("linked_chat", m.lastgroup, m.start(), m.end())
                 for m in _CHAT_APP.finditer(text)

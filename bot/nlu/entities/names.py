@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from bot.nlu.entities.phrases import PhraseFinder
 from bot.nlu.entities.spans import Found
 from bot.nlu.text import Token
 
@@ -43,21 +44,12 @@ class NameFinder:
     def __init__(
         self, merchants: dict[str, str], payee_words: Iterable[str], common_words: Iterable[str]
     ) -> None:
-        self._merchants = merchants  # lower-cased phrase -> canonical merchant name
+        self._merchants = PhraseFinder("merchant", merchants)
         self._payee_words = frozenset(payee_words) - STOP_WORDS
         self._common = (frozenset(common_words) - self._payee_words) | STOP_WORDS
-        alternatives = "|".join(re.escape(m) for m in sorted(merchants, key=len, reverse=True))
-        self._merchant = (
-            re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if merchants else None
-        )
 
     def known_merchants(self, text: str) -> list[Found]:
-        if self._merchant is None:
-            return []
-        return [
-            Found("merchant", self._merchants[m.group(0).lower()], m.start(), m.end())
-            for m in self._merchant.finditer(text)
-        ]
+        return self._merchants.find(text)
 
     def unknown_merchants(self, text: str, tokens: list[Token]) -> list[Found]:
         return self._after(text, tokens, MERCHANT_TRIGGERS, "merchant")
