@@ -844,6 +844,11 @@ class BankClient:
     ) -> CardChange:
         return await self._change_card(customer_id, card_id, "activate", idempotency_key, None)
 
+    async def unfreeze_card(
+        self, customer_id: str, card_id: str, idempotency_key: str
+    ) -> CardChange:
+        return await self._change_card(customer_id, card_id, "unfreeze", idempotency_key, None)
+
     async def list_pending_transactions(
         self, customer_id: str, kind: str | None = None
     ) -> list[PendingTransaction]:

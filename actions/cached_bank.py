@@ -33,6 +33,7 @@ CACHED = {
 FORGETS = {
     "freeze_card": ("cards",),
     "activate_card": ("cards",),
+    "unfreeze_card": ("cards",),
     "add_payee": ("payees",),
     "add_international_payee": ("payees",),
     "delete_payee": ("payees",),

@@ -1,7 +1,8 @@
-"""Card actions: where is my card, what state is it in, and freezing or activating one.
+"""Card actions: where is my card, what state is it in, and freezing, unfreezing or
+activating one.
 
-Freezing and activating change a card's state, so their flows confirm and take a one-time
-code bound to (card id, operation) first; the idempotency key comes from that approved
+Freezing, unfreezing and activating change a card's state, so their flows confirm and take a
+one-time code bound to (card id, operation) first; the idempotency key comes from that approved
 code, so a replayed turn can never act twice and the bank's audit trail shows one request.
 The operation a flow performs is its preset `card_operation` slot, which decides which of
 the customer's cards are eligible.
@@ -22,7 +23,13 @@ from bot.handlers import ActionContext, ActionResult, Reply, action
 log = logging.getLogger("actions.cards")
 
 KINDS = ("debit", "credit", "virtual")
-ELIGIBLE = {"freeze": ("active", "pending_activation"), "activate": ("pending_activation",)}
+ELIGIBLE = {
+    "freeze": ("active", "pending_activation"),
+    "activate": ("pending_activation",),
+    "unfreeze": ("frozen",),
+}
+# The bank's refusals that need a person rather than another try.
+STAFF_ONLY = {"card_frozen_for_fraud": "staff_only"}
 STATES = ("active", "frozen", "cancelled", "pending_activation")
 EXPIRING_DAYS = 60  # a card expiring within this many days is flagged
 # How a card is named: mid-sentence ("your debit card ••4417") and on its own (a button).
@@ -184,11 +191,14 @@ async def _change(ctx: ActionContext, operation: str) -> ActionResult:
             change = await ctx.bank.freeze_card(
                 ctx.customer_id, card_id, reason, ctx.idempotency_key
             )
+        elif operation == "unfreeze":
+            change = await ctx.bank.unfreeze_card(ctx.customer_id, card_id, ctx.idempotency_key)
         else:
             change = await ctx.bank.activate_card(ctx.customer_id, card_id, ctx.idempotency_key)
     except BankRejected as exc:
         audit["bank_code"] = exc.code
-        reply = Reply(f"utter_card_{operation}_refused", said)
+        outcome = STAFF_ONLY.get(exc.code, "refused")
+        reply = Reply(f"utter_card_{operation}_{outcome}", said)
         return ActionResult(ok=False, error="bank_rejected", replies=[reply], audit=audit)
     except BankError as exc:
         unsent = isinstance(exc, BankUnavailable) and not exc.outcome_unknown
@@ -207,8 +217,8 @@ async def _change(ctx: ActionContext, operation: str) -> ActionResult:
     return ActionResult(replies=[Reply(f"utter_card_{operation}_done", said)], audit=audit)
 
 
-def _change_says(operation: str) -> dict[str, list[str]]:
-    outcomes = ("done", "refused", "unavailable", "unknown")
+def _change_says(operation: str, *extra: str) -> dict[str, list[str]]:
+    outcomes = ("done", "refused", "unavailable", "unknown", *extra)
     return {
         **{f"utter_card_{operation}_{outcome}": ["card_label"] for outcome in outcomes},
         "card_unnamed": [],
@@ -218,6 +228,11 @@ def _change_says(operation: str) -> dict[str, list[str]]:
 @action("freeze_card", says=_change_says("freeze"))
 async def freeze_card(ctx: ActionContext) -> ActionResult:
     return await _change(ctx, "freeze")
+
+
+@action("unfreeze_card", says=_change_says("unfreeze", *set(STAFF_ONLY.values())))
+async def unfreeze_card(ctx: ActionContext) -> ActionResult:
+    return await _change(ctx, "unfreeze")
 
 
 @action("activate_card", says=_change_says("activate"))

@@ -523,6 +523,12 @@ class Bank(Protocol):
         self, customer_id: str, card_id: str, idempotency_key: str
     ) -> CardChange: ...
 
+    async def unfreeze_card(
+        self, customer_id: str, card_id: str, idempotency_key: str
+    ) -> CardChange:
+        """Refused (card_frozen_for_fraud) for a card frozen as stolen or compromised."""
+        ...
+
     async def list_pending_transactions(
         self, customer_id: str, kind: str | None = None
     ) -> list[PendingTransaction]:

@@ -1,4 +1,4 @@
-"""Card state changes (freeze, activate): idempotent per (customer, key), always audited.
+"""Card state changes (freeze, unfreeze, activate): idempotent per (customer, key), always audited.
 
 Each change is one database transaction: the audit row in `card_actions` and the card's new
 status commit together. The audit row is written even when the card is already in the wanted
@@ -35,10 +35,14 @@ TRANSITIONS = {
     # A card still in the post can be frozen too: it may be what went missing.
     "freeze": Transition(frozenset({"active", "pending_activation", "frozen"}), "frozen"),
     "activate": Transition(frozenset({"pending_activation", "active"}), "active"),
+    "unfreeze": Transition(frozenset({"frozen", "active"}), "active"),
 }
+# A card frozen because it was stolen or someone else used it is unfrozen by staff only.
+STAFF_ONLY_REASONS = frozenset({"stolen", "compromised"})
 _REFUSED = {
     "freeze": ("card_cancelled", "a cancelled card cannot be frozen"),
     "activate": ("card_not_activatable", "only a card waiting for activation can be activated"),
+    "unfreeze": ("card_not_frozen", "only a frozen card can be unfrozen"),
 }
 
 
@@ -90,6 +94,18 @@ async def _existing(
     return CardChange(await _card(conn, customer_id, card_id), found, replayed=True)
 
 
+async def _frozen_for(conn: AsyncConnection, card_id: str) -> str | None:
+    """Why the card was last frozen (None: frozen by the bank's own seed or process)."""
+    return (
+        await conn.execute(
+            select(card_actions.c.reason)
+            .where(card_actions.c.card_id == card_id, card_actions.c.action == "freeze")
+            .order_by(card_actions.c.created_at.desc())
+            .limit(1)
+        )
+    ).scalar()
+
+
 async def _apply(
     conn: AsyncConnection,
     customer_id: str,
@@ -107,6 +123,16 @@ async def _apply(
     if card["status"] not in transition.allowed_from:
         code, message = _REFUSED[action]
         raise BankApiError(409, code, message)
+    if (
+        action == "unfreeze"
+        and card["status"] == "frozen"
+        and await _frozen_for(conn, card_id) in STAFF_ONLY_REASONS
+    ):
+        raise BankApiError(
+            409,
+            "card_frozen_for_fraud",
+            "a card frozen as stolen or misused is unfrozen by staff",
+        )
     row = {
         "id": f"CA-{uuid.uuid4().hex[:12].upper()}",
         "customer_id": customer_id,

@@ -95,6 +95,17 @@ async def activate_card(
     return await _change(request, customer_id, card_id, "activate", None, _key(idempotency_key))
 
 
+@router.post("/customers/{customer_id}/cards/{card_id}/unfreeze")
+async def unfreeze_card(
+    customer_id: str,
+    card_id: str,
+    request: Request,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """409 card_frozen_for_fraud for a card frozen as stolen or compromised."""
+    return await _change(request, customer_id, card_id, "unfreeze", None, _key(idempotency_key))
+
+
 @router.get("/customers/{customer_id}/pending-transactions")
 async def list_pending(
     customer_id: str, request: Request, kind: PendingKind | None = None

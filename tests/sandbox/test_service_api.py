@@ -195,3 +195,34 @@ def test_month_end_handles_every_month_length():
     assert month_end(date(2028, 2, 3)) == date(2028, 2, 29)
     assert month_end(date(2027, 2, 3)) == date(2027, 2, 28)
     assert month_end(date(2026, 12, 31)) == date(2026, 12, 31)
+
+
+async def _unfreeze(api: httpx.AsyncClient, customer: str, card: str, key: str):
+    return await api.post(
+        f"/customers/{customer}/cards/{card}/unfreeze", headers={"Idempotency-Key": key}
+    )
+
+
+async def test_a_frozen_card_is_unfrozen_once_per_key_and_audited(api: httpx.AsyncClient):
+    first = await _unfreeze(api, "cust-002", "card-002-debit", "unfreeze-1")
+    assert first.status_code == 200
+    action = first.json()["Data"]["Action"]
+    assert (action["FromStatus"], action["ToStatus"]) == ("frozen", "active")
+    again = await _unfreeze(api, "cust-002", "card-002-debit", "unfreeze-1")
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert (await _cards(api, "cust-002"))["card-002-debit"]["Status"] == "active"
+
+
+async def test_a_card_frozen_as_misused_is_not_unfrozen(api: httpx.AsyncClient):
+    await _freeze(api, "cust-003", "card-003-credit", "fraud-1", Reason="compromised")
+    refused = await _unfreeze(api, "cust-003", "card-003-credit", "unfreeze-2")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "card_frozen_for_fraud"
+    assert (await _cards(api, "cust-003"))["card-003-credit"]["Status"] == "frozen"
+
+
+async def test_only_a_frozen_or_working_card_can_be_unfrozen(api: httpx.AsyncClient):
+    refused = await _unfreeze(api, "cust-001", "card-001-renewal", "unfreeze-3")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "card_not_frozen"
+    assert (await _cards(api, "cust-001"))["card-001-renewal"]["Status"] == "pending_activation"
