@@ -1,7 +1,7 @@
 """NLU benchmark: train the shipped pipeline on nlu_data/ once, then score held-out sets.
 
     .venv/bin/python bench/nlu.py [--banking77] [--oos] [--entities] [--noisy] [--teller]
-                                  [--clinc]
+                                  [--clinc] [--first]
 
 With no flag every benchmark runs (a few minutes on 2 cores). Always printed: training
 seconds, model size and parse p50/p99 (one thread, model loaded from disk). Per flag:
@@ -15,13 +15,16 @@ seconds, model size and parse p50/p99 (one thread, model loaded from disk). Per 
 - --teller: intent and entity scores on tests/nlu/data/heldout.yml (our own intents);
 - --clinc: CLINC150 test queries of the intents that mean one of ours: the banking ones
   (CLINC_OUTSIDE, never trained on: an outside test written by other people) and the
-  conversational ones; accuracy and the share rejected.
+  conversational ones; accuracy and the share rejected;
+- --first: tests/nlu/data/first_messages.yml through the whole dialogue (offline Teller on
+  the sandbox bank): the share of first messages that start the right job.
 Nothing here reads test labels before the model is trained and saved.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import sys
 import tempfile
@@ -31,18 +34,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import compose
 from bot.config import PROJECT_ROOT, load_settings
 from bot.nlu.model import NluModel
 from bot.nlu.report.datasets import DATASETS, read_clinc150, read_csv
 from bot.nlu.report.evaluate import Evaluation, evaluate, format_evaluation
 from bot.nlu.training_data import Example, load_training_data
 from bot.nlu.types import FALLBACK_INTENT
+from bot.tools.first_messages import Score, load_first_messages, score
 
 TODAY = date(2026, 11, 18)  # the reference date the entity annotations were written for
 PARSES = 2000
 REJECTED = {FALLBACK_INTENT, "out_of_scope"}
 DATA = PROJECT_ROOT / "tests/nlu/data"
-FLAGS = ("banking77", "oos", "entities", "noisy", "teller", "clinc")
+FLAGS = ("banking77", "oos", "entities", "noisy", "teller", "clinc", "first")
 # CLINC150 intents whose every query is one of Teller's intents, never trained on: an
 # outside test. Ambiguous banking ones (report_fraud, freeze_account, international_fees,
 # damaged_card, new_card and others) are left out.
@@ -109,6 +114,12 @@ def timing(model: NluModel, texts: list[str]) -> dict[str, tuple[float, float]]:
     }
 
 
+async def first_messages(model: NluModel) -> Score:
+    async with compose.open_offline(load_settings(), nlu=model) as teller:
+        known = set(teller.domain.flows) | set(teller.domain.answers)
+        return await score(teller.engine, known, load_first_messages(DATA / "first_messages.yml"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for flag in FLAGS:
@@ -168,6 +179,9 @@ def main() -> None:
             print(f"accuracy      {result.accuracy:.4f}")
             print(f"rejected      {rejected_share(model, examples):.4f}")
             print_confusions(result)
+    if "first" in chosen:
+        print("\n== first messages through the dialogue (tests/nlu/data/first_messages.yml)")
+        print(asyncio.run(first_messages(model)).report())
 
     print(f"\nparse ms      ({PARSES} parses of BANKING77 test messages, one thread, model loaded)")
     for name, (p50, p99) in timing(model, [e.text for e in test]).items():
