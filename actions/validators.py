@@ -45,6 +45,7 @@ def either(ctx: ActionContext, names: list[str]) -> str:
         "utter_no_payees": [],
         "utter_payee_ambiguous": ["name", "options"],
         "utter_payee_not_found": ["name", "known"],
+        "add_as_new_payee": ["name"],
         "either": ["first", "last"],
         **BANK_UNAVAILABLE,
     },
@@ -70,9 +71,11 @@ async def validate_payee(ctx: ActionContext) -> ActionResult:
         )
         return ActionResult(ok=False, error="payee_ambiguous", replies=[reply])
     names = [p.name for p in payees]
-    reply = Reply(
-        "utter_payee_not_found", {"name": wanted, "known": ", ".join(names)}, _payee_buttons(names)
-    )
+    buttons = _payee_buttons(names)
+    if ctx.slots.get("payee_operation") != "remove" and wanted:  # paying someone new
+        new = (ctx.text("add_as_new_payee", name=wanted), payload("add_payee", payee=wanted))
+        buttons = (*buttons, new)
+    reply = Reply("utter_payee_not_found", {"name": wanted, "known": ", ".join(names)}, buttons)
     return ActionResult(ok=False, error="payee_not_found", replies=[reply])
 
 

@@ -23,6 +23,8 @@ _DIGIT = re.compile(r"\d")
 # A message that is nothing but a short number may be a one-time code (even a used one).
 _CODE_LIKE = re.compile(r"\s*\d(?:[ -]?\d){3,7}\s*")
 PAN_MIN, PAN_MAX = 13, 19
+# A sort code in pairs, then an 8-digit account number: no card number is written so.
+_UK_ACCOUNT = re.compile(r"\d{2}([-\s])\d{2}\1\d{2}[\s,]{1,3}\d{8}")
 _GLUED_AFTER = 16
 # Entities that read a number: a card number is never one of them.
 _NUMERIC_ENTITIES = frozenset({"amount", "number"})
@@ -56,6 +58,8 @@ def _pans(digits: str, cuts: set[int]) -> list[tuple[int, int]]:
 
 def _mask_run(match: re.Match[str]) -> str:
     run = match.group()
+    if _UK_ACCOUNT.fullmatch(run):
+        return run  # a sort code and account number ("20-00-00 12345678"), never a card
     positions = [i for i, ch in enumerate(run) if ch.isdigit()]
     if len(positions) < PAN_MIN:
         return run

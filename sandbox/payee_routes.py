@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request
@@ -138,14 +137,10 @@ class PayeeCheckBody(Strict):
 async def check_payee(customer_id: str, body: PayeeCheckBody, request: Request) -> dict[str, Any]:
     """Confirmation of Payee: a question, not a change, so no Idempotency-Key (sandbox/cop.py)."""
     account = body.Data.CreditorAccount
-    match = re.fullmatch(r"(\d{6})(\d{8})", re.sub(r"[\s-]", "", account.Identification))
-    if match is None:
-        raise BankApiError(
-            422,
-            "invalid_account_identification",
-            "Identification must be a 6-digit sort code followed by an 8-digit account number",
-        )
+    # The same checks as saving the payee (format, then the modulus check: 422), so a customer
+    # hears about a mistyped number before being asked to confirm, not after the code.
+    sort_code, number = payees.uk_account(account.Identification)
     async with engine(request).connect() as conn:
         await require_customer(conn, customer_id)
-        answer = await cop.check(conn, account.Name, *match.groups(), body.Data.AccountType)
+        answer = await cop.check(conn, account.Name, sort_code, number, body.Data.AccountType)
     return {"Data": answer, "Links": {}, "Meta": {}}

@@ -54,6 +54,7 @@ _FLOW_KEYS = {
     "slots",
     "listed",
     "protective",
+    "returns",
 }
 
 
@@ -114,6 +115,9 @@ class Flow:
     # Protects the account (freezing a card): never waits on a payment in progress, and a
     # pause after wrong codes does not stop it; its own code is still asked for.
     protective: bool = False
+    # Run as a digression: slots handed back to the flow it interrupted when it completes
+    # ({"payee": "payee"}: the payee just added becomes the transfer's payee).
+    returns: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_job(self) -> bool:
@@ -454,6 +458,11 @@ def _flow(name: str, body: Any, where: str, responses: Mapping[str, Any]) -> Flo
     listed, protective = body.get("listed", True), body.get("protective", False)
     if not isinstance(listed, bool) or not isinstance(protective, bool):
         raise DomainError(f"{context}: `listed` and `protective` must be true or false")
+    returns = body.get("returns") or {}
+    if not isinstance(returns, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in returns.items()
+    ):
+        raise DomainError(f"{context}: `returns` must map this flow's slots to slot names")
     entities = tuple(body.get("entities") or ())
     entity_slots = {name: name for name in entities}
     for step in steps:
@@ -474,6 +483,7 @@ def _flow(name: str, body: Any, where: str, responses: Mapping[str, Any]) -> Flo
         preset={str(name): value for name, value in preset.items()},
         listed=listed,
         protective=protective,
+        returns={str(k): str(v) for k, v in returns.items()},
     )
 
 

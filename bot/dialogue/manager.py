@@ -280,7 +280,9 @@ class DialogueManager:
         if not self._may_start(t, target):
             self._reask(t, frame)
             return
-        if target.is_job and current.is_job and not target.protective and frame.awaiting != RESUME:
+        helps = frame.awaiting in target.returns.values()  # e.g. adding the payee it asks for
+        asides = frame.awaiting == RESUME or target.protective or helps
+        if target.is_job and current.is_job and not asides:
             offer = {"flow": target.name, "slots": target.slot_values(t.input.parse)}
             t.emit(
                 ev.STEP_ADVANCED,
@@ -348,6 +350,8 @@ class DialogueManager:
             flow = self._domain.flows[frame.flow]
             if frame.step >= len(flow.steps):
                 t.emit(ev.FLOW_COMPLETED, flow=flow.name)
+                if self._hand_back(t, flow, frame.slots):
+                    continue  # the interrupted flow goes on with what this one found
                 self._offer_resume(t)
                 return
             step = flow.steps[frame.step]
@@ -368,6 +372,26 @@ class DialogueManager:
                 await self._after(t, outcome)
                 return
             t.emit(ev.STEP_ADVANCED, flow=flow.name, step=frame.step + 1, awaiting=None)
+
+    def _hand_back(self, t: Turn, flow: Flow, slots: Mapping[str, Any]) -> bool:
+        """Give a completed digression's `returns` slot to the flow it interrupted when that
+        flow was asking for it; it then resumes at once (the customer started the digression
+        for it). False if nothing was handed back."""
+        below = t.state.top
+        if below is None:
+            return False
+        values = {
+            theirs: slots[mine]
+            for mine, theirs in flow.returns.items()
+            if slots.get(mine) and theirs == below.awaiting  # only what it was asking for
+        }
+        if not values:
+            return False
+        t.emit(ev.FLOW_RESUMED, flow=below.flow)
+        for name, value in values.items():
+            t.emit(ev.SLOT_SET, name=name, value=value)
+        t.emit(ev.STEP_ADVANCED, flow=below.flow, step=below.step, awaiting=None)
+        return True
 
     async def _after(self, t: Turn, outcome: Outcome) -> None:
         """Continue once a pending step has been answered."""

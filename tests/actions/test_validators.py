@@ -63,11 +63,16 @@ async def test_unknown_payee_offers_the_customers_own_payees(bank, customer, sai
     assert not result.ok and result.error == "payee_not_found"
     [reply] = result.replies
     own = [p.name for p in await bank.list_payees(customer)]
-    assert [title for title, _ in reply.buttons] == own
-    for title, payload in reply.buttons:
+    payees, new = reply.buttons[: len(own)], reply.buttons[len(own) :]
+    assert [title for title, _ in payees] == own
+    for title, payload in payees:
         assert payload.startswith("/inform")
         assert json.loads(payload.removeprefix("/inform")) == {"payee": title}
     assert ", ".join(own) in render(reply)
+    # and paying someone new: add them as a payee (the transfer then goes on with them)
+    assert new == (
+        (("Add " + said + " as a new payee"), f'/add_payee{{"payee": "{said}"}}'),
+    ) * bool(said)
 
 
 @pytest.mark.parametrize(

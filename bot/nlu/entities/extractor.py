@@ -19,6 +19,7 @@ from bot.nlu.entities.names import NameFinder
 from bot.nlu.entities.numbers import COUNT, MAX_COUNT, words_to_int
 from bot.nlu.entities.phrases import PhraseFinder
 from bot.nlu.entities.spans import Found
+from bot.nlu.entities.uk_accounts import find_uk_accounts
 from bot.nlu.text import tokenize
 from bot.nlu.training_data import TrainingData
 from bot.nlu.types import Entity
@@ -26,8 +27,8 @@ from bot.nlu.types import Entity
 OUT_OF_SCOPE = "out_of_scope"
 # Ties between equally long spans go to the earlier entity type in this list.
 _PRIORITY = (
-    "card", "account", "linked_chat", "date_range", "date", "number", "amount", "merchant",
-    "category", "payee",
+    "card", "sort_code", "account_number", "account", "linked_chat", "date_range", "date",
+    "number", "amount", "merchant", "category", "payee",
 )  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
@@ -107,6 +108,7 @@ class EntityExtractor:
     def extract(self, text: str, today: date) -> tuple[Entity, ...]:
         candidates = [
             *find_cards(text),
+            *find_uk_accounts(text),
             *self._accounts.find(text),
             *find_ranges(text, today),
             *join_ranges(text, find_dates(text, today), today),

@@ -21,7 +21,9 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-PAYEE_TRIGGERS = frozenset({"to", "pay", "paying", "send", "sending", "transfer", "wire", "give"})
+PAYEE_TRIGGERS = frozenset(
+    {"to", "pay", "paying", "send", "sending", "transfer", "wire", "give", "add", "payee", "remove"}
+)
 MERCHANT_TRIGGERS = frozenset({"at"})
 # Never names, whatever the training data says.
 STOP_WORDS = _words(
@@ -87,13 +89,23 @@ class NameFinder:
     def _is_name(self, token: Token) -> bool:
         return bool(_NAME_TOKEN.match(token.text)) and token.lower not in self._common
 
+    @staticmethod
+    def _capitalised(token: Token) -> bool:
+        """After a trigger, "Mark Jones" is a name even though "mark" is a common word."""
+        return (
+            token.text[:1].isupper()
+            and bool(_NAME_TOKEN.match(token.text))
+            and token.lower not in STOP_WORDS
+        )
+
     def _run_from(self, tokens: list[Token], i: int) -> list[Token]:
         """Up to three adjacent name words; a possessive inside is kept ("Joe's Diner")."""
         run: list[Token] = []
         while i < len(tokens) and len(run) < 3:
             token = tokens[i]
             possessive = bool(run) and token.lower in _POSSESSIVE and token.start == run[-1].end
-            if not (possessive or self._is_name(token)) or (run and token.start - run[-1].end > 1):
+            named = self._is_name(token) or self._capitalised(token)
+            if not (possessive or named) or (run and token.start - run[-1].end > 1):
                 break
             run.append(token)
             i += 1
