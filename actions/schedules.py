@@ -3,12 +3,13 @@ is coming up across all of them. Reading only here; the bank executes what falls
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from actions.accounts import dates_from_slots
 from actions.formatting import day, money
-from actions.replies import BANK_UNAVAILABLE, bank_unavailable
-from bot.bank import BankError
+from actions.replies import BANK_UNAVAILABLE, bank_unavailable, payload
+from bot.bank import BankError, BankRejected, BankUnavailable
 from bot.handlers import ActionContext, ActionResult, Reply, action
 
 DEFAULT_DAYS = 30
@@ -148,3 +149,151 @@ async def upcoming_payments(ctx: ActionContext) -> ActionResult:
         "until": until,
     }
     return ActionResult(replies=[Reply("utter_upcoming_payments", said)])
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One thing the customer may cancel, whichever kind it is: what they call it, and how
+    it reads back in the confirm question."""
+
+    id: str
+    name: str
+    text: str
+
+
+async def _plans(ctx: ActionContext, kind: str) -> list[Plan]:
+    """The live items of one kind; cancelled, paid and finished ones cannot be cancelled."""
+    bank, who = ctx.bank, ctx.customer_id
+    if kind == "direct_debit":
+        return [
+            Plan(d.id, d.name, ctx.text("plan_direct_debit", name=d.name))
+            for d in await bank.list_direct_debits(who)
+            if d.active
+        ]
+    if kind == "standing_order":
+        return [
+            Plan(
+                o.id,
+                o.creditor_name,
+                ctx.text(
+                    "plan_standing_order",
+                    amount=money(o.next_amount or o.amount, o.currency),
+                    name=o.creditor_name,
+                ),
+            )
+            for o in await bank.list_standing_orders(who)
+            if o.active and o.next_date
+        ]
+    if kind == "scheduled_payment":
+        return [
+            Plan(
+                p.id,
+                p.creditor_name,
+                ctx.text(
+                    "plan_scheduled_payment",
+                    amount=money(p.amount, p.currency),
+                    name=p.creditor_name,
+                    on=day(p.on),
+                ),
+            )
+            for p in await bank.list_scheduled_payments(who)
+            if p.status == "InitiationPending"
+        ]
+    raise ValueError(f"unknown schedule kind {kind!r}")
+
+
+def _plan_buttons(plans: list[Plan]) -> tuple[tuple[str, str], ...]:
+    return tuple((p.text, payload("inform", schedule=p.id)) for p in plans)
+
+
+PICK_SAYS = {
+    "utter_no_plans_to_cancel": [],
+    "utter_which_to_cancel": [],
+    "utter_plan_not_found": ["given"],
+    "plan_direct_debit": ["name"],
+    "plan_standing_order": ["amount", "name"],
+    "plan_scheduled_payment": ["amount", "name", "on"],
+    **BANK_UNAVAILABLE,
+}
+
+
+@action("offer_schedules", says=PICK_SAYS, sets=["schedule", "schedule_id", "schedule_text"])
+async def offer_schedules(ctx: ActionContext) -> ActionResult:
+    """Before asking which one: stop if there is nothing to cancel, take the only one there
+    is (the confirm still reads it back), else show them as buttons."""
+    if ctx.slots.get("schedule"):
+        return ActionResult()
+    try:
+        plans = await _plans(ctx, str(ctx.slots.get("schedule_kind")))
+    except BankError as exc:
+        return bank_unavailable("offer_schedules", exc)
+    if not plans:
+        reply = Reply("utter_no_plans_to_cancel")
+        return ActionResult(ok=False, error="nothing_to_cancel", replies=[reply])
+    if len(plans) == 1:
+        only = plans[0]
+        return ActionResult(
+            slots={"schedule": only.id, "schedule_id": only.id, "schedule_text": only.text}
+        )
+    return ActionResult(replies=[Reply("utter_which_to_cancel", {}, _plan_buttons(plans))])
+
+
+@action("validate_schedule", says=PICK_SAYS, sets=["schedule_id", "schedule_text"])
+async def validate_schedule(ctx: ActionContext) -> ActionResult:
+    """A button's id, or a name the customer typed ("netflix", "the rent one")."""
+    given = " ".join(str(ctx.slots.get("schedule") or "").split())
+    try:
+        plans = await _plans(ctx, str(ctx.slots.get("schedule_kind")))
+    except BankError as exc:
+        return bank_unavailable("validate_schedule", exc)
+    wanted = given.lower()
+    matches = [p for p in plans if p.id == given] or [
+        p for p in plans if p.name.lower() in wanted or wanted in p.name.lower()
+    ]
+    if len(matches) != 1 or not wanted:
+        reply = Reply("utter_plan_not_found", {"given": given[:40]}, _plan_buttons(plans))
+        return ActionResult(ok=False, error="schedule_not_found", replies=[reply])
+    return ActionResult(slots={"schedule_id": matches[0].id, "schedule_text": matches[0].text})
+
+
+@action(
+    "cancel_schedule",
+    says={
+        "utter_direct_debit_cancelled": ["schedule_text"],
+        "utter_standing_order_cancelled": ["schedule_text"],
+        "utter_scheduled_payment_cancelled": ["schedule_text"],
+        "utter_cancel_refused": ["schedule_text"],
+        "utter_cancel_unconfirmed": ["schedule_text"],
+        **BANK_UNAVAILABLE,
+    },
+)
+async def cancel_schedule(ctx: ActionContext) -> ActionResult:
+    """Cancel the confirmed item at the bank, with the turn's idempotency key."""
+    kind = str(ctx.slots.get("schedule_kind") or "")
+    item = str(ctx.slots.get("schedule_id") or "")
+    if not item or not ctx.idempotency_key:
+        raise ValueError("cancel_schedule needs schedule_id and an idempotency key")
+    cancels = {
+        "direct_debit": ctx.bank.cancel_direct_debit,
+        "standing_order": ctx.bank.cancel_standing_order,
+        "scheduled_payment": ctx.bank.cancel_scheduled_payment,
+    }
+    said = {"schedule_text": str(ctx.slots.get("schedule_text") or "")}
+    audit: dict[str, object] = {
+        "kind": kind,
+        "id": item,
+        "idempotency_key": ctx.idempotency_key,
+    }
+    try:
+        await cancels[kind](ctx.customer_id, item, ctx.idempotency_key)
+    except BankRejected as exc:
+        audit["bank_code"] = exc.code
+        reply = Reply("utter_cancel_refused", said)
+        return ActionResult(ok=False, error="bank_rejected", replies=[reply], audit=audit)
+    except BankError as exc:
+        unsent = isinstance(exc, BankUnavailable) and not exc.outcome_unknown
+        key = "utter_bank_unavailable" if unsent else "utter_cancel_unconfirmed"
+        audit["bank_error"] = type(exc).__name__
+        reply = Reply(key, said)
+        return ActionResult(ok=False, error="bank_unavailable", replies=[reply], audit=audit)
+    return ActionResult(replies=[Reply(f"utter_{kind}_cancelled", said)], audit=audit)
