@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from actions.accounts import dates_from_slots
 from actions.formatting import day, money
 from actions.replies import BANK_UNAVAILABLE, bank_unavailable, payload
-from bot.bank import BankError, BankRejected, BankUnavailable
+from bot.bank import BankError, BankRejected, BankUnavailable, Creditor
 from bot.handlers import ActionContext, ActionResult, Reply, action
 
 DEFAULT_DAYS = 30
@@ -297,3 +298,92 @@ async def cancel_schedule(ctx: ActionContext) -> ActionResult:
         reply = Reply(key, said)
         return ActionResult(ok=False, error="bank_unavailable", replies=[reply], audit=audit)
     return ActionResult(replies=[Reply(f"utter_{kind}_cancelled", said)], audit=audit)
+
+
+MAX_AHEAD_DAYS = 365
+
+
+@action(
+    "validate_payment_date",
+    says={
+        "utter_payment_date_unreadable": [],
+        "utter_payment_date_past": [],
+        "utter_payment_date_today": [],
+        "utter_payment_date_too_far": [],
+        "send_it_now": [],
+    },
+    sets=["payment_date_text"],
+)
+async def validate_payment_date(ctx: ActionContext) -> ActionResult:
+    """After today and within a year: today is a transfer now (offered), the past cannot be
+    paid, and banks do not hold one-off payments more than a year ahead."""
+    try:
+        on = date.fromisoformat(str(ctx.slots.get("date") or ""))
+    except ValueError:
+        return _refuse_date("date_unreadable", "utter_payment_date_unreadable")
+    today = ctx.now.date()
+    if on < today:
+        return _refuse_date("date_past", "utter_payment_date_past")
+    if on == today:
+        buttons = ((ctx.text("send_it_now"), payload("transfer_money")),)
+        reply = Reply("utter_payment_date_today", {}, buttons)
+        return ActionResult(ok=False, error="date_today", replies=[reply])
+    if (on - today).days > MAX_AHEAD_DAYS:
+        return _refuse_date("date_too_far", "utter_payment_date_too_far")
+    return ActionResult(slots={"date": on.isoformat(), "payment_date_text": day(on)})
+
+
+def _refuse_date(error: str, key: str) -> ActionResult:
+    return ActionResult(ok=False, error=error, replies=[Reply(key)])
+
+
+SCHEDULE_SAID = ["amount", "payee", "on"]
+
+
+@action(
+    "schedule_payment",
+    says={
+        "utter_payment_scheduled": SCHEDULE_SAID,
+        "utter_schedule_refused": SCHEDULE_SAID,
+        "utter_schedule_unconfirmed": SCHEDULE_SAID,
+        **{key: SCHEDULE_SAID for key in BANK_UNAVAILABLE},
+    },
+)
+async def schedule_payment(ctx: ActionContext) -> ActionResult:
+    """Book the confirmed payment at the bank, which pays it on the date (its clock)."""
+    needed = ("payee_id", "amount", "date", "source_account_id")
+    missing = [name for name in needed if not ctx.slots.get(name)]
+    if missing or not ctx.idempotency_key:
+        raise ValueError(f"schedule_payment needs slots {missing} and an idempotency key")
+    amount = Decimal(str(ctx.slots["amount"]))
+    on = date.fromisoformat(str(ctx.slots["date"]))
+    said = {"amount": money(amount), "payee": str(ctx.slots.get("payee") or ""), "on": day(on)}
+    audit: dict[str, object] = {
+        "payee_id": ctx.slots["payee_id"],
+        "amount": f"{amount:.2f}",
+        "on": on.isoformat(),
+        "source_account_id": ctx.slots["source_account_id"],
+        "idempotency_key": ctx.idempotency_key,
+    }
+    try:
+        booked = await ctx.bank.schedule_payment(
+            ctx.customer_id,
+            source_account_id=str(ctx.slots["source_account_id"]),
+            creditor=Creditor.payee(str(ctx.slots["payee_id"])),
+            amount=amount,
+            on=on,
+            reference=None,
+            idempotency_key=ctx.idempotency_key,
+        )
+    except BankRejected as exc:
+        audit["bank_code"] = exc.code
+        reply = Reply("utter_schedule_refused", said)
+        return ActionResult(ok=False, error="bank_rejected", replies=[reply], audit=audit)
+    except BankError as exc:
+        unsent = isinstance(exc, BankUnavailable) and not exc.outcome_unknown
+        key = "utter_bank_unavailable" if unsent else "utter_schedule_unconfirmed"
+        audit["bank_error"] = type(exc).__name__
+        reply = Reply(key, said)
+        return ActionResult(ok=False, error="bank_unavailable", replies=[reply], audit=audit)
+    audit["scheduled_payment_id"] = booked.id
+    return ActionResult(replies=[Reply("utter_payment_scheduled", said)], audit=audit)
