@@ -26,9 +26,10 @@ async def bank_today(clock: httpx.AsyncClient) -> dt.date:
     return dt.date.fromisoformat(body["Data"]["Clock"]["Date"])
 
 
-async def current_balance(bank: BankClient) -> Decimal:
-    [balance] = await bank.get_balances("cust-001", "acc-001-current")
-    return balance.amount
+async def paid_on(bank: BankClient, day: dt.date, amount: Decimal) -> int:
+    """How many payments of `amount` left the current account on `day`."""
+    booked = await bank.list_transactions("cust-001", "acc-001-current", start=day, end=day)
+    return sum(1 for t in booked if t.amount == -amount)
 
 
 async def test_scheduled_payment_and_standing_order_are_paid_once_on_their_dates(
@@ -43,24 +44,23 @@ async def test_scheduled_payment_and_standing_order_are_paid_once_on_their_dates
     reply = customer.press(reply, "yes")
     reply = customer.say(customer.latest_code())
     assert "will go on" in text_of(reply), text_of(reply)
-    before = await current_balance(bank)
+    [booked] = [p for p in await bank.list_scheduled_payments("cust-001") if p.on == on]
 
     await clock.post("/sandbox/clock", json={"date": (on - dt.timedelta(days=1)).isoformat()})
-    assert await current_balance(bank) == before, "nothing is paid before its date"
+    [waiting] = [p for p in await bank.list_scheduled_payments("cust-001") if p.id == booked.id]
+    assert waiting.status == "InitiationPending", "nothing is paid before its date"
     await clock.post("/sandbox/clock", json={"date": on.isoformat()})
     await clock.post("/sandbox/clock", json={"date": on.isoformat()})  # again: no second run
-    assert await current_balance(bank) == before - Decimal("40.00")
-    booked = [p for p in await bank.list_scheduled_payments("cust-001") if p.on == on]
-    assert [p.status for p in booked] == ["InitiationCompleted"]
+    assert await paid_on(bank, on, Decimal("40.00")) == 1
+    [paid] = [p for p in await bank.list_scheduled_payments("cust-001") if p.id == booked.id]
+    assert paid.status == "InitiationCompleted"
 
     [rent] = [o for o in await bank.list_standing_orders("cust-001") if o.active]
     due = rent.next_date
     assert due is not None
     await clock.post("/sandbox/clock", json={"date": due.isoformat()})
     await clock.post("/sandbox/clock", json={"date": due.isoformat()})
-    on_the_day = await bank.list_transactions("cust-001", "acc-001-current", start=due, end=due)
-    rent_paid = [t for t in on_the_day if t.amount == -rent.amount]
-    assert len(rent_paid) == 1, on_the_day
+    assert await paid_on(bank, due, rent.amount) == 1
     [after] = [o for o in await bank.list_standing_orders("cust-001") if o.id == rent.id]
     assert after.next_date is not None and after.next_date > due
 
