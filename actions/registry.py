@@ -11,13 +11,26 @@ from actions import (
     payments,
     pending,
     rates,
+    schedules,
     spending,
     topups,
     validators,
 )
 from bot.handlers import REGISTRY, Action
 
-MODULES = (accounts, cards, links, payees, payments, pending, rates, spending, topups, validators)
+MODULES = (
+    accounts,
+    cards,
+    links,
+    payees,
+    payments,
+    pending,
+    rates,
+    schedules,
+    spending,
+    topups,
+    validators,
+)
 
 
 def load_actions() -> dict[str, Action]:
