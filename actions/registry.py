@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 # Importing an action module registers its handlers (`bot.handlers.action`).
-from actions import accounts, cards, links, payments, pending, rates, spending, topups, validators
+from actions import (
+    abroad,
+    accounts,
+    cards,
+    links,
+    payments,
+    pending,
+    rates,
+    spending,
+    topups,
+    validators,
+)
 from bot.handlers import REGISTRY, Action
 
-MODULES = (accounts, cards, links, payments, pending, rates, spending, topups, validators)
+MODULES = (abroad, accounts, cards, links, payments, pending, rates, spending, topups, validators)
 
 
 def load_actions() -> dict[str, Action]:
