@@ -103,6 +103,7 @@ class CachedBank:
         kind: str,
         method: Callable[..., Awaitable[Any]],
         customer_id: str,
+        /,
         *args: Any,
         **kwargs: Any,
     ) -> Any:
@@ -123,6 +124,7 @@ class CachedBank:
         kinds: tuple[str, ...],
         method: Callable[..., Awaitable[Any]],
         customer_id: str,
+        /,
         *args: Any,
         **kwargs: Any,
     ) -> Any:
