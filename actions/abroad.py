@@ -41,7 +41,7 @@ def _payee_buttons(payees: list[Payee]) -> tuple[tuple[str, str], ...]:
 @action(
     "validate_payee_abroad",
     says={
-        "utter_no_payees_abroad": ["name"],
+        "utter_no_payees_abroad": [],
         "utter_payee_abroad_ambiguous": ["name", "options"],
         "utter_payee_abroad_not_found": ["name", "known"],
         "either": ["first", "last"],
@@ -57,7 +57,7 @@ async def validate_payee_abroad(ctx: ActionContext) -> ActionResult:
     except BankError as exc:
         return bank_unavailable("validate_payee_abroad", exc)
     if not payees:
-        reply = Reply("utter_no_payees_abroad", {"name": wanted})
+        reply = Reply("utter_no_payees_abroad")
         return ActionResult(ok=False, error="no_payees", replies=[reply])
     matches = match_payees(payees, wanted)
     if len(matches) == 1:
@@ -77,11 +77,37 @@ async def validate_payee_abroad(ctx: ActionContext) -> ActionResult:
             _payee_buttons(matches),
         )
         return ActionResult(ok=False, error="payee_ambiguous", replies=[reply])
-    known = ", ".join(f"{p.name} ({p.currency})" for p in payees)
     reply = Reply(
-        "utter_payee_abroad_not_found", {"name": wanted, "known": known}, _payee_buttons(payees)
+        "utter_payee_abroad_not_found",
+        {"name": wanted, "known": _known(payees)},
+        _payee_buttons(payees),
     )
     return ActionResult(ok=False, error="payee_not_found", replies=[reply])
+
+
+@action(
+    "offer_payees_abroad",
+    says={"utter_no_payees_abroad": [], "utter_payees_abroad": ["known"], **BANK_UNAVAILABLE},
+)
+async def offer_payees_abroad(ctx: ActionContext) -> ActionResult:
+    """Before asking who: stop at once if there is nobody abroad to pay, else show who there
+    is as buttons. A payee already named is left to the validator."""
+    if ctx.slots.get("payee"):
+        return ActionResult()
+    try:
+        payees = await ctx.bank.list_payees(ctx.customer_id, kind="international")
+    except BankError as exc:
+        return bank_unavailable("offer_payees_abroad", exc)
+    if not payees:
+        reply = Reply("utter_no_payees_abroad")
+        return ActionResult(ok=False, error="no_payees", replies=[reply])
+    reply = Reply("utter_payees_abroad", {"known": _known(payees)}, _payee_buttons(payees))
+    return ActionResult(replies=[reply])
+
+
+def _known(payees: list[Payee]) -> str:
+    """ "Lukas Becker (EUR, IBAN ending 3000)": how the customer tells payees abroad apart."""
+    return ", ".join(f"{p.name} ({p.currency}, IBAN ending {_ending(p)})" for p in payees)
 
 
 def _rate_text(quote: FxQuote) -> str:
@@ -170,14 +196,17 @@ async def quote_abroad(ctx: ActionContext) -> ActionResult:
         return ActionResult(ok=False, error=exc.code, replies=[reply])
     except BankError as exc:
         return bank_unavailable("quote_abroad", exc)
-    held = max(1, round((quote.expires_at - ctx.now).total_seconds() / 60))
+    # The bank says how long it holds the quote; it is timed here from when it arrived, so
+    # a clock of Teller's that differs from the bank's never pays on a lapsed quote.
+    hold = quote.expires_at - quote.created_at
+    deadline = ctx.now + hold
     return ActionResult(
         slots={
             "amount": f"{amount:.2f}",
             "currency": currency,
             "quote_id": quote.id,
             "quote_side": side,
-            "quote_expires_at": quote.expires_at.isoformat(),
+            "quote_expires_at": deadline.isoformat(),
             "quote_send": f"{quote.send:.2f}",
             "quote_receive": str(quote.receive),
             "send_text": money(quote.send),
@@ -185,8 +214,8 @@ async def quote_abroad(ctx: ActionContext) -> ActionResult:
             "total_text": money(quote.total),
             "receive_text": _foreign(quote.receive, quote.currency),
             "rate_text": _rate_text(quote),
-            "held_until": f"{quote.expires_at:%H:%M} UTC",
-            "held_minutes": held,
+            "held_until": f"{deadline:%H:%M} UTC",
+            "held_minutes": max(1, round(hold.total_seconds() / 60)),
         }
     )
 
@@ -210,6 +239,25 @@ def _fresh_quote_button(ctx: ActionContext) -> tuple[str, str]:
 def _expired(ctx: ActionContext, said: dict[str, str], audit: dict[str, str]) -> ActionResult:
     reply = Reply("utter_abroad_quote_expired", said, (_fresh_quote_button(ctx),))
     return ActionResult(ok=False, error="quote_expired", replies=[reply], audit=audit)
+
+
+def _quote_gone(ctx: ActionContext) -> bool:
+    return ctx.now >= datetime.fromisoformat(str(ctx.slots["quote_expires_at"]))
+
+
+@action(
+    "check_quote_held",
+    says={"utter_abroad_quote_expired": SAID, "fresh_quote_button": []},
+)
+async def check_quote_held(ctx: ActionContext) -> ActionResult:
+    """After the confirm, before a code is sent: a quote that lapsed while the customer read
+    it is not worth a code. The payment checks again, since the code takes time too."""
+    if _quote_gone(ctx):
+        said = {name: str(ctx.slots.get(name) or "") for name in SAID}
+        return _expired(
+            ctx, said, {"quote_id": str(ctx.slots["quote_id"]), "expired": "at_confirm"}
+        )
+    return ActionResult()
 
 
 @action(
@@ -242,7 +290,7 @@ async def send_money_abroad(ctx: ActionContext) -> ActionResult:
         "source_account_id": str(ctx.slots["source_account_id"]),
         "idempotency_key": ctx.idempotency_key,
     }
-    if ctx.now >= datetime.fromisoformat(str(ctx.slots["quote_expires_at"])):
+    if _quote_gone(ctx):
         return _expired(ctx, said, audit | {"expired": "before_payment"})
     try:
         payment = await ctx.bank.create_international_payment(
