@@ -23,6 +23,8 @@ from bot.handlers import ActionContext, ActionResult, Reply, action
 log = logging.getLogger("actions.abroad")
 
 INTENT = "send_money_abroad"
+ADD = "add_payee_abroad"  # the flow offered when the payee abroad is not saved yet
+ADD_BUTTONS = {"add_payee_abroad_button": [], "add_named_payee_abroad_button": ["name"]}
 REFERENCE = "Sent via Teller"
 REFUSALS = {
     "insufficient_funds": "utter_abroad_insufficient_funds",
@@ -38,6 +40,13 @@ def _payee_buttons(payees: list[Payee]) -> tuple[tuple[str, str], ...]:
     return tuple((p.name, payload("inform", payee=p.name)) for p in payees)
 
 
+def _add_button(ctx: ActionContext, name: str) -> tuple[str, str]:
+    """Offers the add-a-payee-abroad flow, with the name the customer gave if any."""
+    if name:
+        return ctx.text("add_named_payee_abroad_button", name=name), payload(ADD, payee=name)
+    return ctx.text("add_payee_abroad_button"), payload(ADD)
+
+
 @action(
     "validate_payee_abroad",
     says={
@@ -45,6 +54,7 @@ def _payee_buttons(payees: list[Payee]) -> tuple[tuple[str, str], ...]:
         "utter_payee_abroad_ambiguous": ["name", "options"],
         "utter_payee_abroad_not_found": ["name", "known"],
         "either": ["first", "last"],
+        **ADD_BUTTONS,
         **BANK_UNAVAILABLE,
     },
     sets=["payee_id", "payee_currency", "payee_iban_ending"],
@@ -57,7 +67,7 @@ async def validate_payee_abroad(ctx: ActionContext) -> ActionResult:
     except BankError as exc:
         return bank_unavailable("validate_payee_abroad", exc)
     if not payees:
-        reply = Reply("utter_no_payees_abroad")
+        reply = Reply("utter_no_payees_abroad", buttons=(_add_button(ctx, wanted),))
         return ActionResult(ok=False, error="no_payees", replies=[reply])
     matches = match_payees(payees, wanted)
     if len(matches) == 1:
@@ -80,28 +90,48 @@ async def validate_payee_abroad(ctx: ActionContext) -> ActionResult:
     reply = Reply(
         "utter_payee_abroad_not_found",
         {"name": wanted, "known": _known(payees)},
-        _payee_buttons(payees),
+        (*_payee_buttons(payees), _add_button(ctx, wanted)),
     )
     return ActionResult(ok=False, error="payee_not_found", replies=[reply])
 
 
 @action(
     "offer_payees_abroad",
-    says={"utter_no_payees_abroad": [], "utter_payees_abroad": ["known"], **BANK_UNAVAILABLE},
+    says={
+        "utter_no_payees_abroad": [],
+        "utter_payees_abroad": ["known"],
+        "utter_payee_is_uk": ["name"],
+        "pay_in_pounds_button": ["name"],
+        **ADD_BUTTONS,
+        **BANK_UNAVAILABLE,
+    },
 )
 async def offer_payees_abroad(ctx: ActionContext) -> ActionResult:
-    """Before asking who: stop at once if there is nobody abroad to pay, else show who there
-    is as buttons. A payee already named is left to the validator."""
-    if ctx.slots.get("payee"):
-        return ActionResult()
+    """Before asking who: stop at once if there is nobody abroad to pay, or if the person
+    named is a UK payee (paid in pounds, by a transfer); else show who there is as buttons.
+    Which payee abroad was meant is the validator's to decide."""
+    wanted = str(ctx.slots.get("payee") or "").strip()
     try:
         payees = await ctx.bank.list_payees(ctx.customer_id, kind="international")
+        uk = await ctx.bank.list_payees(ctx.customer_id) if wanted else []
     except BankError as exc:
         return bank_unavailable("offer_payees_abroad", exc)
+    matches_uk = match_payees(uk, wanted) if wanted and not match_payees(payees, wanted) else []
+    if len(matches_uk) == 1:
+        name = matches_uk[0].name
+        button = (
+            ctx.text("pay_in_pounds_button", name=name),
+            payload("transfer_money", payee=name),
+        )
+        reply = Reply("utter_payee_is_uk", {"name": name}, (button,))
+        return ActionResult(ok=False, error="payee_is_domestic", replies=[reply])
     if not payees:
-        reply = Reply("utter_no_payees_abroad")
+        reply = Reply("utter_no_payees_abroad", buttons=(_add_button(ctx, wanted),))
         return ActionResult(ok=False, error="no_payees", replies=[reply])
-    reply = Reply("utter_payees_abroad", {"known": _known(payees)}, _payee_buttons(payees))
+    if wanted:
+        return ActionResult()
+    buttons = (*_payee_buttons(payees), _add_button(ctx, ""))
+    reply = Reply("utter_payees_abroad", {"known": _known(payees)}, buttons)
     return ActionResult(replies=[reply])
 
 
