@@ -5,6 +5,7 @@ from __future__ import annotations
 # Importing an action module registers its handlers (`bot.handlers.action`).
 from actions import (
     abroad,
+    abroad_payees,
     accounts,
     cards,
     links,
@@ -17,7 +18,19 @@ from actions import (
 )
 from bot.handlers import REGISTRY, Action
 
-MODULES = (abroad, accounts, cards, links, payments, pending, rates, spending, topups, validators)
+MODULES = (
+    abroad,
+    abroad_payees,
+    accounts,
+    cards,
+    links,
+    payments,
+    pending,
+    rates,
+    spending,
+    topups,
+    validators,
+)
 
 
 def load_actions() -> dict[str, Action]:
