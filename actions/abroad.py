@@ -43,7 +43,8 @@ def _payee_buttons(payees: list[Payee]) -> tuple[tuple[str, str], ...]:
 def _add_button(ctx: ActionContext, name: str) -> tuple[str, str]:
     """Offers the add-a-payee-abroad flow, with the name the customer gave if any."""
     if name:
-        return ctx.text("add_named_payee_abroad_button", name=name), payload(ADD, payee=name)
+        button = ctx.text("add_named_payee_abroad_button", name=name)
+        return button, payload(ADD, payee_name=name)
     return ctx.text("add_payee_abroad_button"), payload(ADD)
 
 
