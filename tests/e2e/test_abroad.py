@@ -84,3 +84,57 @@ async def test_an_unsupported_currency_is_refused_with_the_ones_there_are(
     reply = customer.say("cancel")
     assert reply["state"]["flow"] is None
     assert await current_balance(bank) == before
+
+
+async def test_a_new_payee_abroad_is_saved_once_then_paid(
+    customer: Customer, bank: BankClient
+) -> None:
+    reply = customer.say("send 20 euros to Sophie Laurent")
+    assert reply["state"] == {"flow": "send_money_abroad", "awaiting": "payee", "status": "bot"}
+    reply = customer.press(customer.press(reply, "Add Sophie Laurent"), "Yes, switch")
+    assert reply["state"]["flow"] == "add_payee_abroad"
+
+    reply = customer.say("BE68 5390 0754 7034")  # a Belgian IBAN: schwifty knows no BIC for it
+    assert reply["state"]["awaiting"] == "bic"
+    reply = customer.say("GEBABEBBXXX")
+    assert "Paid in: EUR" in text_of(reply)
+    reply = customer.press(reply, "Yes, add them")
+    assert reply["state"]["awaiting"] == "otp"
+    abroad = await bank.list_payees("cust-001", kind="international")
+    assert "Sophie Laurent" not in [p.name for p in abroad], "nothing is saved before the code"
+
+    reply = customer.say(customer.latest_code())
+    abroad = await bank.list_payees("cust-001", kind="international")
+    [saved] = [p for p in abroad if p.name == "Sophie Laurent"]
+    assert (saved.bic, saved.currency, saved.last4) == ("GEBABEBBXXX", "EUR", "7034")
+
+    before = await current_balance(bank)
+    reply = customer.say("yes")  # back to the payment abroad
+    assert reply["state"]["awaiting"] == "payee"
+    reply = customer.press(customer.say("Sophie Laurent"), "yes")
+    reply = customer.say(customer.latest_code())
+    assert "has been sent to Sophie Laurent" in text_of(reply)
+    quote = await bank.quote_fx(
+        "cust-001", "EUR", receive=Decimal("20"), idempotency_key=str(uuid.uuid4())
+    )
+    assert await current_balance(bank) == before - quote.total
+
+
+async def test_an_invalid_iban_or_bic_is_explained_and_saves_nothing(
+    http, bank: BankClient
+) -> None:
+    token = http.post("/dev/token", json={"customer_id": "cust-002"}).json()["token"]
+    customer = Customer(http, "cust-002", token)
+    reply = customer.press(customer.say("international transfer"), "Add a payee abroad")
+    assert reply["state"]["awaiting"] == "payee_name"
+    customer.say("Luca Rossi")
+    reply = customer.say("IT60 X054 2811 1010 0000 0123 457")  # last digit mistyped
+    assert "check digits don't match" in text_of(reply)
+    assert reply["state"]["awaiting"] == "iban"
+    reply = customer.say("AT61 1904 3002 3457 3201")
+    assert reply["state"]["awaiting"] == "bic"
+    reply = customer.say("BKAU AT")
+    assert "isn't a valid BIC" in text_of(reply) and reply["state"]["awaiting"] == "bic"
+    reply = customer.say("cancel")
+    assert reply["state"]["flow"] is None
+    assert await bank.list_payees("cust-002", kind="international") == []
