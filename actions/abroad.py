@@ -161,7 +161,7 @@ def _quote_key(ctx: ActionContext, currency: str, amount: Decimal, side: str) ->
     return hashlib.sha256(name.encode()).hexdigest()
 
 
-QUOTE_SAID = ["currency", "payee_currency", "codes"]
+QUOTE_SAID = ["currency", "payee", "payee_currency", "codes"]
 
 
 @action(
@@ -202,7 +202,12 @@ async def quote_abroad(ctx: ActionContext) -> ActionResult:
         codes = sorted(r.currency for r in await ctx.bank.exchange_rates())
     except BankError as exc:
         return bank_unavailable("quote_abroad", exc)
-    said = {"currency": currency, "payee_currency": payee_currency, "codes": ", ".join(codes)}
+    said = {
+        "currency": currency,
+        "payee": str(ctx.slots.get("payee") or ""),
+        "payee_currency": payee_currency,
+        "codes": ", ".join(codes),
+    }
     if currency != "GBP" and currency not in codes:
         reply = Reply("utter_abroad_currency_unsupported", said)
         return ActionResult(ok=False, error="currency_unsupported", replies=[reply])

@@ -89,7 +89,7 @@ def _iban_problem(ctx: ActionContext, text: str) -> str:
 @action(
     "validate_iban",
     says={
-        "utter_iban_invalid": ["reason"],
+        "utter_iban_invalid": ["reason", "payee_name"],
         "utter_iban_is_uk": [],
         **IBAN_REASONS,
     },
@@ -101,7 +101,8 @@ async def validate_iban(ctx: ActionContext) -> ActionResult:
     try:
         iban = IBAN(text)
     except SchwiftyException:
-        reply = Reply("utter_iban_invalid", {"reason": _iban_problem(ctx, text)})
+        said = {"reason": _iban_problem(ctx, text), "payee_name": ctx.slots.get("payee_name")}
+        reply = Reply("utter_iban_invalid", said)
         return ActionResult(ok=False, error="iban_invalid", replies=[reply])
     if iban.country_code == "GB":  # a UK account: sort code and account number, in pounds
         return ActionResult(ok=False, error="iban_is_uk", replies=[Reply("utter_iban_is_uk")])
