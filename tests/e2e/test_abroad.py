@@ -86,13 +86,15 @@ async def test_an_unsupported_currency_is_refused_with_the_ones_there_are(
     assert await current_balance(bank) == before
 
 
-async def test_a_new_payee_abroad_is_saved_once_then_paid(
-    customer: Customer, bank: BankClient
-) -> None:
+async def test_a_new_payee_abroad_is_saved_once_then_paid(http, bank: BankClient) -> None:
+    """cust-003 has no payee abroad yet (and other tests' codes go to cust-001)."""
+    token = http.post("/dev/token", json={"customer_id": "cust-003"}).json()["token"]
+    customer = Customer(http, "cust-003", token)
     reply = customer.say("send 20 euros to Sophie Laurent")
-    assert reply["state"] == {"flow": "send_money_abroad", "awaiting": "payee", "status": "bot"}
-    reply = customer.press(customer.press(reply, "Add Sophie Laurent"), "Yes, switch")
-    assert reply["state"]["flow"] == "add_payee_abroad"
+    assert reply["state"]["flow"] is None
+    assert "You don't have any payees abroad saved yet" in text_of(reply)
+    reply = customer.press(reply, "Add Sophie Laurent as a payee abroad")
+    assert reply["state"] == {"flow": "add_payee_abroad", "awaiting": "iban", "status": "bot"}
 
     reply = customer.say("BE68 5390 0754 7034")  # a Belgian IBAN: schwifty knows no BIC for it
     assert reply["state"]["awaiting"] == "bic"
@@ -100,24 +102,27 @@ async def test_a_new_payee_abroad_is_saved_once_then_paid(
     assert "Paid in: EUR" in text_of(reply)
     reply = customer.press(reply, "Yes, add them")
     assert reply["state"]["awaiting"] == "otp"
-    abroad = await bank.list_payees("cust-001", kind="international")
-    assert "Sophie Laurent" not in [p.name for p in abroad], "nothing is saved before the code"
+    assert await bank.list_payees("cust-003", kind="international") == [], "not before the code"
 
     reply = customer.say(customer.latest_code())
-    abroad = await bank.list_payees("cust-001", kind="international")
-    [saved] = [p for p in abroad if p.name == "Sophie Laurent"]
-    assert (saved.bic, saved.currency, saved.last4) == ("GEBABEBBXXX", "EUR", "7034")
+    assert reply["state"]["flow"] is None
+    [saved] = await bank.list_payees("cust-003", kind="international")
+    assert (saved.name, saved.bic, saved.currency, saved.last4) == (
+        "Sophie Laurent",
+        "GEBABEBBXXX",
+        "EUR",
+        "7034",
+    )
 
-    before = await current_balance(bank)
-    reply = customer.say("yes")  # back to the payment abroad
-    assert reply["state"]["awaiting"] == "payee"
-    reply = customer.press(customer.say("Sophie Laurent"), "yes")
+    [before] = await bank.get_balances("cust-003", "acc-003-current")
+    reply = customer.press(customer.say("send 20 euros to Sophie Laurent"), "yes")
     reply = customer.say(customer.latest_code())
     assert "has been sent to Sophie Laurent" in text_of(reply)
     quote = await bank.quote_fx(
-        "cust-001", "EUR", receive=Decimal("20"), idempotency_key=str(uuid.uuid4())
+        "cust-003", "EUR", receive=Decimal("20"), idempotency_key=str(uuid.uuid4())
     )
-    assert await current_balance(bank) == before - quote.total
+    [after] = await bank.get_balances("cust-003", "acc-003-current")
+    assert after.amount == before.amount - quote.total
 
 
 async def test_an_invalid_iban_or_bic_is_explained_and_saves_nothing(
