@@ -751,6 +751,7 @@ class BankClient:
             fee=_amount(quote["Fee"]),
             total=_amount(quote["TotalDebit"]),
             receive=_amount(quote["ReceiveAmount"]),
+            created_at=_datetime(quote["CreationDateTime"]),
             expires_at=_datetime(quote["ExpirationDateTime"]),
         )
 

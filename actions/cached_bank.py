@@ -104,6 +104,7 @@ class CachedBank:
         kind: str,
         method: Callable[..., Awaitable[Any]],
         customer_id: str,
+        /,
         *args: Any,
         **kwargs: Any,
     ) -> Any:
@@ -124,6 +125,7 @@ class CachedBank:
         kinds: tuple[str, ...],
         method: Callable[..., Awaitable[Any]],
         customer_id: str,
+        /,
         *args: Any,
         **kwargs: Any,
     ) -> Any:

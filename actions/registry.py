@@ -4,8 +4,11 @@ from __future__ import annotations
 
 # Importing an action module registers its handlers (`bot.handlers.action`).
 from actions import (
+    abroad,
+    abroad_payees,
     accounts,
     cards,
+    limits,
     links,
     payees,
     payments,
@@ -19,8 +22,11 @@ from actions import (
 from bot.handlers import REGISTRY, Action
 
 MODULES = (
+    abroad,
+    abroad_payees,
     accounts,
     cards,
+    limits,
     links,
     payees,
     payments,

@@ -87,7 +87,7 @@ AMOUNT_REASONS = {
 }
 
 
-def _amount_problem(raw: object) -> tuple[Decimal | None, str]:
+def amount_problem(raw: object) -> tuple[Decimal | None, str]:
     """(amount, "") when valid, else (None, the response key saying why)."""
     text = _AMOUNT_NOISE.sub("", str(raw if raw is not None else ""))
     try:
@@ -119,7 +119,7 @@ async def validate_amount(ctx: ActionContext) -> ActionResult:
     if currency != SUPPORTED_CURRENCY:
         reply = Reply("utter_currency_unsupported", {"currency": currency})
         return ActionResult(ok=False, error="currency_unsupported", replies=[reply])
-    amount, reason = _amount_problem(ctx.slots.get("amount"))
+    amount, reason = amount_problem(ctx.slots.get("amount"))
     if amount is None:
         reply = Reply("utter_amount_invalid", {"reason": ctx.text(reason)})
         return ActionResult(ok=False, error="amount_invalid", replies=[reply])

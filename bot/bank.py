@@ -294,6 +294,7 @@ class FxQuote:
     fee: Decimal  # GBP, debited with what is sent
     total: Decimal  # GBP debited in all
     receive: Decimal  # in `currency`
+    created_at: datetime  # by the bank's clock, like expires_at: their gap is how long it holds
     expires_at: datetime
 
 

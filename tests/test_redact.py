@@ -25,6 +25,7 @@ from bot.redact import has_card_number, mask_card_numbers, mask_parse, mask_valu
         ("card 4111 1111 1111 1111 12/27 cvv 123", "card •••• 1111 12/27 cvv 123"),
         ("4111111111111111123", "•••• 1111 123"),  # the security code typed on
         ("5555 5555 5555 4444 and 4111-1111-1111-1111", "•••• 4444 and •••• 1111"),
+        ("DE89370400440532013000 4111111111111111", "DE89370400440532013000 •••• 1111"),
     ],
 )
 def test_card_numbers_are_masked_in_any_grouping(text: str, masked: str) -> None:
@@ -41,6 +42,11 @@ def test_card_numbers_are_masked_in_any_grouping(text: str, masked: str) -> None
         "my code is 123456",
         "pay 100 on 12.03.2026",
         "•••• 1111",  # already masked
+        # IBANs, compact or grouped, with right or mistyped check digits, are for paying in
+        "DE89370400440532013000",
+        "my iban is FR7630006000011234567890189 thanks",
+        "fr76 3000 6000 0112 3456 7890 189",
+        "DE89370400440532013001",
     ],
 )
 def test_other_numbers_are_left_alone(text: str) -> None:

@@ -171,7 +171,13 @@ class Domain:
     unmapped: Mapping[str, str] = field(default_factory=dict)  # intent -> why nothing answers
 
     def flow_for(self, intent: str) -> Flow | None:
-        return self.triggers.get(intent)
+        """The flow `intent` starts. A flow with no intent of its own (one a job offers, such
+        as adding a payee abroad) is started by a button whose payload names it: the NLU
+        never gives a flow's name as an intent, so no message can start it by a guess."""
+        flow = self.triggers.get(intent)
+        if flow is None and (named := self.flows.get(intent)) is not None and not named.intent:
+            return named
+        return flow
 
     def description_of(self, intent: str) -> str:
         """How to offer `intent` on a button; empty when it has nothing to offer."""

@@ -22,12 +22,13 @@ anonymous) and steps. A step does one thing and says what must hold after it:
 What holds: `intent` (of the customer's message), `flow`, `awaiting` (a slot, `otp` or
 null), `status` (bot, queued, agent, closed), `says` and `not_says` (contained,
 case-insensitive), `buttons` (titles contained), `bank`: a balance moved by an amount
-since the case began, a card's status, a payee present or not; and `linked`: how many chat
-apps are linked to the customer. A case's `linked_chats: [whatsapp, telegram]` links chats
-to its customer before it starts: the n-th a WhatsApp number ending 01nn or a Telegram chat
-ending 02nn (e.g. "WhatsApp ending 0101"). Every case runs through the
-real engine on a fresh in-process bank; a failure prints the conversation so far and the
-first step that differed. A malformed file is one line naming the file and line.
+since the case began, a card's status, a payee (UK or abroad) present or not; and
+`linked`: how many chat apps are linked to the customer. A case's
+`linked_chats: [whatsapp, telegram]` links chats to its customer before it starts: the
+n-th a WhatsApp number ending 01nn or a Telegram chat ending 02nn (e.g. "WhatsApp ending
+0101"). Every case runs through the real engine on a fresh in-process bank; a failure
+prints the conversation so far and the first step that differed. A malformed file is one
+line naming the file and line.
 """
 
 from __future__ import annotations
@@ -449,7 +450,7 @@ class _Run:
                     raise _Differs(f"bank: card {card} is {got}, expected {status}")
             if "payee" in effect:
                 name, present = effect["payee"]["name"], bool(effect["payee"]["present"])
-                payees = [p.name for p in await self.world.bank.list_payees(customer)]
+                payees = [p.name for p in await self.world.bank.list_payees(customer, kind=None)]
                 if (name in payees) != present:
                     raise _Differs(f"bank: payee {name!r} present is {not present}")
 

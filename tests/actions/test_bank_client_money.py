@@ -160,6 +160,7 @@ async def test_a_quote_and_a_payment_abroad(bank: BankClient) -> None:
     quote = await bank.quote_fx("cust-001", "EUR", send=Decimal("100.00"), idempotency_key=key())
     assert (quote.currency, quote.rate, quote.fee) == ("EUR", Decimal("1.1650"), Decimal("1.00"))
     assert quote.total == Decimal("101.00") and quote.receive == Decimal("116.50")
+    assert (quote.expires_at - quote.created_at).total_seconds() == 300  # held 5 minutes
     paid = await bank.create_international_payment(
         "cust-001",
         source_account_id="acc-001-current",

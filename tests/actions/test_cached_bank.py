@@ -90,3 +90,15 @@ async def test_a_refusal_is_not_kept(bank: BankClient) -> None:
 def test_a_method_without_a_rule_is_refused(bank: BankClient) -> None:
     with pytest.raises(AttributeError, match="no rule for 'aclose'"):
         CachedBank(bank).aclose  # noqa: B018
+
+
+async def test_payees_by_kind_are_kept_apart(bank: BankClient) -> None:
+    """`kind` is the port's own keyword (UK payees or payees abroad), not the cache's."""
+    counted = Counted(bank)
+    cached = CachedBank(counted, ttl_seconds=30, clock=Clock())
+    abroad = await cached.list_payees("cust-001", kind="international")
+    uk = await cached.list_payees("cust-001")
+    assert [p.name for p in abroad] == ["Lukas Becker"]
+    assert "Lukas Becker" not in [p.name for p in uk]
+    await cached.list_payees("cust-001", kind="international")
+    assert counted.calls["list_payees"] == 2

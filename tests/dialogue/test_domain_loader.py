@@ -74,6 +74,15 @@ def test_a_valid_domain_loads_with_flows_answers_and_responses(tmp_path: Path) -
     assert domain.description_of("greet") == ""  # no description: not offered on buttons
 
 
+def test_a_flow_without_an_intent_is_started_only_by_its_own_name(tmp_path: Path) -> None:
+    offered = FLOW.replace("    intent: do_it\n", "")
+    domain = checked(write(tmp_path, responses=RESPONSES, flows=offered))
+    flow = domain.flow_for("do_it")  # a button's payload `/do_it`
+    assert flow is not None and flow.intent is None
+    assert domain.flow_for("greet") is None
+    assert "do_it" not in domain.triggers  # no intent: the NLU never starts it
+
+
 def test_the_real_domain_fills_every_placeholder_of_the_real_actions() -> None:
     directory = Path(__file__).resolve().parents[2] / "bot" / "domain"
     domain = checked(directory, load_actions())
