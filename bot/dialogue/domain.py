@@ -27,7 +27,7 @@ import yaml
 from bot.dialogue.state import CONFIRM, OTP
 from bot.handlers import Action
 from bot.messages import BotMessage, Button
-from bot.nlu.types import Entity, Parse
+from bot.nlu.types import Parse
 from bot.yaml_errors import yaml_problem
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ SECTIONS = frozenset({"responses", "flows", "answers", "canned", "unmapped"})
 _FIELD_ROOT = re.compile(r"[.\[]")
 STEP_KINDS = frozenset({"collect", "confirm", "step_up", "action", "handoff", "say"})
 _STEP_OPTIONS = {
-    "collect": {"ask", "validate", "optional", "from_entity", "after", "uses"},
+    "collect": {"ask", "validate", "optional", "from_entity", "uses"},
     "confirm": set(),
     "step_up": set(),
     "action": set(),
@@ -83,7 +83,6 @@ class Step:
     validate: str | None = None  # collect: validator action
     optional: bool = False  # collect: not asked when absent (the validator may default it)
     from_entity: str = ""  # collect: entity that fills the slot (default: the slot name)
-    after: tuple[str, ...] = ()  # collect: only an entity right after one of these words
     uses: tuple[str, ...] = ()  # collect: other entities/slots the validator reads
     response: str = ""  # confirm, say
     operation: tuple[str, ...] = ()  # step_up: slots the one-time code is bound to
@@ -139,28 +138,14 @@ class Flow:
                 return index
         return None
 
-    def slot_values(self, parse: Parse, awaiting: str | None = None) -> dict[str, Any]:
-        """Slot values carried by the entities of a message, by slot name.
-
-        One entity can fill two slots told apart by the word before it ("from savings to
-        current"); otherwise an entity the awaited step reads answers it.
-        """
+    def slot_values(self, parse: Parse) -> dict[str, Any]:
+        """Slot values carried by the entities of a message, by slot name."""
         values: dict[str, Any] = {}
         for entity in parse.entities:
-            slot = self._slot_for(entity, parse.text, awaiting)
+            slot = self.entity_slots.get(entity.entity)
             if slot is not None and slot not in values:
                 values[slot] = entity.value
         return values
-
-    def _slot_for(self, entity: Entity, text: str, awaiting: str | None) -> str | None:
-        before = text[: entity.start].lower().split()
-        reads = [s for s in self.steps if (s.from_entity or s.slot) == entity.entity]
-        for step in reads:
-            if any(before[-len(cue.split()) :] == cue.split() for cue in step.after):
-                return step.slot
-        if any(step.kind == "collect" and step.slot == awaiting for step in reads):
-            return awaiting
-        return self.entity_slots.get(entity.entity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,8 +458,7 @@ def _flow(name: str, body: Any, where: str, responses: Mapping[str, Any]) -> Flo
     entity_slots = {name: name for name in entities}
     for step in steps:
         if step.kind == "collect":
-            if not step.after:
-                entity_slots[step.from_entity or step.slot] = step.slot
+            entity_slots[step.from_entity or step.slot] = step.slot
             entity_slots.update({name: name for name in step.uses})
     return Flow(
         name=name,
@@ -515,7 +499,6 @@ def _step(raw: Any, context: str, responses: Mapping[str, Any]) -> Step:
             validate=raw.get("validate"),
             optional=bool(raw.get("optional", False)),
             from_entity=raw.get("from_entity", ""),
-            after=tuple(str(word).lower() for word in raw.get("after") or ()),
             uses=tuple(raw.get("uses") or ()),
         )
     if kind in ("confirm", "say"):

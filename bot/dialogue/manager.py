@@ -497,7 +497,7 @@ class DialogueManager:
     # -- answers while a flow waits -------------------------------------------------------
 
     async def _on_slot(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> None:
-        values = flow.slot_values(t.input.parse, awaiting=step.slot)
+        values = flow.slot_values(t.input.parse)
         answer = values.pop(step.slot, None)
         if not await self._correct(t, frame, flow, values):
             self._ask(t, frame, step)
