@@ -22,6 +22,24 @@ _ENDING = re.compile(
 )
 
 
+# "from my savings", "into the ISA": which way an own-account transfer goes.
+_FROM = re.compile(r"(?:\bfrom|\bout\s+of|\boff)\s+(?:my\s+|the\s+|our\s+)?$", re.IGNORECASE)
+_TO = re.compile(r"(?:\bto|\binto|\bin|\bonto)\s+(?:my\s+|the\s+|our\s+)?$", re.IGNORECASE)
+
+
+def directions(text: str, accounts: list[Found]) -> list[Found]:
+    """`from_account` / `to_account` beside each account named after "from" or "to", so a
+    transfer between two of the customer's accounts knows which is which; the `account`
+    entity stays as it was for every other flow."""
+    found = []
+    for account in accounts:
+        before = text[: account.start]
+        for entity, pattern in (("from_account", _FROM), ("to_account", _TO)):
+            if pattern.search(before):
+                found.append(Found(entity, account.value, account.start, account.end))
+    return found
+
+
 class AccountFinder:
     def __init__(self, synonyms: dict[str, str]) -> None:
         phrases = dict(BASE_ACCOUNTS)

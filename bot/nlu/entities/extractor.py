@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.nlu.entities.accounts import AccountFinder
+from bot.nlu.entities.accounts import AccountFinder, directions
 from bot.nlu.entities.cards import find_cards
 from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
 from bot.nlu.entities.money import MoneyFinder, currency_words
@@ -126,6 +126,7 @@ class EntityExtractor:
         merchants = self._names.unknown_merchants(text, free)
         free = [t for t in free if not any(f.overlaps(t.start, t.end) for f in merchants)]
         taken += merchants + self._names.payees(text, free)
+        taken += directions(text, [f for f in taken if f.entity == "account"])
         return tuple(
             self._entity(text, f) for f in sorted(taken, key=lambda f: (f.start, f.entity))
         )
