@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 # Importing an action module registers its handlers (`bot.handlers.action`).
-from actions import accounts, cards, links, payments, pending, rates, spending, topups, validators
+from actions import (
+    accounts,
+    cards,
+    credit_cards,
+    links,
+    own_accounts,
+    payments,
+    pending,
+    rates,
+    spending,
+    topups,
+    validators,
+)
 from bot.handlers import REGISTRY, Action
 
 MODULES = (accounts, cards, links, payments, pending, rates, spending, topups, validators)
+MODULES += (credit_cards, own_accounts)  # moving money between own accounts, card repayments, bills
 
 
 def load_actions() -> dict[str, Action]:
