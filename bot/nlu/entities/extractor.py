@@ -7,7 +7,7 @@ Longest-first is what keeps "account ending 4821" from also being an amount of 4
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -27,7 +27,7 @@ OUT_OF_SCOPE = "out_of_scope"
 # Ties between equally long spans go to the earlier entity type in this list.
 _PRIORITY = (
     "card", "account", "linked_chat", "date_range", "date", "number", "amount", "merchant",
-    "category", "payee",
+    "category", "bill_category", "payee",
 )  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
@@ -50,11 +50,14 @@ class Lexicon:
     categories: dict[str, str]  # lower-cased phrase -> spending category ("groceries")
     payee_words: list[str]  # words seen inside payee annotations
     common_words: list[str]  # words seen outside any annotation
+    # lower-cased phrase -> biller category ("electricity" -> "energy"): which saved bill
+    bill_categories: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_training(cls, data: TrainingData) -> Lexicon:
         merchants = {m.lower(): m for m in data.lookups.get("merchant", [])}
         categories = {c.lower(): c for c in data.lookups.get("category", [])}
+        bill_categories = {c.lower(): c for c in data.lookups.get("bill_category", [])}
         payee_words: set[str] = set()
         common: set[str] = set()
         for example in data.examples:
@@ -71,10 +74,17 @@ class Lexicon:
             for span in example.entities:
                 outside[span.start : span.end] = " " * (span.end - span.start)
             common.update(t.lower for t in tokenize("".join(outside)))
-        for table in (merchants, categories):
+        for table in (merchants, categories, bill_categories):
             canonical = set(table.values())
             table.update({k: v for k, v in data.synonyms.items() if v in canonical})
-        return cls(data.synonyms, merchants, categories, sorted(payee_words), sorted(common))
+        return cls(
+            data.synonyms,
+            merchants,
+            categories,
+            sorted(payee_words),
+            sorted(common),
+            bill_categories,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -83,6 +93,7 @@ class Lexicon:
             "categories": self.categories,
             "payee_words": self.payee_words,
             "common_words": self.common_words,
+            "bill_categories": self.bill_categories,
         }
 
     @classmethod
@@ -93,6 +104,7 @@ class Lexicon:
             raw["categories"],
             raw["payee_words"],
             raw["common_words"],
+            raw.get("bill_categories", {}),  # a model saved before bills knew none
         )
 
 
@@ -103,6 +115,7 @@ class EntityExtractor:
         self._accounts = AccountFinder(lexicon.synonyms)
         self._names = NameFinder(lexicon.merchants, lexicon.payee_words, lexicon.common_words)
         self._categories = PhraseFinder("category", lexicon.categories)
+        self._bill_categories = PhraseFinder("bill_category", lexicon.bill_categories)
 
     def extract(self, text: str, today: date) -> tuple[Entity, ...]:
         candidates = [
@@ -114,6 +127,7 @@ class EntityExtractor:
             *self._money.amounts(text),
             *self._names.known_merchants(text),
             *self._categories.find(text),
+            *self._bill_categories.find(text),
             *(
                 Found("linked_chat", m.lastgroup, m.start(), m.end())
                 for m in _CHAT_APP.finditer(text)
