@@ -5,6 +5,8 @@ from __future__ import annotations
 # Importing an action module registers its handlers (`bot.handlers.action`).
 from actions import (
     accounts,
+    biller_directory,
+    bills,
     cards,
     credit_cards,
     links,
@@ -19,7 +21,8 @@ from actions import (
 from bot.handlers import REGISTRY, Action
 
 MODULES = (accounts, cards, links, payments, pending, rates, spending, topups, validators)
-MODULES += (credit_cards, own_accounts)  # moving money between own accounts, card repayments, bills
+# Moving money between own accounts, card repayments and bills.
+MODULES += (biller_directory, bills, credit_cards, own_accounts)
 
 
 def load_actions() -> dict[str, Action]:
