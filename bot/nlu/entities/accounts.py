@@ -23,7 +23,7 @@ _ENDING = re.compile(
 
 
 # "from my savings", "into the ISA": which way an own-account transfer goes.
-_FROM = re.compile(r"(?:\bfrom|\bout\s+of|\boff)\s+(?:my\s+|the\s+|our\s+)?$", re.IGNORECASE)
+_FROM = re.compile(r"(?:\bfrom|\bout\s+of)\s+(?:my\s+|the\s+|our\s+)?$", re.IGNORECASE)
 _TO = re.compile(r"(?:\bto|\binto|\bin|\bonto)\s+(?:my\s+|the\s+|our\s+)?$", re.IGNORECASE)
 
 
