@@ -9,8 +9,9 @@ date in the past is refused). A card with nothing owed says so and goes no furth
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from actions.formatting import account_label, day, money
@@ -149,6 +150,25 @@ async def validate_card_repayment(ctx: ActionContext) -> ActionResult:
     return checked
 
 
+def _ahead(on: date, today: date) -> date | None:
+    """The date a customer most likely meant when the NLU read it looking back (dates in
+    questions about transactions are past): the same weekday, day of the month or day of
+    the year next time round. None for "yesterday": that one was meant."""
+    if (today - on).days < 2:
+        return None
+    for later in (on + timedelta(days=7), add_months(on, 1), add_months(on, 12)):
+        if later > today:
+            return later
+    return None
+
+
+def add_months(on: date, months: int) -> date:
+    """The same day `months` later, or that month's last day if it is shorter."""
+    month = on.month - 1 + months
+    year, month = on.year + month // 12, month % 12 + 1
+    return on.replace(year=year, month=month, day=min(on.day, monthrange(year, month)[1]))
+
+
 @action(
     "validate_repayment_date",
     says={
@@ -156,28 +176,34 @@ async def validate_card_repayment(ctx: ActionContext) -> ActionResult:
         "utter_repayment_date_unreadable": [],
         "when_now": [],
         "when_on": ["date"],
+        "date_button_today": [],
+        "date_button_on": ["date"],
     },
     sets=["pay_on", "when_text"],
 )
 async def validate_repayment_date(ctx: ActionContext) -> ActionResult:
-    """No date, or today: paid now. A later date is scheduled; an earlier one refused."""
-    said = str(ctx.slots.get("pay_date") or "").strip()
+    """No date, or today: paid now. A later date is scheduled; an earlier one refused, with
+    the date it probably meant and today offered as buttons."""
+    said = str(ctx.slots.get("pay_date") or "").strip().lower()
     today = ctx.now.date()
-    if not said or said == "now":
+    if not said or said in ("now", "today", "straight away", "right away"):
         return ActionResult(slots={"pay_on": "now", "when_text": ctx.text("when_now")})
     try:
-        on = date.fromisoformat(said)
+        on = today + timedelta(days=1) if said == "tomorrow" else date.fromisoformat(said)
     except ValueError:
         reply = Reply("utter_repayment_date_unreadable")
         return ActionResult(ok=False, error="date_unreadable", replies=[reply])
     if on < today:
-        reply = Reply("utter_repayment_date_past", {"date": day(on)})
+        buttons = [(ctx.text("date_button_today"), payload("inform", date=today.isoformat()))]
+        if (later := _ahead(on, today)) is not None:
+            title = ctx.text("date_button_on", date=day(later))
+            buttons.insert(0, (title, payload("inform", date=later.isoformat())))
+        reply = Reply("utter_repayment_date_past", {"date": day(on)}, tuple(buttons))
         return ActionResult(ok=False, error="date_in_past", replies=[reply])
     if on == today:
         return ActionResult(slots={"pay_on": "now", "when_text": ctx.text("when_now")})
-    return ActionResult(
-        slots={"pay_on": on.isoformat(), "when_text": ctx.text("when_on", date=day(on))}
-    )
+    when = ctx.text("when_on", date=day(on))
+    return ActionResult(slots={"pay_on": on.isoformat(), "when_text": when})
 
 
 CARD_REPAYMENT = Outcome(
