@@ -51,9 +51,12 @@ def _after(
     new: dict[str, Any],
     accounts: list[Account],
     balances: dict[str, Decimal],
+    *,
+    refuse: bool = False,
 ) -> ActionResult:
     """`new` plus the balances after the transfer once both accounts and the amount are
-    known; more than the source holds is refused here, before anything is confirmed."""
+    known. With `refuse` (the amount's own step), more than the source holds is refused
+    before anything is confirmed; a source changed later is left to the bank to refuse."""
     known = {**ctx.slots, **new}
     source, target = known.get("from_account_id"), known.get("to_account_id")
     amount = known.get("amount")
@@ -61,7 +64,7 @@ def _after(
         return ActionResult(slots=new)
     value = Decimal(str(amount))
     have = balances.get(str(source), Decimal(0))
-    if value > have:
+    if refuse and value > have:
         account = next(a for a in accounts if a.id == source)
         said = {
             "account": account_label(account),
@@ -184,7 +187,7 @@ async def validate_own_transfer_amount(ctx: ActionContext) -> ActionResult:
         accounts, balances = await _accounts(ctx)
     except BankError as exc:
         return bank_unavailable("validate_own_transfer_amount", exc)
-    return _after(ctx, checked.slots, accounts, balances)
+    return _after(ctx, checked.slots, accounts, balances, refuse=True)
 
 
 OWN_TRANSFER = Outcome(
