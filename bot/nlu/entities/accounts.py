@@ -24,7 +24,12 @@ _ENDING = re.compile(
 
 # "from my savings", "into the ISA": which way an own-account transfer goes.
 _FROM = re.compile(r"(?:\bfrom|\bout\s+of)\s+(?:my\s+|the\s+|our\s+)?$", re.IGNORECASE)
-_TO = re.compile(r"(?:\bto|\binto|\bin|\bonto)\s+(?:my\s+|the\s+|our\s+)?$", re.IGNORECASE)
+# "put £50 in my ISA" is a way in; "how much is in my savings" is not.
+_TO = re.compile(
+    r"(?:\bto|\binto|\bonto|(?<!\bis\s)(?<!'s\s)(?<!\bhave\s)(?<!\bgot\s)\bin)"
+    r"\s+(?:my\s+|the\s+|our\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def directions(text: str, accounts: list[Found]) -> list[Found]:
