@@ -546,6 +546,8 @@ class BankClient:
                 b["Category"],
                 b["Reference"]["Description"],
                 b["Reference"]["Example"],
+                b["Reference"].get("Pattern", ""),
+                b["Reference"].get("CheckDigit"),
             )
             for b in body["Data"]["Biller"]
         ]

@@ -46,7 +46,7 @@ def _kind(reference: str) -> str | None:
     text = reference.replace("_", " ")
     if "credit" in text or text in ("card", "my card"):
         return "credit_card"
-    if "saving" in text:
+    if "saving" in text or re.search(r"\b(?:isa|saver|pot)\b", text):
         return "savings"
     if "current" in text or "checking" in text or "main" in text:
         return "current"

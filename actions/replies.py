@@ -22,8 +22,13 @@ def payload(intent: str, **entities: str) -> str:
     return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
 
 
-def account_buttons(accounts: Iterable[Account], intent: str) -> tuple[tuple[str, str], ...]:
-    return tuple((account_label(a), payload(intent, account=f"ending:{a.last4}")) for a in accounts)
+def account_buttons(
+    accounts: Iterable[Account], intent: str, entity: str = "account"
+) -> tuple[tuple[str, str], ...]:
+    """One button per account; `entity` names the slot it answers (e.g. `to_account`)."""
+    return tuple(
+        (account_label(a), payload(intent, **{entity: f"ending:{a.last4}"})) for a in accounts
+    )
 
 
 def bank_unavailable(action: str, exc: BankError) -> ActionResult:

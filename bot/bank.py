@@ -215,6 +215,8 @@ class Biller:
     category: str  # energy | water | council_tax | mobile | broadband | card_issuer
     reference_rule: str  # what the customer reference looks like, in the bank's words
     reference_example: str
+    pattern: str = ""  # a regular expression the whole reference matches (spaces removed)
+    check_digit: str | None = None  # luhn | mod11: how its last digit is checked
 
 
 @dataclass(frozen=True, slots=True)

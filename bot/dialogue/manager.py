@@ -527,6 +527,9 @@ class DialogueManager:
             self._ask(t, frame, step)
             return
         if answer is None:
+            if values and set(values) <= set(step.uses):
+                await self._run(t)  # "electricity" for which bill: what the step reads answers it
+                return
             if values or self._answer_aside(t):
                 self._ask(t, frame, step)
                 return

@@ -24,7 +24,9 @@ class Entity:
     date -> "2026-11-17"; date_range -> {"start": "2026-11-01", "end": "2026-11-15"};
     card -> "debit" | "virtual" | "disposable" | "physical" | "visa" | "mastercard" |
     "contactless" | "ending:1934";
-    merchant -> canonical merchant name; number -> int (e.g. "last 5 transactions");
+    merchant -> canonical merchant name; bill_category -> "energy" | "water" | "council_tax" |
+    "mobile" | "broadband" | "card_issuer" (a saved bill by what it is for);
+    number -> int (e.g. "last 5 transactions");
     linked_chat -> "whatsapp" | "telegram" (from a button: the id of a linked chat).
     """
 

@@ -47,7 +47,23 @@ def test_amounts_and_currencies(model: NluModel, text: str, expected: dict[str, 
         ("balance of my current account", {"account": "current"}),
         ("how much is in savings", {"account": "savings"}),
         ("my credit card", {"account": "credit_card"}),
-        ("from my main account", {"account": "current"}),  # synonym from nlu_data
+        # synonym from nlu_data; "from" also says which way money goes
+        ("from my main account", {"account": "current", "from_account": "current"}),
+        (
+            "move £50 from savings to current",
+            {
+                "amount": "50.00",
+                "currency": "GBP",
+                "account": "current",  # the last of two
+                "from_account": "savings",
+                "to_account": "current",
+            },
+        ),
+        (
+            "put 100 quid in my ISA",
+            {"amount": "100.00", "currency": "GBP", "account": "savings", "to_account": "savings"},
+        ),
+        ("pay off my credit card", {"account": "credit_card"}),
         ("balance of the account ending 4821", {"account": "ending:4821"}),
         ("what's my current balance", {}),  # "current balance" is about now, not an account
     ],
@@ -116,7 +132,8 @@ def test_dates_relative_to_today(model: NluModel, text: str, expected: dict[str,
         ("Alice Johnson", {"payee": "Alice Johnson"}),
         ("to bob", {"payee": "bob"}),
         ("transfer £75 from savings to Priya", {
-            "amount": "75.00", "currency": "GBP", "account": "savings", "payee": "Priya"}),
+            "amount": "75.00", "currency": "GBP", "account": "savings",
+            "from_account": "savings", "payee": "Priya"}),
     ],
 )  # fmt: skip
 def test_counts_merchants_and_payees(model: NluModel, text: str, expected: dict[str, Any]) -> None:

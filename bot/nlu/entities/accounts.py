@@ -22,6 +22,29 @@ _ENDING = re.compile(
 )
 
 
+# "from my savings", "into the ISA": which way an own-account transfer goes.
+_FROM = re.compile(r"(?:\bfrom|\bout\s+of)\s+(?:my\s+|the\s+|our\s+)?$", re.IGNORECASE)
+# "put £50 in my ISA" is a way in; "how much is in my savings" is not.
+_TO = re.compile(
+    r"(?:\bto|\binto|\bonto|(?<!\bis\s)(?<!'s\s)(?<!\bhave\s)(?<!\bgot\s)\bin)"
+    r"\s+(?:my\s+|the\s+|our\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def directions(text: str, accounts: list[Found]) -> list[Found]:
+    """`from_account` / `to_account` beside each account named after "from" or "to", so a
+    transfer between two of the customer's accounts knows which is which; the `account`
+    entity stays as it was for every other flow."""
+    found = []
+    for account in accounts:
+        before = text[: account.start]
+        for entity, pattern in (("from_account", _FROM), ("to_account", _TO)):
+            if pattern.search(before):
+                found.append(Found(entity, account.value, account.start, account.end))
+    return found
+
+
 class AccountFinder:
     def __init__(self, synonyms: dict[str, str]) -> None:
         phrases = dict(BASE_ACCOUNTS)

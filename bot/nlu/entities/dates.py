@@ -39,7 +39,8 @@ _DAY_MONTH = re.compile(
 )
 _MONTH_DAY = re.compile(rf"\b(?P<m>{MONTH})\s+{_DAY.format('d')}\b{_YEAR.format('y')}", _F)
 _RELATIVE_DAY = re.compile(
-    r"\b(?:the\s+)?(?P<w>day before yesterday|yesterday|today|tonight|this morning)\b", _F
+    r"\b(?:the\s+)?(?P<w>day before yesterday|yesterday|today|tonight|this morning|tomorrow)\b",
+    _F,
 )
 _WEEKDAY_RE = re.compile(rf"\b(?:(?P<last>last|past|previous)\s+|on\s+)?(?P<w>{WEEKDAY})s?\b", _F)
 _AGO = re.compile(rf"\b(?P<n>{COUNT})\s+(?P<u>days?|weeks?)\s+ago\b", _F)
@@ -174,7 +175,10 @@ def find_dates(text: str, today: date) -> list[Found]:
             day = _past_date(m.group("y"), _MONTHS[m.group("m").lower()], int(m.group("d")), today)
             found.extend(_found_date(day, m))
     for m in _RELATIVE_DAY.finditer(text):
-        back = {"day before yesterday": 2, "yesterday": 1}.get(m.group("w").lower(), 0)
+        # "tomorrow" only ever means a payment's day: the one date said forward
+        back = {"day before yesterday": 2, "yesterday": 1, "tomorrow": -1}.get(
+            m.group("w").lower(), 0
+        )
         found.extend(_found_date(today - timedelta(back), m))
     for m in _WEEKDAY_RE.finditer(text):
         back = (today.weekday() - _WEEKDAYS[m.group("w").lower()]) % 7

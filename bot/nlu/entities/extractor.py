@@ -7,11 +7,11 @@ Longest-first is what keeps "account ending 4821" from also being an amount of 4
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.nlu.entities.accounts import AccountFinder
+from bot.nlu.entities.accounts import AccountFinder, directions
 from bot.nlu.entities.cards import find_cards
 from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
 from bot.nlu.entities.money import MoneyFinder, currency_words
@@ -28,7 +28,7 @@ OUT_OF_SCOPE = "out_of_scope"
 # Ties between equally long spans go to the earlier entity type in this list.
 _PRIORITY = (
     "card", "sort_code", "account_number", "account", "linked_chat", "date_range", "date",
-    "number", "amount", "merchant", "category", "payee",
+    "number", "amount", "merchant", "category", "bill_category", "payee",
 )  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
@@ -51,11 +51,14 @@ class Lexicon:
     categories: dict[str, str]  # lower-cased phrase -> spending category ("groceries")
     payee_words: list[str]  # words seen inside payee annotations
     common_words: list[str]  # words seen outside any annotation
+    # lower-cased phrase -> biller category ("electricity" -> "energy"): which saved bill
+    bill_categories: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_training(cls, data: TrainingData) -> Lexicon:
         merchants = {m.lower(): m for m in data.lookups.get("merchant", [])}
         categories = {c.lower(): c for c in data.lookups.get("category", [])}
+        bill_categories = {c.lower(): c for c in data.lookups.get("bill_category", [])}
         payee_words: set[str] = set()
         common: set[str] = set()
         for example in data.examples:
@@ -72,10 +75,17 @@ class Lexicon:
             for span in example.entities:
                 outside[span.start : span.end] = " " * (span.end - span.start)
             common.update(t.lower for t in tokenize("".join(outside)))
-        for table in (merchants, categories):
+        for table in (merchants, categories, bill_categories):
             canonical = set(table.values())
             table.update({k: v for k, v in data.synonyms.items() if v in canonical})
-        return cls(data.synonyms, merchants, categories, sorted(payee_words), sorted(common))
+        return cls(
+            data.synonyms,
+            merchants,
+            categories,
+            sorted(payee_words),
+            sorted(common),
+            bill_categories,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +94,7 @@ class Lexicon:
             "categories": self.categories,
             "payee_words": self.payee_words,
             "common_words": self.common_words,
+            "bill_categories": self.bill_categories,
         }
 
     @classmethod
@@ -94,6 +105,7 @@ class Lexicon:
             raw["categories"],
             raw["payee_words"],
             raw["common_words"],
+            raw.get("bill_categories", {}),  # a model saved before bills knew none
         )
 
 
@@ -104,6 +116,7 @@ class EntityExtractor:
         self._accounts = AccountFinder(lexicon.synonyms)
         self._names = NameFinder(lexicon.merchants, lexicon.payee_words, lexicon.common_words)
         self._categories = PhraseFinder("category", lexicon.categories)
+        self._bill_categories = PhraseFinder("bill_category", lexicon.bill_categories)
 
     def extract(self, text: str, today: date) -> tuple[Entity, ...]:
         candidates = [
@@ -116,6 +129,7 @@ class EntityExtractor:
             *self._money.amounts(text),
             *self._names.known_merchants(text),
             *self._categories.find(text),
+            *self._bill_categories.find(text),
             *(
                 Found("linked_chat", m.lastgroup, m.start(), m.end())
                 for m in _CHAT_APP.finditer(text)
@@ -128,6 +142,7 @@ class EntityExtractor:
         merchants = self._names.unknown_merchants(text, free)
         free = [t for t in free if not any(f.overlaps(t.start, t.end) for f in merchants)]
         taken += merchants + self._names.payees(text, free)
+        taken += directions(text, [f for f in taken if f.entity == "account"])
         return tuple(
             self._entity(text, f) for f in sorted(taken, key=lambda f: (f.start, f.entity))
         )
