@@ -64,12 +64,12 @@ def _refuse(error: str, key: str, **said: str) -> ActionResult:
     return ActionResult(ok=False, error=error, replies=[Reply(key, said)])
 
 
-@action("validate_new_payee_name", says={"utter_payee_name_invalid": []})
+@action("validate_new_payee_name", says={"utter_uk_payee_name_invalid": []})
 async def validate_new_payee_name(ctx: ActionContext) -> ActionResult:
     """The name on the account, as the bank will check it: letters, not a number."""
     name = " ".join(str(ctx.slots.get("payee_name") or "").split())
     if not _NAME.match(name):
-        return _refuse("payee_name_invalid", "utter_payee_name_invalid")
+        return _refuse("payee_name_invalid", "utter_uk_payee_name_invalid")
     return ActionResult(slots={"payee_name": name})
 
 
