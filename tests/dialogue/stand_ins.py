@@ -104,6 +104,13 @@ def build_actions(ledger: Ledger) -> dict[str, Action]:
             }
         )
 
+    async def validate_transfer_amount(ctx: ActionContext) -> ActionResult:
+        """The real one also checks the bank's daily limit and the balance; here only the form."""
+        checked = await validate_amount(ctx)
+        if not checked.ok:
+            return checked
+        return ActionResult(slots=checked.slots | {"limit_note": ""})
+
     async def validate_source_account(ctx: ActionContext) -> ActionResult:
         kind = ctx.slots.get("source_account") or "current"
         if kind not in ACCOUNTS:
@@ -144,6 +151,10 @@ def build_actions(ledger: Ledger) -> dict[str, Action]:
     says = {
         validate_payee: {"utter_payee_not_found": ["name", "known"]},
         validate_amount: {"utter_currency_unsupported": [], "utter_amount_invalid": ["reason"]},
+        validate_transfer_amount: {
+            "utter_currency_unsupported": [],
+            "utter_amount_invalid": ["reason"],
+        },
         validate_source_account: {"utter_account_not_found": []},
         check_balance: {"utter_balance": ["lines"]},
         transaction_history: {"utter_transactions": ["count", "lines"]},
@@ -155,6 +166,7 @@ def build_actions(ledger: Ledger) -> dict[str, Action]:
     sets = {
         validate_payee: {"payee_id"},
         validate_amount: {"amount_text"},
+        validate_transfer_amount: {"amount_text", "limit_note"},
         validate_source_account: {"source_account_id", "source_account_name"},
     }
     return {
