@@ -1,4 +1,4 @@
-"""The dependency rules of ../shared/DESIGN.md, read from every module's imports.
+"""The dependency rules of the design (README "Architecture"), read from every module's imports.
 
 server.py -> compose.py -> connectors/ -> bot/ (engine + ports) <- actions/ -> the bank's API.
 A forbidden edge, a database driver outside its adapter, or an import circle fails here,
