@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.bank import Bank
+from bot.messages import Attachment
 
 Render = Callable[[str, Mapping[str, Any]], str]  # (response key, variables) -> its text
 
@@ -30,12 +31,15 @@ class Reply:
     """A response key from `bot/domain/` and the variables to fill it with.
 
     `buttons` adds quick replies computed at run time (e.g. the customer's own payees),
-    as (title, payload) pairs, after any buttons the template declares.
+    as (title, payload) pairs, after any buttons the template declares. `attachment` is
+    the rich form of the same answer (a table of transactions, a chart, a statement); the
+    response's text must still say it on its own, for channels that cannot show it.
     """
 
     key: str
     vars: Mapping[str, Any] = field(default_factory=dict)
     buttons: tuple[tuple[str, str], ...] = ()
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,18 +19,115 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class SummaryCard:
+    """A few facts under a title, with one amount picked out (a balance, a card's limits)."""
+
+    title: str
+    lines: tuple[str, ...] = ()
+    amount: str | None = None
+    kind: ClassVar[str] = "card"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Rows under column headers (transactions, standing orders); every cell is text, already
+    formatted the way the customer reads it."""
+
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    kind: ClassVar[str] = "table"
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A picture the bot made (a chart), at a URL the customer's client can fetch."""
+
+    url: str
+    alt: str  # what a screen reader says, and the text fallback
+    width: int
+    height: int
+    media_type: str = "image/png"
+    kind: ClassVar[str] = "image"
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    """A document to download (a statement), by a short-lived link."""
+
+    url: str
+    name: str  # the file name the customer saves it under
+    media_type: str
+    size: int  # bytes
+    expires_at: float | None = None  # epoch seconds the link stops working
+    kind: ClassVar[str] = "file"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    address: str
+    distance: str  # formatted, e.g. "0.4 miles"
+    map_url: str
+    open_now: bool | None = None
+    details: tuple[str, ...] = ()  # opening hours, services
+
+
+@dataclass(frozen=True, slots=True)
+class Places:
+    """Nearby places (ATMs, branches), nearest first."""
+
+    places: tuple[Place, ...]
+    kind: ClassVar[str] = "places"
+
+
+Attachment = SummaryCard | Table | Image | File | Places
+_KINDS: dict[str, type[Attachment]] = {k.kind: k for k in (SummaryCard, Table, Image, File)}
+
+
+def attachment_to_dict(attachment: Attachment) -> dict[str, Any]:
+    """JSON-ready, with `kind` first: what events store and channels read."""
+    return {"kind": attachment.kind, **asdict(attachment)}
+
+
+def attachment_from_dict(data: Mapping[str, Any]) -> Attachment:
+    fields = {name: _frozen(value) for name, value in data.items() if name != "kind"}
+    if data["kind"] == Places.kind:
+        return Places(tuple(Place(**place) for place in fields["places"]))
+    return _KINDS[data["kind"]](**fields)
+
+
+def _frozen(value: Any) -> Any:
+    """Stored lists back to the tuples the frozen shapes hold (JSON and BSON have no tuple)."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, dict):
+        return {name: _frozen(item) for name, item in value.items()}
+    return value
+
+
+@dataclass(frozen=True, slots=True)
 class BotMessage:
+    """What the bot says: `text` always reads on its own (every channel can show it, and it
+    is the fallback where a channel has no native form for the attachment)."""
+
     text: str
     buttons: tuple[Button, ...] = ()
+    attachment: Attachment | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "buttons": [b.to_dict() for b in self.buttons]}
+        data: dict[str, Any] = {"text": self.text, "buttons": [b.to_dict() for b in self.buttons]}
+        if self.attachment is not None:
+            data["attachment"] = attachment_to_dict(self.attachment)
+        return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BotMessage:
+    def from_dict(cls, data: Mapping[str, Any]) -> BotMessage:
+        attachment = data.get("attachment")
         return cls(
             text=data["text"],
             buttons=tuple(Button(b["title"], b["payload"]) for b in data.get("buttons", ())),
+            attachment=attachment_from_dict(attachment) if attachment else None,
         )
 
 

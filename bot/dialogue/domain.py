@@ -26,7 +26,7 @@ import yaml
 
 from bot.dialogue.state import CONFIRM, OTP
 from bot.handlers import Action
-from bot.messages import BotMessage, Button
+from bot.messages import Attachment, BotMessage, Button
 from bot.nlu.types import Parse
 from bot.yaml_errors import yaml_problem
 
@@ -290,13 +290,14 @@ class Domain:
         variables: Mapping[str, Any],
         seq: int,
         buttons: Iterable[tuple[str, str]] = (),
+        attachment: Attachment | None = None,
     ) -> BotMessage:
         """Fill a response; the variant is picked by `seq` so a replay says the same thing."""
         variants = self.responses[key]
         variant = variants[seq % len(variants)]
         text = fill(variant.text, variables, key)
         extra = tuple(Button(title, payload) for title, payload in buttons)
-        return BotMessage(text, variant.buttons + extra)
+        return BotMessage(text, variant.buttons + extra, attachment)
 
 
 def placeholders(template: str) -> set[str]:

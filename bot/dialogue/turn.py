@@ -12,6 +12,7 @@ from bot.auth.identity import Identity
 from bot.dialogue.domain import Domain
 from bot.dialogue.state import ConversationState, Draft
 from bot.handlers import Reply
+from bot.messages import Attachment
 from bot.nlu.types import Parse
 
 
@@ -62,10 +63,12 @@ class Turn:
         key: str,
         variables: Mapping[str, Any] | None = None,
         buttons: Iterable[tuple[str, str]] = (),
+        attachment: Attachment | None = None,
     ) -> None:
-        message = self.domain.render(key, variables or {}, self.state.last_seq + 1, buttons)
+        seq = self.state.last_seq + 1
+        message = self.domain.render(key, variables or {}, seq, buttons, attachment)
         self.emit(ev.BOT_MESSAGE, **message.to_dict())
 
     def reply(self, reply: Reply, slots: Mapping[str, Any]) -> None:
         """Say an action's reply; the flow's slots fill whatever the action left out."""
-        self.say(reply.key, {**slots, **reply.vars}, reply.buttons)
+        self.say(reply.key, {**slots, **reply.vars}, reply.buttons, reply.attachment)
