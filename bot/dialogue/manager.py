@@ -31,6 +31,7 @@ from bot.redact import mask_card_numbers
 
 log = logging.getLogger(__name__)
 
+HELP_TOPICS = "help_topics"
 # What the dialogue itself says, with the variables it fills in.
 SAYS = declared(
     {
@@ -51,6 +52,7 @@ SAYS = declared(
         "utter_handoff_message_taken": [],
         "utter_handoff_cancelled": [],
         "utter_action_failed": [],
+        HELP_TOPICS: [],
         **step_up.SAYS,
     }
 )
@@ -104,9 +106,8 @@ class DialogueManager:
         self._presence = presence
         self._links = links
         self._handoff_settings = settings.handoff
-        self._capabilities = "\n".join(
-            f"• {flow.description}" for flow in domain.flows.values() if flow.intent and flow.listed
-        )
+        # Help lists areas, not flows, so it stays short as jobs grow.
+        self._capabilities = domain.text(HELP_TOPICS, {})
 
     async def step(self, draft: Draft, turn: TurnInput) -> None:
         """Add this turn's events to `draft`, after the customer's message already in it."""
