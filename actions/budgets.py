@@ -169,7 +169,10 @@ async def validate_budget_amount(ctx: ActionContext) -> ActionResult:
     says={
         "utter_budget_saved": ["category", "amount", "status"],
         "utter_budget_rejected": ["category"],
-        **STATUS_TEXTS,
+        "budget_saved_status": ["spent", "percent", "days"],
+        "budget_saved_status_over": ["spent", "over", "days"],
+        "budget_days_left": ["days"],
+        "budget_day_left": ["days"],
         **CATEGORY_TEXTS,
         **BANK_UNAVAILABLE,
     },
@@ -207,10 +210,11 @@ async def save_budget(ctx: ActionContext) -> ActionResult:
     except BankError as exc:
         return bank_unavailable("save_budget", exc)
     status = _status(ctx, budget)
+    key = "budget_saved_status_over" if budget.spent > budget.amount else "budget_saved_status"
     said = {
         "category": _name(ctx, category),
         "amount": money(budget.amount),
-        "status": ctx.text(status.key, **status.vars),
+        "status": ctx.text(key, **status.vars),
     }
     audit = {"budget_id": budget.id, "category": category, "amount": f"{budget.amount:.2f}"}
     return ActionResult(replies=[Reply("utter_budget_saved", said)], audit=audit)
