@@ -227,6 +227,13 @@ async def change(step: Step, budget_id: str, amount_minor: int, currency: str) -
 async def remove(step: Step, budget_id: str) -> Row:
     before = await _budget(step.conn, step.customer_id, budget_id)
     await step.conn.execute(delete(budgets).where(budgets.c.id == budget_id))
+    # Alerts not yet told are about a budget the customer no longer wants: closed with it
+    # (kept, so the same mark still does not alert twice this month).
+    await step.conn.execute(
+        update(budget_alerts)
+        .where(budget_alerts.c.budget_id == budget_id, budget_alerts.c.acknowledged_at.is_(None))
+        .values(acknowledged_at=step.now)
+    )
     await step.audit("budget.delete", "budget", budget_id, _plain(before), None)
     return before
 

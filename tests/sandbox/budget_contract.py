@@ -248,6 +248,7 @@ class BudgetContract:
         again = await send(api, "DELETE", path, None, "del-1")
         assert (first.status_code, again.status_code) == (200, 200)
         assert "groceries" not in await listed(api, "cust-003")
+        assert await new_alerts(api, "cust-003") == [], "its alerts not told are closed with it"
         async with bank_db(database_url) as conn:
             rows = await conn.execute(
                 select(audit_log.c.before, audit_log.c.after).where(
