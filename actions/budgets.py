@@ -281,12 +281,47 @@ async def budget_status(ctx: ActionContext) -> ActionResult:
     return ActionResult(replies=[Reply("utter_budgets", {"lines": lines})])
 
 
+def _budget_buttons(ctx: ActionContext, budgets: list[Budget]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (_name(ctx, b.category).capitalize(), payload("inform", category=b.category))
+        for b in budgets
+    )
+
+
+@action(
+    "offer_budgets",
+    says={
+        "utter_no_budgets": [],
+        "utter_budget_which": ["budgets"],
+        **CATEGORY_TEXTS,
+        **BANK_UNAVAILABLE,
+    },
+    sets=["category"],
+)
+async def offer_budgets(ctx: ActionContext) -> ActionResult:
+    """Before asking which budget to remove: none stops here; the only one is taken; with
+    several and none named, they are shown as buttons."""
+    try:
+        budgets = await _budgets(ctx)
+    except BankError as exc:
+        return bank_unavailable("offer_budgets", exc)
+    if not budgets:
+        return ActionResult(ok=False, error="no_budgets", replies=[Reply("utter_no_budgets")])
+    if ctx.slots.get("category"):
+        return ActionResult()
+    if len(budgets) == 1:
+        return ActionResult(slots={"category": budgets[0].category})  # the confirm says which
+    names = ", ".join(_name(ctx, b.category) for b in budgets)
+    reply = Reply("utter_budget_which", {"budgets": names}, _budget_buttons(ctx, budgets))
+    return ActionResult(replies=[reply])
+
+
 @action(
     "validate_existing_budget",
     says={
         "utter_no_budgets": [],
         "utter_no_budget_for": ["category"],
-        "utter_budget_which": [],
+        "utter_budget_which": ["budgets"],
         "set_budget_button": ["category"],
         **CATEGORY_TEXTS,
         **BANK_UNAVAILABLE,
@@ -301,14 +336,13 @@ async def validate_existing_budget(ctx: ActionContext) -> ActionResult:
         return bank_unavailable("validate_existing_budget", exc)
     if not budgets:
         return ActionResult(ok=False, error="no_budgets", replies=[Reply("utter_no_budgets")])
-    category = find_category(ctx, ctx.slots.get("category"))
+    said = str(ctx.slots.get("category") or "").strip()
+    category = find_category(ctx, said)
     budget = _of(budgets, category) if category else None
     if budget is None:
-        buttons = tuple(
-            (_name(ctx, b.category).capitalize(), payload("inform", category=b.category))
-            for b in budgets
-        )
-        key, said = "utter_budget_which", {}
+        buttons = _budget_buttons(ctx, budgets)
+        names = ", ".join(_name(ctx, b.category) for b in budgets)
+        key, said = "utter_budget_which", {"budgets": names}
         if category:
             key, said = "utter_no_budget_for", {"category": _name(ctx, category)}
         return ActionResult(ok=False, error="budget_not_found", replies=[Reply(key, said, buttons)])
