@@ -49,6 +49,7 @@ from bot.config import (
     require_serving,
 )
 from bot.conversations import Conversations, agents_topic
+from bot.dialogue.alerts import BudgetAlerts
 from bot.dialogue.domain import Domain, load_domain
 from bot.dialogue.manager import SAYS as DIALOGUE_SAYS
 from bot.dialogue.manager import DialogueManager
@@ -260,6 +261,7 @@ async def open_teller(
             settings=settings,
             presence=stores.presence,
             links=links,
+            budget_alerts=BudgetAlerts(bank, settings.dialogue.budget_alert_check_seconds),
         )
         conversations = Conversations(
             store=stores.events,

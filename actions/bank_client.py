@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
+from actions.budget_client import BudgetCalls
 from bot.bank import (
     Account,
     Balance,
@@ -300,7 +301,7 @@ def _customer_path(customer_id: str, *parts: str) -> str:
     return "/".join(["/customers", *(quote(p, safe="") for p in (customer_id, *parts))])
 
 
-class BankClient:
+class BankClient(BudgetCalls):
     def __init__(
         self,
         base_url: str,

@@ -320,7 +320,72 @@ class PaymentLimit:
     remaining: Decimal
 
 
-class Bank(Protocol):
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """A monthly budget for a spending category, with what was spent in the bank's current
+    month (`start` to `end`, `today` the bank's date) on the merchant codes it covers."""
+
+    id: str
+    category: str
+    amount: Decimal
+    spent: Decimal
+    currency: str
+    start: date
+    end: date  # inclusive: the month's last day
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetAlert:
+    """A payment took a budget past `threshold` percent (80 or 100) in `month` (2026-12)."""
+
+    id: str
+    budget_id: str
+    category: str
+    month: str
+    threshold: int
+    spent: Decimal
+    amount: Decimal
+    currency: str
+
+
+class BudgetBank(Protocol):
+    """Budgets are kept by the bank, which sees every payment as it is booked."""
+
+    async def list_budgets(self, customer_id: str) -> list[Budget]: ...
+
+    async def create_budget(
+        self,
+        customer_id: str,
+        *,
+        category: str,
+        codes: list[str],
+        amount: Decimal,
+        idempotency_key: str,
+    ) -> Budget:
+        """Refused `budget_exists` (409) when the category has one."""
+        ...
+
+    async def change_budget(
+        self, customer_id: str, budget_id: str, *, amount: Decimal, idempotency_key: str
+    ) -> Budget: ...
+
+    async def delete_budget(
+        self, customer_id: str, budget_id: str, idempotency_key: str
+    ) -> None: ...
+
+    async def new_budget_alerts(self, customer_id: str) -> list[BudgetAlert]:
+        """Alerts not yet acknowledged, newest first."""
+        ...
+
+    async def acknowledge_budget_alert(
+        self, customer_id: str, alert_id: str, idempotency_key: str
+    ) -> bool:
+        """True if this call acknowledged it; False if someone else already had."""
+        ...
+
+
+class Bank(BudgetBank, Protocol):
     """Reads may be retried by the adapter; a write is sent once, with the caller's
     idempotency key, and never retried behind the caller's back."""
 

@@ -20,6 +20,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.bill_routes import router as bill_router
+from sandbox.budget_routes import router as budget_router
+from sandbox.card_payment_routes import router as card_payment_router
 from sandbox.clock_routes import router as clock_router
 from sandbox.db import make_engine, metadata
 from sandbox.errors import BankApiError
@@ -127,6 +129,8 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
     app.include_router(service_router)
     for extra in (payee_router, bill_router, schedule_router, fx_router, clock_router):
         app.include_router(extra)
+    app.include_router(budget_router)
+    app.include_router(card_payment_router)
     app.add_middleware(ApiKeyAuth, api_key=api_key)
     app.add_exception_handler(BankApiError, _bank_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -20,7 +20,7 @@ from bot.auth.lockout import CustomerLockout
 from bot.auth.otp import OtpService
 from bot.bank import Bank
 from bot.config import Settings
-from bot.dialogue import step_up
+from bot.dialogue import alerts, step_up
 from bot.dialogue.domain import Answer, Domain, Flow, Step
 from bot.dialogue.state import CONFIRM, OFFER, OTP, RESUME, SWITCH, Draft, Frame
 from bot.dialogue.turn import Outcome, Turn, TurnInput
@@ -91,11 +91,15 @@ class DialogueManager:
         settings: Settings,
         presence: Presence | None = None,
         links: LinkedChats | None = None,
+        budget_alerts: alerts.BudgetAlerts | None = None,
     ) -> None:
         """`lockout` counts across every worker in production (Redis). Without `presence`
         the bot assumes a colleague is online when it queues; `links` are the customers'
         linked chat apps, for the actions that list and revoke them."""
         domain.require(SAYS, "the dialogue")
+        if budget_alerts is not None:
+            domain.require(alerts.SAYS, "budget alerts")
+        self._alerts = budget_alerts
         domain.require_flows(actions, ANSWER_VARIABLES)
         self._domain = domain
         self._actions = actions
@@ -113,7 +117,24 @@ class DialogueManager:
         """Add this turn's events to `draft`, after the customer's message already in it."""
         if draft.state.status == "agent":
             return  # a person is talking to the customer: the bot keeps quiet
-        await self._route(Turn(draft, self._domain, turn))
+        t = Turn(draft, self._domain, turn)
+        await self._route(t)
+        await self._tell_budget_alerts(t)
+
+    async def _tell_budget_alerts(self, t: Turn) -> None:
+        """What a payment did to the customer's budgets since they last heard, after the
+        turn's own answer (bot/dialogue/alerts.py)."""
+        if self._alerts is None or not t.customer_id or t.state.status != "bot":
+            return
+        acted = any(e.type == ev.ACTION_RUN and e.data.get("ok") for e in t.draft.events)
+        conversation_id = t.state.conversation_id
+        for key, variables in await self._alerts.due(
+            t.customer_id, conversation_id, t.input.now, acted
+        ):
+            category = f"category_{variables['category']}"
+            if category in self._domain.responses:
+                variables["category"] = self._domain.text(category, {})
+            t.say(key, variables)
 
     async def _route(self, t: Turn) -> None:
         if t.state.status == "queued":
