@@ -89,6 +89,7 @@ class Step:
     operation: tuple[str, ...] = ()  # step_up: slots the one-time code is bound to
     description: str = ""  # step_up: what the code approves, formatted with the slots
     exempt_as: str = ""  # step_up: skipped when `otp.exempt` names this kind of operation
+    unless: str = ""  # step_up: skipped when this slot, set by an earlier step, is true
     action: str = ""  # action
     reason: str = ""  # handoff
 
@@ -250,6 +251,8 @@ class Domain:
             return set()
         if step.kind == "step_up":
             missing = (placeholders(step.description) | set(step.operation)) - available
+            if step.unless and step.unless not in available:
+                missing.add(step.unless)
             if missing:
                 found.append(f"{where}: step_up uses {_names(missing)}, set by no earlier step")
             return set()
@@ -524,7 +527,7 @@ def _step(raw: Any, context: str, responses: Mapping[str, Any]) -> Step:
     if kind == "step_up":
         if not isinstance(value, dict) or not value.get("operation"):
             raise DomainError(f"{context}: step_up needs `operation` (slot names)")
-        unknown = set(value) - {"operation", "description", "exempt_as"}
+        unknown = set(value) - {"operation", "description", "exempt_as", "unless"}
         if unknown:
             raise DomainError(f"{context}: step_up has unknown keys {_names(unknown)}")
         if not str(value.get("description", "")).strip():
@@ -535,6 +538,7 @@ def _step(raw: Any, context: str, responses: Mapping[str, Any]) -> Step:
             operation=tuple(value["operation"]),
             description=str(value.get("description", "")),
             exempt_as=str(value.get("exempt_as", "")),
+            unless=str(value.get("unless", "")),
         )
     if kind == "action":
         return Step(kind, action=str(value))
