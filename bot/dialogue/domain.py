@@ -55,6 +55,7 @@ _FLOW_KEYS = {
     "listed",
     "protective",
     "returns",
+    "signed_out",
 }
 
 
@@ -119,6 +120,8 @@ class Flow:
     # Run as a digression: slots handed back to the flow it interrupted when it completes
     # ({"payee": "payee"}: the payee just added becomes the transfer's payee).
     returns: Mapping[str, str] = field(default_factory=dict)
+    # Said instead of "please sign in" to a caller who is not signed in (a general answer).
+    signed_out: str = ""
 
     @property
     def is_job(self) -> bool:
@@ -454,6 +457,9 @@ def _flow(name: str, body: Any, where: str, responses: Mapping[str, Any]) -> Flo
         raise DomainError(f"{context}: `requires` can only be 'identified'")
     cancelled = body.get("cancelled", "utter_flow_cancelled")
     _known_response(cancelled, responses, context)
+    signed_out = body.get("signed_out", "")
+    if signed_out:
+        _known_response(signed_out, responses, context)
     raw_steps = body.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise DomainError(f"{context}: needs a list of `steps`")
@@ -494,6 +500,7 @@ def _flow(name: str, body: Any, where: str, responses: Mapping[str, Any]) -> Flo
         listed=listed,
         protective=protective,
         returns={str(k): str(v) for k, v in returns.items()},
+        signed_out=str(signed_out),
     )
 
 
