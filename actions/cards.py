@@ -32,7 +32,7 @@ ELIGIBLE = {
 STAFF_ONLY = {"card_frozen_for_fraud": "staff_only"}
 STATES = ("active", "frozen", "cancelled", "pending_activation")
 # Freezes after which the card is gone for good: a replacement is offered (cards_manage.py).
-REPLACE_AFTER_FREEZE = {"lost": "lost", "swallowed": "lost"}
+REPLACE_AFTER_FREEZE = {"lost": "lost", "stolen": "stolen", "swallowed": "lost"}
 EXPIRING_DAYS = 60  # a card expiring within this many days is flagged
 # How a card is named: mid-sentence ("your debit card ••4417") and on its own (a button).
 LABELS = {
@@ -189,6 +189,8 @@ async def _change(ctx: ActionContext, operation: str) -> ActionResult:
     try:
         if operation == "freeze":
             reason = str(ctx.slots.get("freeze_reason") or "other")
+            if reason == "lost" and ctx.slots.get("replace_reason") == "stolen":
+                reason = "stolen"  # "my card was stolen": only staff may unfreeze it
             audit["reason"] = reason
             change = await ctx.bank.freeze_card(
                 ctx.customer_id, card_id, reason, ctx.idempotency_key

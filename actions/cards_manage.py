@@ -51,7 +51,7 @@ _WORDS = {
     "replace_reason": {
         "stolen": r"stol|nick|pick|rob|mug|thef",
         "lost": r"lost|lose|misplac|find|missing",
-        "damaged": r"damag|broke|snap|crack|bent|scratch|worn|chip|faulty|split",
+        "damaged": r"damag|broke|snap|crack|bent|scratch|worn|chip|faulty|split|chew|melt|knack",
         "expiring": r"expir|renew|out of date|running out",
     },
 }
