@@ -159,8 +159,8 @@ def mask_parse(parse: Parse) -> Parse:
 # A message that talks about a PIN: a 4-6 digit number in it may be the PIN itself.
 _PIN_WORD = re.compile(r"\b(?:pin|pins|pin\s*code|pincode|pin\s*number|p\.i\.n\.?)\b", re.I)
 _PIN_LIKE = re.compile(
-    r"(?<![\d£$€.,:/•])(?<!ending\s)(?<!ends\sin\s)(?<!last\s4\s)(?<!last\sfour\s)"
-    r"\d{4,6}(?![\d.,:/])"
+    r"(?<![\d£$€•])(?<!\d[.,:/])(?<!ending\s)(?<!ends\sin\s)(?<!last\s4\s)"
+    r"(?<!last\sfour\s)\d{4,6}(?!\d|[.,:/]\d)"
 )
 
 
