@@ -241,11 +241,12 @@ def _check_bank(value: Any, where: str) -> None:
     effects = value if isinstance(value, list) else [value]
     for effect in effects:
         if not isinstance(effect, dict):
-            raise CaseError(f"{where}: `bank:` holds balance, card or payee checks")
+            raise CaseError(f"{where}: `bank:` holds balance, card, card_control or payee checks")
         effect.pop("__line__", None)
         for kind, body in effect.items():
             if kind not in BANK_CHECKS:
-                raise CaseError(f"{where}: `bank:` knows {', '.join(BANK_CHECKS)}, not {kind!r}")
+                known = "balance, card, card_control and payee"
+                raise CaseError(f"{where}: `bank:` knows {known}, not {kind!r}")
             if not isinstance(body, dict):
                 raise CaseError(f"{where}: `bank: {kind}:` is a mapping")
             body.pop("__line__", None)
