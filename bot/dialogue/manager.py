@@ -237,7 +237,10 @@ class DialogueManager:
 
     def _may_start(self, t: Turn, flow: Flow) -> bool:
         if flow.requires_identified and t.customer_id is None:
-            t.say("utter_sign_in", {"label": flow.label})
+            if flow.signed_out:
+                t.say(flow.signed_out)
+            else:
+                t.say("utter_sign_in", {"label": flow.label})
             return False
         return True
 

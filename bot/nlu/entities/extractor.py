@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.nlu.entities.accounts import AccountFinder, directions
+from bot.nlu.entities.card_terms import find_card_terms
 from bot.nlu.entities.cards import find_cards
 from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
 from bot.nlu.entities.money import MoneyFinder, currency_words
@@ -29,6 +30,7 @@ OUT_OF_SCOPE = "out_of_scope"
 _PRIORITY = (
     "card", "sort_code", "account_number", "account", "linked_chat", "date_range", "date",
     "number", "amount", "merchant", "category", "bill_category", "payee",
+    "card_control", "card_switch", "replace_reason",
 )  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
@@ -121,6 +123,7 @@ class EntityExtractor:
     def extract(self, text: str, today: date) -> tuple[Entity, ...]:
         candidates = [
             *find_cards(text),
+            *find_card_terms(text),
             *find_uk_accounts(text),
             *self._accounts.find(text),
             *find_ranges(text, today),
