@@ -283,7 +283,7 @@ async def open_teller(
             settings=settings,
             presence=stores.presence,
             links=links,
-            files=FileShelf(stores.files, settings.files) if file_links else None,
+            files=FileShelf(stores.files, settings.files, clock) if file_links else None,
         )
         conversations = Conversations(
             store=stores.events,
