@@ -133,7 +133,7 @@ STATEMENT_SAYS = {
         "money_out",
         "closing",
         "note",
-        "minutes",
+        "lasts",
     ],
     "utter_statement_future": ["period"],
     "utter_statement_before_opening": ["account", "opened", "period"],
@@ -148,6 +148,8 @@ STATEMENT_SAYS = {
     "statement_count_none": [],
     "statement_count_one": [],
     "statement_count": ["count"],
+    "statement_lasts_minute": [],
+    "statement_lasts_minutes": ["minutes"],
     "statement_format_pdf": [],
     "statement_format_csv": [],
     "statement_button_csv": [],
@@ -172,6 +174,13 @@ def _pdf_labels(ctx: ActionContext) -> dict[str, str]:
     labels["made_on"] = ctx.text("statement_pdf_made_on", day="{day}")
     labels["footer"] = ctx.text("statement_pdf_footer", page="{page}", pages="{pages}")
     return labels
+
+
+def _lasts(ctx: ActionContext, seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    if minutes == 1:
+        return ctx.text("statement_lasts_minute")
+    return ctx.text("statement_lasts_minutes", minutes=minutes)
 
 
 def _count(ctx: ActionContext, rows: int) -> str:
@@ -244,7 +253,7 @@ async def account_statement(ctx: ActionContext) -> ActionResult:
         "money_out": money(statement.money_out, statement.currency),
         "closing": money(statement.closing_balance, statement.currency),
         "note": f" {note}" if note else "",
-        "minutes": max(1, round(seconds / 60)),
+        "lasts": _lasts(ctx, seconds),
     }
     reply = Reply(
         "utter_statement_ready",
