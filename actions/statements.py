@@ -374,10 +374,12 @@ def _by_week(ctx: ActionContext, rows: list[Transaction], period: Period) -> lis
         booked = txn.booked_at.date()
         week = booked - timedelta(days=booked.weekday())
         weeks[week] = weeks.get(week, Decimal(0)) + abs(txn.amount)
-    return [
-        Bar(ctx.text("chart_week_label", day=f"{week.day} {week:%b}"), amount, money(amount))
-        for week, amount in sorted(weeks.items())
-    ]
+    bars = []
+    for week, amount in sorted(weeks.items()):
+        first = max(week, period.start)  # the first week may start mid-week: say its first day
+        label = ctx.text("chart_week_label", day=f"{first.day} {first:%b}")
+        bars.append(Bar(label, amount, money(amount)))
+    return bars
 
 
 @action(

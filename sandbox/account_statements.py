@@ -123,7 +123,7 @@ async def account_statement(
 
 
 def _signed(minor: int, currency: str) -> dict[str, Any]:
-    return money(minor, currency) | {"CreditDebitIndicator": indicator(minor)}
+    return {"Amount": money(minor, currency), "CreditDebitIndicator": indicator(minor)}
 
 
 def shape(statement: Statement) -> dict[str, Any]:

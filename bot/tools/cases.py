@@ -23,7 +23,9 @@ What holds: `intent` (of the customer's message), `flow`, `awaiting` (a slot, `o
 null), `status` (bot, queued, agent, closed), `says` and `not_says` (contained,
 case-insensitive), `buttons` (titles contained), `bank`: a balance moved by an amount
 since the case began, a card's status, a payee (UK or abroad) present or not; and
-`linked`: how many chat apps are linked to the customer. A case's
+`linked`: how many chat apps are linked to the customer; `attachment`: the kind of rich
+message the reply carries (`file`, `image`, ..., or `none`), or `{kind, has}` where `has` is
+contained in a file's name or an image's alt text. A case's
 `linked_chats: [whatsapp, telegram]` links chats to its customer before it starts: the
 n-th a WhatsApp number ending 01nn or a Telegram chat ending 02nn (e.g. "WhatsApp ending
 0101"). Every case runs through the real engine on a fresh in-process bank; a failure
@@ -58,7 +60,8 @@ from bot.yaml_errors import yaml_problem
 
 ACTIONS = ("user", "button", "payload", "code", "wait", "agent")
 CHECKS = (
-    "intent", "flow", "awaiting", "status", "says", "not_says", "buttons", "bank", "linked"
+    "intent", "flow", "awaiting", "status", "says", "not_says", "buttons", "bank", "linked",
+    "attachment",
 )  # fmt: skip
 CHAT_APPS = {"whatsapp": "4477009001", "telegram": "50000002"}  # + two digits: nth linked
 AGENT_MOVES = ("claim", "hand_back", "close", "reply", "note")
@@ -215,6 +218,17 @@ def _step(raw: Any, file: Path, case: str, intents: set[str]) -> Step:
         _check_bank(raw["bank"], where)
     if "linked" in raw and not (isinstance(raw["linked"], int) and raw["linked"] >= 0):
         raise CaseError(f"{where}: `linked:` is how many chats are linked, e.g. 1")
+    if "attachment" in raw:
+        wanted = raw["attachment"]
+        if isinstance(wanted, dict):
+            wanted.pop("__line__", None)
+        kind = wanted.get("kind") if isinstance(wanted, dict) else wanted
+        if not isinstance(kind, str) or (
+            isinstance(wanted, dict) and set(wanted) - {"kind", "has"}
+        ):
+            raise CaseError(
+                f"{where}: `attachment:` is a kind (file, image, none) or {{kind, has}}"
+            )
     for key in ("says", "not_says", "buttons"):
         if key in raw and not _texts(raw[key]):
             raise CaseError(f"{where}: `{key}` is a text or a list of texts")
@@ -416,6 +430,8 @@ class _Run:
         for title in _texts(checks.get("buttons", [])):
             if not any(title.lower() in offered for offered in titles):
                 raise _Differs(f"buttons: {title!r} was not offered")
+        if "attachment" in checks:
+            _attachment(self.last, checks["attachment"])
         if "bank" in checks:
             await self._bank(checks["bank"])
         if "linked" in checks:
@@ -488,3 +504,20 @@ def report(result: Result) -> str:
     lines = [f"FAIL  {result.case.name}  ({result.case.source})", *result.transcript.lines]
     lines.append(f"  >> {result.failure}")
     return "\n".join(lines)
+
+
+def _attachment(messages: Sequence[BotMessage], wanted: Any) -> None:
+    """The reply's rich message is of the kind wanted (and names or describes `has`)."""
+    kind = wanted.get("kind") if isinstance(wanted, dict) else wanted
+    has = str(wanted.get("has", "")) if isinstance(wanted, dict) else ""
+    found = [m.attachment for m in messages if m.attachment is not None]
+    if kind == "none":
+        if found:
+            raise _Differs(f"attachment: expected none, got {found[0].kind}")
+        return
+    for attachment in found:
+        described = f"{getattr(attachment, 'name', '')} {getattr(attachment, 'alt', '')}"
+        if attachment.kind == kind and has.lower() in described.lower():
+            return
+    got = ", ".join(a.kind for a in found) or "none"
+    raise _Differs(f"attachment: expected a {kind} {has!r}, got {got}")

@@ -32,7 +32,7 @@ async def statement(
 
 
 def signed(item: dict) -> Decimal:
-    amount = Decimal(item["Amount"])
+    amount = Decimal(item["Amount"]["Amount"])
     return -amount if item["CreditDebitIndicator"] == "Debit" else amount
 
 
@@ -82,10 +82,7 @@ class StatementContract:
             "AccountStatement"
         ]
         balance = (await api.get("/customers/cust-001/accounts/acc-001-current/balances")).json()
-        assert signed(data["ClosingBalance"]) == signed(
-            balance["Data"]["Balance"][0]["Amount"]
-            | {"CreditDebitIndicator": balance["Data"]["Balance"][0]["CreditDebitIndicator"]}
-        )
+        assert signed(data["ClosingBalance"]) == signed(balance["Data"]["Balance"][0])
         assert data["Transaction"][-1]["Amount"]["Amount"] == "12.34"
 
     async def test_a_range_from_before_the_account_opened_starts_on_its_opening_day(self, api):
