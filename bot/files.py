@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from bot.auth.secrets import MIN_KEY_CHARS, _dev_secrets
 from bot.config import ConfigError, FileSettings
@@ -126,15 +127,30 @@ class FileLinks:
         expected = self.signature(token.file_id, customer_id, token.expires_at)
         return hmac.compare_digest(expected, token.signature)
 
-    def link(self, attachment: Attachment, customer_id: str) -> Attachment:
-        """`attachment` with its stored `/files/{id}.{expires}` url made `customer_id`'s link;
-        anything else as it is."""
-        url = getattr(attachment, "url", None)
-        stored = _STORED.fullmatch(url) if isinstance(url, str) else None
+    def signed_url(self, url: str, customer_id: str) -> str:
+        """A stored `/files/{id}.{expires}` url as `customer_id`'s link; any other as it is."""
+        stored = _STORED.fullmatch(url)
         if stored is None:
-            return attachment
+            return url
         token = self.token(stored["id"], customer_id, int(stored["exp"]))
-        return replace(attachment, url=f"{self._base}{STORED_PREFIX}{token}")  # type: ignore[type-var]
+        return f"{self._base}{STORED_PREFIX}{token}"
+
+    def link(self, attachment: Attachment, customer_id: str) -> Attachment:
+        """`attachment` with its stored url made `customer_id`'s link."""
+        url = getattr(attachment, "url", None)
+        if not isinstance(url, str):
+            return attachment
+        return replace(attachment, url=self.signed_url(url, customer_id))  # type: ignore[type-var]
+
+    def sign_frame(self, frame: dict[str, Any] | None, customer_id: str | None) -> Any:
+        """A widget frame (`connectors/frames.py`) as its customer gets it."""
+        attachment = (frame or {}).get("attachment")
+        if not customer_id or not isinstance(attachment, dict):
+            return frame
+        if not isinstance(attachment.get("url"), str):
+            return frame
+        signed = {**attachment, "url": self.signed_url(attachment["url"], customer_id)}
+        return {**(frame or {}), "attachment": signed}
 
     def sign(self, message: BotMessage, customer_id: str | None) -> BotMessage:
         """The message as its customer gets it: a stored file url becomes their link."""

@@ -16,19 +16,24 @@ customer. Nothing is served from a refused request, and the answer is never cach
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import Response
+from starlette.requests import HTTPConnection
 
+from bot.auth.identity import Identity
+from bot.events import Event
 from bot.files import FileLinks
 from bot.handlers import declared
 from bot.ports import FileStore
 from connectors.chat import identify
-from connectors.deps import Provided, Tokens, switched_on
+from connectors.deps import Provided, Tokens, Unwired, switched_on
 from connectors.errors import ApiError
+from connectors.frames import customer_frame
 
 SAYS = declared(
     {
@@ -46,6 +51,24 @@ class Downloads:
 
 
 DOWNLOADS: Provided[Downloads | None] = Provided("file_downloads")
+
+
+def customer_frames(
+    connection: HTTPConnection, identity: Identity
+) -> Callable[[Event], dict[str, Any] | None]:
+    """How a widget socket turns stored events into its customer's frames: a file or picture
+    in one gets that customer's working link (a replay after the link expired gets the
+    expired link, which says so)."""
+    try:
+        downloads = DOWNLOADS.of(connection)
+    except Unwired:
+        downloads = None
+    if downloads is None or identity.customer_id is None:
+        return customer_frame
+    links, customer_id = downloads.links, identity.customer_id
+    return lambda event: links.sign_frame(customer_frame(event), customer_id)
+
+
 router = APIRouter()
 _SAFE_NAME = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in '"\\')
 

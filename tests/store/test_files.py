@@ -95,3 +95,17 @@ def test_any_change_to_a_link_breaks_its_signature() -> None:
     assert not FileLinks(b"another key" * 4).genuine(FileLinks.parse(token), "cust-001")
     for malformed in ("", "abc", f"{file_id}.{expires}", f"../{token}", token + "x"):
         assert FileLinks.parse(malformed) is None
+
+
+def test_a_widget_frame_gets_the_customers_link() -> None:
+    links = FileLinks(KEY)
+    stored = {"kind": "file", "url": "/files/" + "f" * 24 + ".1600", "name": "s.pdf"}
+    frame = {"type": "message", "seq": 3, "text": "here", "attachment": stored}
+    signed = links.sign_frame(frame, "cust-001")
+    token = signed["attachment"]["url"].removeprefix("/files/")
+    assert links.genuine(FileLinks.parse(token), "cust-001")
+    assert frame["attachment"]["url"] == stored["url"]  # the stored frame is not changed
+    assert links.sign_frame(frame, None) == frame
+    plain = {"type": "message", "seq": 4, "text": "hi"}
+    assert links.sign_frame(plain, "cust-001") == plain
+    assert links.sign_frame(None, "cust-001") is None
