@@ -18,6 +18,7 @@ import httpx
 from actions.budget_client import BudgetCalls
 from bot.bank import (
     Account,
+    AccountStatement,
     Balance,
     BankError,
     BankRejected,
@@ -46,6 +47,7 @@ from bot.bank import (
     PostalAddress,
     ScheduledPayment,
     StandingOrder,
+    StatementLine,
     TopUp,
     Transaction,
     UpcomingPayment,
@@ -86,6 +88,7 @@ def _account(data: dict[str, Any]) -> Account:
         name=data.get("Nickname", ""),
         last4=identification[-4:],
         currency=data["Currency"],
+        opened_on=date.fromisoformat(data["OpeningDate"]) if data.get("OpeningDate") else None,
     )
 
 
@@ -544,6 +547,28 @@ class BankClient(BudgetCalls):
             _amount(limit["DailyLimit"]),
             _amount(limit["UsedToday"]),
             _amount(limit["RemainingToday"]),
+        )
+
+    async def account_statement(
+        self, customer_id: str, account_id: str, start: date, end: date
+    ) -> AccountStatement:
+        path = _customer_path(customer_id, "accounts", account_id, "account-statement")
+        params = {"fromBookingDate": start.isoformat(), "toBookingDate": end.isoformat()}
+        data = (await self._get(path, params))["Data"]["AccountStatement"]
+        lines = tuple(
+            StatementLine(_transaction(row | {"AccountId": account_id}), _signed(row["Balance"]))
+            for row in data["Transaction"]
+        )
+        return AccountStatement(
+            account_id=account_id,
+            currency=data["Currency"],
+            start=date.fromisoformat(data["StartDate"]),
+            end=date.fromisoformat(data["EndDate"]),
+            opening_balance=_signed(data["OpeningBalance"]),
+            closing_balance=_signed(data["ClosingBalance"]),
+            money_in=_amount(data["TotalCredits"]),
+            money_out=_amount(data["TotalDebits"]),
+            lines=lines,
         )
 
     async def card_statement(self, customer_id: str, account_id: str) -> CardStatement | None:

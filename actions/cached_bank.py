@@ -60,6 +60,7 @@ PASSED = frozenset(
         "check_payee",
         "payment_limits",
         "card_statement",
+        "account_statement",
         "list_billers",
         "schedule_payment",
         "list_scheduled_payments",

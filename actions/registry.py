@@ -22,6 +22,7 @@ from actions import (
     rates,
     schedules,
     spending,
+    statements,
     topups,
     validators,
 )
@@ -46,6 +47,7 @@ MODULES = (
     rates,
     schedules,
     spending,
+    statements,
     topups,
     validators,
 )

@@ -58,6 +58,7 @@ class Account:
     name: str
     last4: str
     currency: str
+    opened_on: date | None = None  # the first day the bank holds the account's rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +252,30 @@ class CardStatement:
     paid_since: Decimal
     minimum_remaining: Decimal
     current_balance: Decimal  # owed now
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One booked row of an account statement, with the balance right after it."""
+
+    transaction: Transaction
+    balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStatement:
+    """An account's booked rows for whole days `start` to `end` (inclusive), oldest first,
+    from the bank's ledger: opening + money in - money out = closing."""
+
+    account_id: str
+    currency: str
+    start: date  # the days actually covered: never before the account opened, nor after today
+    end: date
+    opening_balance: Decimal
+    closing_balance: Decimal
+    money_in: Decimal  # positive
+    money_out: Decimal  # positive
+    lines: tuple[StatementLine, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -516,6 +541,13 @@ class Bank(BudgetBank, Protocol):
 
     async def card_statement(self, customer_id: str, account_id: str) -> CardStatement | None:
         """The card's latest statement; None before its first."""
+        ...
+
+    async def account_statement(
+        self, customer_id: str, account_id: str, start: date, end: date
+    ) -> AccountStatement:
+        """The account's booked rows from `start` to `end`; BankRejected
+        `statement_before_account_opened` / `statement_in_future` where it holds none."""
         ...
 
     async def list_billers(self) -> list[Biller]: ...

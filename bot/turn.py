@@ -20,6 +20,7 @@ from bot.dialogue.manager import DialogueManager
 from bot.dialogue.state import Draft
 from bot.dialogue.turn import TurnInput
 from bot.events import Event
+from bot.files import FileLinks
 from bot.messages import BotMessage, InboundMessage
 from bot.nlu.payload import parse_payload
 from bot.nlu.types import Parse
@@ -54,8 +55,11 @@ class TurnEngine:
         dialogue: DialogueManager,
         conversations: Conversations,
         parsing: Executor,
+        files: FileLinks | None = None,
     ) -> None:
+        """`files` turns the stored url of a file the turn made into the customer's link."""
         self._nlu = nlu
+        self._files = files
         self._dialogue = dialogue
         self._conversations = conversations
         self._parsing = parsing
@@ -99,6 +103,8 @@ class TurnEngine:
         messages = [
             BotMessage.from_dict(e.data) for e in written.events if e.type == ev.BOT_MESSAGE
         ]
+        if self._files is not None:
+            messages = [self._files.sign(m, identity.customer_id) for m in messages]
         return TurnOutcome(
             written.conversation_id, messages, parse, written.state.summary(), written.events
         )

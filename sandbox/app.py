@@ -35,6 +35,7 @@ from sandbox.schedule_routes import router as schedule_router
 from sandbox.seed import seed_if_empty
 from sandbox.service_routes import router as service_router
 from sandbox.service_seed import seed_services_if_empty
+from sandbox.statement_routes import router as statement_router
 from sandbox.upgrade import add_missing_columns
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,14 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
     app.state.engine = engine
     app.include_router(router)
     app.include_router(service_router)
-    for extra in (payee_router, bill_router, schedule_router, fx_router, clock_router):
+    for extra in (
+        payee_router,
+        bill_router,
+        schedule_router,
+        fx_router,
+        clock_router,
+        statement_router,
+    ):
         app.include_router(extra)
     app.include_router(budget_router)
     app.include_router(card_payment_router)

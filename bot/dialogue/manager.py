@@ -24,7 +24,7 @@ from bot.dialogue import alerts, step_up
 from bot.dialogue.domain import Answer, Domain, Flow, Step
 from bot.dialogue.state import CONFIRM, OFFER, OTP, RESUME, SWITCH, Draft, Frame
 from bot.dialogue.turn import Outcome, Turn, TurnInput
-from bot.handlers import Action, ActionContext, ActionResult, LinkedChats, Reply, declared
+from bot.handlers import Action, ActionContext, ActionResult, Files, LinkedChats, Reply, declared
 from bot.nlu.types import FALLBACK_INTENT, Parse
 from bot.ports import Presence
 from bot.redact import mask_card_numbers
@@ -92,6 +92,7 @@ class DialogueManager:
         presence: Presence | None = None,
         links: LinkedChats | None = None,
         budget_alerts: alerts.BudgetAlerts | None = None,
+        files: Files | None = None,
     ) -> None:
         """`lockout` counts across every worker in production (Redis). Without `presence`
         the bot assumes a colleague is online when it queues; `links` are the customers'
@@ -109,6 +110,7 @@ class DialogueManager:
         self._job_or_faq_margin = settings.dialogue.job_or_faq_margin
         self._presence = presence
         self._links = links
+        self._files = files
         self._handoff_settings = settings.handoff
         # Help lists areas, not flows, so it stays short as jobs grow.
         self._capabilities = domain.text(HELP_TOPICS, {})
@@ -526,6 +528,7 @@ class DialogueManager:
             render=render,
             idempotency_key=key,
             links=self._links,
+            files=self._files,
         )
         try:
             result = await action(context)
