@@ -208,6 +208,7 @@ def declarations() -> dict[str, Mapping[str, frozenset[str]]]:
         "the chat apps": CHAT_SAYS,
         "the WhatsApp channel": whatsapp.SAYS,
         "the Telegram channel": telegram.SAYS,
+        "the widget": websocket.SAYS,
     }
 
 

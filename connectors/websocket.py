@@ -42,6 +42,7 @@ from bot.auth.tokens import TokenError, TokenVerifier
 from bot.config import Settings
 from bot.conversations import customer_topic
 from bot.events import Event
+from bot.handlers import declared
 from bot.messages import InboundMessage
 from bot.ports import (
     Bus,
@@ -54,7 +55,7 @@ from bot.ports import (
 )
 from bot.turn import TurnEngine, TurnOutcome
 from connectors.chat import check_text, identify, is_unicode, outcome_json
-from connectors.deps import BusDep, Engine, Once, SettingsDep, Store, Tokens
+from connectors.deps import DOMAIN, BusDep, Engine, Once, SettingsDep, Store, Tokens
 from connectors.errors import REFUSED_INPUT, ApiError, refused_input, wording
 from connectors.frames import customer_frame, pushed_events
 
@@ -65,6 +66,8 @@ CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 CLIENT_ID_TTL_SECONDS = 86_400
 SERVER_ERROR = 1011  # close code: the client reconnects and resumes
 MAX_QUEUED_TURNS = 20
+# The widget's opening, in the ready frame of a socket with no conversation yet.
+SAYS = declared({"widget_greeting_signed_in": [], "widget_greeting_signed_out": []})
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +400,15 @@ async def _read_frame(socket: WebSocket, max_chars: int) -> dict[str, Any] | Non
     return frame if isinstance(frame, dict) else None
 
 
+def greeting(socket: WebSocket, identity: Identity) -> dict[str, Any]:
+    """What the widget opens with before the customer writes: a hello that knows whether
+    they are signed in, and suggestion chips. Not an event: nothing is stored until the
+    customer writes (a chip is sent as their message, its payload for the dialogue)."""
+    key = "widget_greeting_signed_in" if identity.customer_id else "widget_greeting_signed_out"
+    message = DOMAIN.of(socket).render(key, {}, 0)
+    return {"text": message.text, "buttons": [b.to_dict() for b in message.buttons]}
+
+
 def _until_expiry(identity: Identity) -> float | None:
     """Seconds the socket may live on the token it said hello with (None: anonymous)."""
     return None if identity.expires_at is None else max(0.0, identity.expires_at - time.time())
@@ -436,13 +448,14 @@ async def chat_socket(
         try:
             if session.conversation_id is not None:
                 await session.follow()
-            await session.outlet.send(
-                {
-                    "type": "ready",
-                    "conversation_id": session.conversation_id,
-                    "seq": session.outlet.sent_seq,
-                }
-            )
+            ready: dict[str, Any] = {
+                "type": "ready",
+                "conversation_id": session.conversation_id,
+                "seq": session.outlet.sent_seq,
+            }
+            if session.conversation_id is None:
+                ready["greeting"] = greeting(socket, hello.identity)
+            await session.outlet.send(ready)
             try:
                 async with asyncio.timeout(_until_expiry(hello.identity)):
                     await _read_frames(wired, session)
