@@ -89,6 +89,7 @@ from bot.store.mongo.events import MongoEventStore
 from bot.store.mongo.records import MongoAgentStore, MongoChatStore, MongoLinkStore
 from bot.turn import TurnEngine
 from connectors import agent, deps, dev, link_codes, rest, telegram, websocket, whatsapp
+from connectors.attachments import SAYS as ATTACHMENT_SAYS
 from connectors.errors import SAYS as ERROR_SAYS
 from connectors.errors import install_error_handlers
 from connectors.limits import BodyLimit
@@ -209,6 +210,7 @@ def declarations() -> dict[str, Mapping[str, frozenset[str]]]:
         "the WhatsApp channel": whatsapp.SAYS,
         "the Telegram channel": telegram.SAYS,
         "the widget": websocket.SAYS,
+        "rich messages in the chat apps": ATTACHMENT_SAYS,
     }
 
 
