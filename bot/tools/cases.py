@@ -23,7 +23,10 @@ What holds: `intent` (of the customer's message), `flow`, `awaiting` (a slot, `o
 null), `status` (bot, queued, agent, closed), `says` and `not_says` (contained,
 case-insensitive), `buttons` (titles contained), `bank`: a balance moved by an amount
 since the case began, a card's status, a payee (UK or abroad) present or not; and
-`linked`: how many chat apps are linked to the customer. A case's
+`linked`: how many chat apps are linked to the customer; `shows`: the rich form of the
+last reply that has one (`shows: table`, or `{kind: table, has: ["Date", "£25.00"]}`, texts
+found in its caption, headers, cells, title, lines or amount; `none`: no reply has one). A
+case's
 `linked_chats: [whatsapp, telegram]` links chats to its customer before it starts: the
 n-th a WhatsApp number ending 01nn or a Telegram chat ending 02nn (e.g. "WhatsApp ending
 0101"). Every case runs through the real engine on a fresh in-process bank; a failure
@@ -50,7 +53,7 @@ from bot.dialogue.state import ConversationState
 from bot.handoff.agents import Agent
 from bot.handoff.desk import Desk, DeskError
 from bot.linking import AccountLinks, LinkOutcome
-from bot.messages import BotMessage, InboundMessage
+from bot.messages import BotMessage, InboundMessage, attachment_to_dict
 from bot.ports import EventStore
 from bot.store.memory import DevOutbox
 from bot.turn import TurnEngine
@@ -58,8 +61,10 @@ from bot.yaml_errors import yaml_problem
 
 ACTIONS = ("user", "button", "payload", "code", "wait", "agent")
 CHECKS = (
-    "intent", "flow", "awaiting", "status", "says", "not_says", "buttons", "bank", "linked"
+    "intent", "flow", "awaiting", "status", "says", "not_says", "buttons", "bank", "linked",
+    "shows",
 )  # fmt: skip
+KINDS = ("card", "table", "image", "file", "places", "none")
 CHAT_APPS = {"whatsapp": "4477009001", "telegram": "50000002"}  # + two digits: nth linked
 AGENT_MOVES = ("claim", "hand_back", "close", "reply", "note")
 BANK_CHECKS = {
@@ -215,10 +220,41 @@ def _step(raw: Any, file: Path, case: str, intents: set[str]) -> Step:
         _check_bank(raw["bank"], where)
     if "linked" in raw and not (isinstance(raw["linked"], int) and raw["linked"] >= 0):
         raise CaseError(f"{where}: `linked:` is how many chats are linked, e.g. 1")
+    if "shows" in raw:
+        _check_shows(raw["shows"], where)
     for key in ("says", "not_says", "buttons"):
         if key in raw and not _texts(raw[key]):
             raise CaseError(f"{where}: `{key}` is a text or a list of texts")
     return Step(action, value, raw, line)
+
+
+def _check_shows(value: Any, where: str) -> None:
+    kind = value.get("kind") if isinstance(value, dict) else value
+    extra = set(value) - {"kind", "has", "__line__"} if isinstance(value, dict) else set()
+    has = value.get("has", []) if isinstance(value, dict) else []
+    if kind not in KINDS or extra or (has and not _texts(has)):
+        raise CaseError(
+            f"{where}: `shows:` is one of {', '.join(KINDS)}, or {{kind, has: [texts]}}"
+        )
+
+
+def _attachment_texts(attachment: Any) -> list[str]:
+    """Every text a rich form shows: what `shows: {has: [...]}` looks in."""
+    texts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                if name not in ("kind", "url", "map_url", "media_type"):
+                    walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    walk(attachment_to_dict(attachment))
+    return texts
 
 
 def _check_action(action: str, value: Any, where: str) -> None:
@@ -416,6 +452,8 @@ class _Run:
         for title in _texts(checks.get("buttons", [])):
             if not any(title.lower() in offered for offered in titles):
                 raise _Differs(f"buttons: {title!r} was not offered")
+        if "shows" in checks:
+            self._shows(checks["shows"])
         if "bank" in checks:
             await self._bank(checks["bank"])
         if "linked" in checks:
@@ -424,6 +462,21 @@ class _Run:
                 raise _Differs(
                     f"linked: {len(chats)} chats are linked, expected {checks['linked']}"
                 )
+
+    def _shows(self, expected: Any) -> None:
+        kind = expected.get("kind") if isinstance(expected, dict) else expected
+        shown = [m.attachment for m in self.last if m.attachment is not None]
+        if kind == "none":
+            if shown:
+                raise _Differs(f"shows: expected no rich form, got a {shown[-1].kind}")
+            return
+        if not shown or shown[-1].kind != kind:
+            got = shown[-1].kind if shown else "none"
+            raise _Differs(f"shows: expected a {kind}, got {got}")
+        texts = [t.lower() for t in _attachment_texts(shown[-1])]
+        for part in _texts(expected.get("has", []) if isinstance(expected, dict) else []):
+            if not any(part.lower() in t for t in texts):
+                raise _Differs(f"shows: the {kind} has no {part!r}")
 
     async def _state(self) -> dict[str, Any]:
         if self.conversation_id is None:
