@@ -1,16 +1,20 @@
 """WebSocket chat at `/ws` for the widget: every message once, in order, across reconnects.
 
 Client to server:
-- `{"type": "hello", "token"?, "conversation_id"?, "last_seq"?}` first, so the token never
-  travels in a URL; with a conversation id the server replays every event after `last_seq`
-  the customer may see, then says `{"type": "ready", "conversation_id", "seq"}`.
+- `{"type": "hello", "token"?, "conversation_id"?, "last_seq"?, "greet"?}` first, so the
+  token never travels in a URL; with a conversation id the server replays every event after
+  `last_seq` the customer may see, then says `{"type": "ready", "conversation_id", "seq"}`.
+  With `"greet": true` and no conversation yet, `ready` also carries `greeting: {"text",
+  "buttons"}`: the opening line (signed in or not) and suggestion chips, from the domain,
+  stored nowhere (a chip is sent back as the customer's first message).
 - `{"type": "message", "text", "payload"?, "client_id"?}`: one turn. A `client_id` seen
   before (a resend after an ambiguous disconnect) is answered `{"type": "duplicate"}` and
   not processed again.
 - `{"type": "ack", "seq"}`: the client has shown everything up to `seq`.
 - `{"type": "ping"}`, answered `{"type": "pong"}`: how a client notices a dead connection.
 
-Server to client: numbered transcript frames (`connectors.frames.customer_frame`), from the
+Server to client: numbered transcript frames (`connectors.frames.customer_frame`; a bot
+message's rich form in `attachment`, tagged by `kind`: see `connectors/shapes.py`), from the
 replay, from other tabs and agents through the bus topic `conv:{id}`, or inside the turn's
 `{"type": "reply", ...REST reply..., "client_id", "frames"}`. Errors are
 `{"type": "error", "error": {"code", "message"}, "client_id"?, "retry"?}`; `retry: true`
@@ -75,6 +79,7 @@ class Hello:
     identity: Identity
     conversation_id: str | None
     last_seq: int
+    greet: bool = False  # the client shows a greeting: send it in `ready` if there is none yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +374,7 @@ async def _hello(wired: Socket) -> Hello | None:
         await socket.close(code=4400)
         return None
     token = frame.get("token")
+    greet = frame.get("greet") is True
     try:
         if not (token is None or isinstance(token, str)):
             raise TokenError("invalid_token", "the token is not a string")
@@ -382,8 +388,8 @@ async def _hello(wired: Socket) -> Hello | None:
         if record is None or record.customer_id != identity.customer_id:
             # Unknown or someone else's (indistinguishable): the client starts afresh.
             await socket.send_json(wired.error("conversation_not_found"))
-            return Hello(identity, None, 0)
-    return Hello(identity, conversation_id, last_seq if conversation_id else 0)
+            return Hello(identity, None, 0, greet)
+    return Hello(identity, conversation_id, last_seq if conversation_id else 0, greet)
 
 
 async def _read_frame(socket: WebSocket, max_chars: int) -> dict[str, Any] | None:
@@ -453,7 +459,7 @@ async def chat_socket(
                 "conversation_id": session.conversation_id,
                 "seq": session.outlet.sent_seq,
             }
-            if session.conversation_id is None:
+            if hello.greet and session.conversation_id is None:
                 ready["greeting"] = greeting(socket, hello.identity)
             await session.outlet.send(ready)
             try:

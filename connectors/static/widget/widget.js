@@ -443,6 +443,7 @@
           token: token || undefined,
           conversation_id: state.conversationId || undefined,
           last_seq: state.lastSeq,
+          greet: true,
         }),
       );
     });
