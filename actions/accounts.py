@@ -13,8 +13,7 @@ from actions.lookup import find_account
 from actions.replies import ACCOUNT_NOT_FOUND, BANK_UNAVAILABLE, account_not_found, bank_unavailable
 from actions.rich import card, card_says, table, table_says
 from bot.bank import Account, BankError, Transaction
-from bot.handlers import ActionContext, ActionResult, Reply, action
-from bot.messages import Attachment
+from bot.handlers import ActionContext, ActionResult, Attachment, Reply, action
 
 DEFAULT_HISTORY = 5
 MAX_HISTORY = 50

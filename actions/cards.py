@@ -19,8 +19,7 @@ from actions.formatting import day
 from actions.replies import BANK_UNAVAILABLE, bank_unavailable, payload
 from actions.rich import card_says, table, table_says
 from bot.bank import BankError, BankRejected, BankUnavailable, Card, CardChange
-from bot.handlers import ActionContext, ActionResult, Reply, action
-from bot.messages import Attachment, SummaryCard
+from bot.handlers import ActionContext, ActionResult, Attachment, Reply, SummaryCard, action
 
 log = logging.getLogger("actions.cards")
 

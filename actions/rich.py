@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.handlers import ActionContext
-from bot.messages import SummaryCard, Table
+from bot.handlers import ActionContext, SummaryCard, Table
 
 
 def table_says(name: str, columns: Iterable[str], caption: Iterable[str] = ()) -> dict:
