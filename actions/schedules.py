@@ -96,6 +96,8 @@ async def list_standing_orders(ctx: ActionContext) -> ActionResult:
         "direct_debit_next": ["amount", "on"],
         "direct_debit_no_next": [],
         **table_says("direct_debits", ["name", "next"]),
+        "direct_debit_cell_next": ["amount", "on"],
+        "direct_debit_cell_no_next": [],
         **BANK_UNAVAILABLE,
     },
 )
@@ -108,16 +110,16 @@ async def list_direct_debits(ctx: ActionContext) -> ActionResult:
     active = [d for d in debits if d.active]
     if not active:
         return ActionResult(replies=[Reply("utter_no_direct_debits")])
-    rows = []
+    rows, cells = [], []
     for d in active:
-        nxt = (
-            ctx.text("direct_debit_next", amount=money(d.next_amount), on=day(d.next_date))
-            if d.next_date and d.next_amount is not None
-            else ctx.text("direct_debit_no_next")
-        )
+        known = d.next_date and d.next_amount is not None
+        said = {"amount": money(d.next_amount), "on": day(d.next_date)} if known else {}
+        nxt = ctx.text("direct_debit_next", **said) if known else ctx.text("direct_debit_no_next")
         rows.append({"name": d.name, "next": nxt})
+        cell = ctx.text("direct_debit_cell_next", **said) if known else ""
+        cells.append({"name": d.name, "next": cell or ctx.text("direct_debit_cell_no_next")})
     lines = _lines(ctx, "direct_debit_line", rows)
-    shown = table(ctx, "direct_debits", ["name", "next"], rows)
+    shown = table(ctx, "direct_debits", ["name", "next"], cells)
     return ActionResult(replies=[Reply("utter_direct_debits", {"lines": lines}, attachment=shown)])
 
 

@@ -26,7 +26,7 @@ from bot.handlers import declared
 from bot.messages import BotMessage, Button, File, Image, Places, SummaryCard, Table
 from bot.ports import ConversationRecord
 from connectors.attachments import SAYS as ATTACHMENT_SAYS
-from connectors.attachments import absolute, fallback_text, table_lines
+from connectors.attachments import Text, absolute, fallback_text, table_lines
 from connectors.deps import Provided, switched_on
 from connectors.messaging import (
     ButtonIds,
@@ -138,7 +138,7 @@ def _button_title(message: dict[str, Any], data: str) -> str | None:
     return None
 
 
-def html_form(message: BotMessage, text: Any, public_url: str) -> str | None:
+def html_form(message: BotMessage, text: Text, public_url: str) -> str | None:
     """A card, a table or places as Telegram HTML (`parse_mode: HTML`): the table aligned in
     `<pre>`, bold titles, map links; None for other kinds (and for no attachment)."""
     attachment = message.attachment
