@@ -102,6 +102,7 @@ from connectors import (
     websocket,
     whatsapp,
 )
+from connectors.attachments import SAYS as ATTACHMENT_SAYS
 from connectors.errors import SAYS as ERROR_SAYS
 from connectors.errors import install_error_handlers
 from connectors.limits import BodyLimit
@@ -226,6 +227,8 @@ def declarations() -> dict[str, Mapping[str, frozenset[str]]]:
         "the WhatsApp channel": whatsapp.SAYS,
         "the Telegram channel": telegram.SAYS,
         "file downloads": files.SAYS,
+        "the widget": websocket.SAYS,
+        "rich messages in the chat apps": ATTACHMENT_SAYS,
     }
 
 

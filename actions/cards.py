@@ -17,8 +17,9 @@ from datetime import date, timedelta
 
 from actions.formatting import day
 from actions.replies import BANK_UNAVAILABLE, bank_unavailable, payload
+from actions.rich import card_says, table, table_says
 from bot.bank import BankError, BankRejected, BankUnavailable, Card, CardChange
-from bot.handlers import ActionContext, ActionResult, Reply, action
+from bot.handlers import ActionContext, ActionResult, Attachment, Reply, SummaryCard, action
 
 log = logging.getLogger("actions.cards")
 
@@ -325,14 +326,42 @@ async def card_delivery(ctx: ActionContext) -> ActionResult:
     return ActionResult(replies=[reply])
 
 
-def _status_line(ctx: ActionContext, card: Card, today: date) -> str:
+def _status_said(ctx: ActionContext, card: Card, today: date) -> tuple[str, dict[str, str]]:
+    """The status line's key (flagged when the card expires soon) and what it says."""
     # A card works to the end of its expiry month: it stops on the 1st of the next one.
     expires_end = (card.expires.replace(day=28) + timedelta(days=4)).replace(day=1)
     state = ctx.text("card_state_expired") if expires_end <= today else _state(ctx, card)
     soon = today < expires_end <= today + timedelta(days=EXPIRING_DAYS)
     key = "card_status_line_soon" if soon and card.status != "cancelled" else "card_status_line"
     label = card_label(ctx, card, "title")
-    return ctx.text(key, card=label, scheme=card.scheme, state=state, expires=_expiry(card))
+    return key, {"card": label, "scheme": card.scheme, "state": state, "expires": _expiry(card)}
+
+
+def _status_line(ctx: ActionContext, card: Card, today: date) -> str:
+    key, said = _status_said(ctx, card, today)
+    return ctx.text(key, **said)
+
+
+CARD_COLUMNS = ("card", "scheme", "state", "expires")
+CARD_RICH = {
+    **card_says("card_status", ["card"], ["scheme", "state", "expires"]),
+    **card_says("card_status_soon", ["card"], ["scheme", "state", "expires"]),
+    **table_says("cards", CARD_COLUMNS),
+}
+
+
+def _cards_attachment(ctx: ActionContext, cards: Sequence[Card], today: date) -> Attachment:
+    """One card: a card of its state and expiry; several: a table, a row per card."""
+    said = [_status_said(ctx, c, today) for c in cards]
+    if len(said) == 1:
+        key, values = said[0]
+        name = "card_status_soon" if key.endswith("_soon") else "card_status"
+        text = ctx.text(f"card_{name}_lines", **values)
+        return SummaryCard(
+            title=ctx.text(f"card_{name}_title", card=values["card"]),
+            lines=tuple(line.strip() for line in text.splitlines() if line.strip()),
+        )
+    return table(ctx, "cards", CARD_COLUMNS, [values for _, values in said])
 
 
 @action(
@@ -343,6 +372,7 @@ def _status_line(ctx: ActionContext, card: Card, today: date) -> str:
         "card_status_line": ["card", "scheme", "state", "expires"],
         "card_status_line_soon": ["card", "scheme", "state", "expires"],
         "card_state_expired": [],
+        **CARD_RICH,
         **STATE_TEXTS,
         **LABELS,
         **BANK_UNAVAILABLE,
@@ -358,4 +388,7 @@ async def card_status(ctx: ActionContext) -> ActionResult:
         return ActionResult(replies=[Reply("utter_no_cards")])
     today = ctx.now.date()
     lines = "\n".join(_status_line(ctx, c, today) for c in cards)
-    return ActionResult(replies=[Reply("utter_card_status", {"lines": lines})])
+    attachment = _cards_attachment(ctx, cards, today)
+    return ActionResult(
+        replies=[Reply("utter_card_status", {"lines": lines}, attachment=attachment)]
+    )
