@@ -20,6 +20,7 @@ from actions import (
     rates,
     schedules,
     spending,
+    standing_orders,
     topups,
     validators,
 )
@@ -42,6 +43,7 @@ MODULES = (
     rates,
     schedules,
     spending,
+    standing_orders,
     topups,
     validators,
 )

@@ -73,7 +73,9 @@ _NEXT_PERIOD_START = re.compile(
     r"\b(?:(?:starting|from|beginning)\s+)?(?:next|the\s+following)\s+(?P<u>week|month)\b", _F
 )
 
-_THIS = re.compile(r"\b(?:this|the\s+current|the\s+rest\s+of\s+(?:the|this))\s+(?P<u>week|month|year)\b", _F)
+_THIS = re.compile(
+    r"\b(?:this|the\s+current|the\s+rest\s+of\s+(?:the|this))\s+(?P<u>week|month|year)\b", _F
+)
 _NEXT = re.compile(r"\b(?:next|the\s+following)\s+(?P<u>week|month|year)\b", _F)
 _COMING = re.compile(
     rf"\b(?:the\s+)?(?:next|coming)\s+(?P<n>{_NUM})\s+(?P<u>days?|weeks?|fortnights?|months?)\b", _F
@@ -92,9 +94,7 @@ _FREQUENCIES = [
         "2w",
     ),
     (
-        re.compile(
-            rf"\b(?:every\s+other|every\s+second|alternate)\s+(?:{WEEKDAY})s?\b", _F
-        ),
+        re.compile(rf"\b(?:every\s+other|every\s+second|alternate)\s+(?:{WEEKDAY})s?\b", _F),
         "2w",
     ),
     (re.compile(rf"\b(?:every|each)\s+(?:{WEEKDAY})\b|\bon\s+(?:{WEEKDAY})s\b", _F), "1w"),
@@ -164,9 +164,7 @@ _UNTIL_END = re.compile(
     r"|last\s+(?:one|payment)\s+(?:on|in)|final\s+payment\s+(?:on|in))\s+",
     _F,
 )
-_MONTH_ONLY = re.compile(
-    rf"^(?:(?:the\s+)?end\s+of\s+)?(?P<m>{MONTH})\b{_YEAR.format('y')}", _F
-)
+_MONTH_ONLY = re.compile(rf"^(?:(?:the\s+)?end\s+of\s+)?(?P<m>{MONTH})\b{_YEAR.format('y')}", _F)
 _END_OF = re.compile(
     r"^(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<nx>next\s+)?(?P<u>month|year)\b", _F
 )
