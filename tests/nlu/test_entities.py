@@ -12,7 +12,6 @@ from bot.nlu.report.evaluate import evaluate
 from bot.nlu.training_data import load_training_data
 from tests.nlu.conftest import TODAY  # Wednesday 2026-11-18
 
-
 FORWARD = ("date_ahead", "period_ahead")
 
 
