@@ -382,6 +382,8 @@ def _parse_end(ctx: ActionContext, raw: str) -> dict[str, Any] | None:
 
 
 def _count(text: str) -> int | None:
+    if whole := re.fullmatch(r"\s*(\d{1,4})(?:\.0+)?\s*", text):
+        return int(whole[1])
     words = re.sub(r"\b(?:payments?|times|in all|in total|please|just|only)\b", " ", text)
     words = " ".join(words.split())
     try:

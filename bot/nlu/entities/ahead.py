@@ -346,12 +346,17 @@ def find_frequencies(text: str) -> list[Found]:
     return _longest(found)
 
 
-def find_plan_ends(text: str, today: date) -> list[Found]:
+def find_plan_ends(text: str, today: date, repeating: bool = False) -> list[Found]:
+    """`repeating`: the message says how often, so "5 payments" alone is how many."""
     found = [Found("plan_end", "none", m.start(), m.end()) for m in _NO_END.finditer(text)]
     for m in _COUNT_END.finditer(text):
         words = m.group(0).lower()
-        if not re.match(r"(?:after|for|stop|end|just|only|a total|in all)\b", words) and not (
-            "times" in words or "in all" in words or "in total" in words or "then stop" in words
+        if (
+            not repeating
+            and not re.match(r"(?:after|for|stop|end|just|only|a total|in all)\b", words)
+            and not (
+                "times" in words or "in all" in words or "in total" in words or "then stop" in words
+            )
         ):
             continue  # "12 payments" alone is a count of transactions to list, not an end
         found.append(Found("plan_end", f"count:{_count(m.group('n'))}", m.start(), m.end()))
