@@ -198,13 +198,11 @@ def _ahead(text: str, today: date, taken: list[Found]) -> list[Found]:
     one is not a shop ("Next" in "starting next week") and leaves `taken`."""
     found = [*find_dates_ahead(text, today), *find_periods_ahead(text, today)]
     for shop in [f for f in taken if f.entity == "merchant"]:
-        if any(a.start <= shop.start and shop.end <= a.end and a != shop for a in found):
-            if any(
-                a.end - a.start > shop.end - shop.start
-                for a in found
-                if a.overlaps(shop.start, shop.end)
-            ):
-                taken.remove(shop)
+        if any(
+            a.start <= shop.start and shop.end <= a.end and a.end - a.start > shop.end - shop.start
+            for a in found
+        ):
+            taken.remove(shop)
     others = [f for f in taken if f.entity not in _AHEAD_BESIDE]
     return [f for f in found if not any(o.overlaps(f.start, f.end) for o in others)]
 
