@@ -105,7 +105,7 @@ class NluModel:
         intent = top if understood else IntentScore(FALLBACK_INTENT, top.confidence)
         today = today or date.today()
         entities = self.extractor.extract(text, today)
-        return Parse(text, when_it_goes(intent, entities, today), ranking, entities)
+        return Parse(text, when_it_goes(intent, entities, today, ranking), ranking, entities)
 
     def save(self, directory: str | Path) -> None:
         directory = Path(directory)

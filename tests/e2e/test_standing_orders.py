@@ -160,9 +160,7 @@ async def test_an_open_ended_order_the_bank_refuses_sets_nothing_up(
 ) -> None:
     first = first_day_after(await bank_today(sandbox), 4, 3)
     before = await bank.list_standing_orders("cust-001")
-    reply = customer.say(
-        f"pay Bob Martin £1,500 every week from {said(first)} with no end date"
-    )
+    reply = customer.say(f"pay Bob Martin £1,500 every week from {said(first)} with no end date")
     reply = customer.say("skip")
     assert "with no end date" in text_of(reply), text_of(reply)
     reply = approve(customer, reply, "Yes, set it up")

@@ -135,6 +135,7 @@ def test_plan_ends(text: str, expected: str) -> None:
 def test_n_payments_is_an_end_only_beside_how_often() -> None:
     assert find_plan_ends("show my last 12 payments", TODAY) == []
     assert one(find_plan_ends("every week, 5 payments", TODAY, repeating=True)) == "count:5"
+    assert one(find_plan_ends("change it to 3 payments", TODAY)) == "count:3"
 
 
 def _e(entity: str, value: str) -> Entity:
@@ -155,3 +156,13 @@ def _e(entity: str, value: str) -> Entity:
 def test_a_repeating_or_later_payment_is_not_a_transfer_now(intent, entities, expected) -> None:
     got = when_it_goes(IntentScore(intent, 0.8), tuple(entities), TODAY)
     assert got == IntentScore(expected, 0.8)
+
+
+def test_a_mixed_message_that_repeats_is_a_standing_order_not_a_fallback() -> None:
+    ranking = (IntentScore("schedule_payment", 0.34), IntentScore("transaction_history", 0.2))
+    fallback = IntentScore("nlu_fallback", 0.34)
+    repeats = (_e("frequency", "1w"),)
+    assert when_it_goes(fallback, repeats, TODAY, ranking).name == "set_up_standing_order"
+    assert when_it_goes(fallback, (), TODAY, ranking) == fallback
+    other = (IntentScore("check_balance", 0.3),)
+    assert when_it_goes(fallback, repeats, TODAY, other) == fallback

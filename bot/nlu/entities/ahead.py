@@ -150,11 +150,13 @@ _NO_END = re.compile(
     _F,
 )
 _COUNT_END = re.compile(
-    rf"\b(?:(?:after|for|stop\s+after|end\s+after|just|only|a\s+total\s+of|in\s+all)\s+)?"
+    rf"\b(?:(?:after|for|stop\s+after|end\s+after|just|only|a\s+total\s+of|in\s+all|to"
+    rf"|make\s+it|it'?s)\s+)?"
     rf"(?P<n>{_NUM})\s+(?:payments?|times|instalments?|installments?)"
     rf"(?:\s+(?:in\s+all|in\s+total|only|then\s+stop))?\b",
     _F,
 )
+_COUNT_LEAD = r"(?:after|for|stop|end|just|only|a total|in all|to|make it|it'?s)\b"
 _FOR_END = re.compile(
     rf"\bfor\s+(?:the\s+next\s+)?(?P<n>{_NUM})\s+(?P<u>weeks?|months?|years?)\b", _F
 )
@@ -353,7 +355,7 @@ def find_plan_ends(text: str, today: date, repeating: bool = False) -> list[Foun
         words = m.group(0).lower()
         if (
             not repeating
-            and not re.match(r"(?:after|for|stop|end|just|only|a total|in all)\b", words)
+            and not re.match(_COUNT_LEAD, words)
             and not (
                 "times" in words or "in all" in words or "in total" in words or "then stop" in words
             )
