@@ -115,7 +115,7 @@ async def test_a_standing_order_set_up_and_raised_in_the_chat_pays_each_date_onc
     assert {(e["AccountId"], e["Amount"]["Amount"]) for e in ran} == {(CURRENT, "30.00")}
     for day in weeks[:3]:
         [paid] = await debits(bank, day, Decimal("30.00"))
-        assert "Alice Johnson" in paid.description, paid
+        assert paid.description == "FP ALICE JOHNSON Lunch money", paid  # to her, by reference
         assert await debits(bank, day, Decimal("23.17")) == []
     assert await debits(bank, weeks[3], Decimal("30.00")) == [], "three payments, no fourth"
     [done] = [o for o in await bank.list_standing_orders("cust-001") if o.id == order.id]
@@ -151,7 +151,7 @@ async def test_a_scheduled_payment_moved_in_the_chat_goes_on_its_new_date_only(
     await move_to(sandbox, later)
     await move_to(sandbox, later)
     [paid] = await debits(bank, later, Decimal("31.50"))
-    assert "Bob Martin" in paid.description
+    assert "BOB MARTIN" in paid.description, paid
     assert [e["DueDate"] for e in await executions_of(sandbox, moved.id)] == [later.isoformat()]
 
 
