@@ -26,14 +26,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.stack import running_stack
 
-# Conversations a customer might have. "banking": balance, history and transfer turns
-# call the bank; "chat": greetings, help and FAQ-like turns touch only Teller and its store.
+# Conversations a customer might have. "banking": balance, history, transfer and standing
+# order turns call the bank; "chat": greetings, help and FAQ-like turns touch only Teller and its store.
 SCRIPTS = {
     "banking": (
         "hi there",
         "what's my balance?",
         "show me my last 3 transactions",
         "send 10 pounds to Bob Martin",
+        "cancel that",
+        "pay Alice Johnson £20 every week from the 1st of next month",
         "cancel that",
         "thanks, bye",
     ),
