@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.support.stack import running_stack
 
 # Conversations a customer might have. "banking": balance, history, transfer and standing
-# order turns call the bank; "chat": greetings, help and FAQ-like turns touch only Teller and its store.
+# order turns call the bank; "chat": greetings, help and FAQ-like turns touch only Teller and
+# its store.
 SCRIPTS = {
     "banking": (
         "hi there",
