@@ -23,6 +23,7 @@ from actions import (
     schedules,
     spending,
     statements,
+    standing_orders,
     topups,
     validators,
 )
@@ -48,6 +49,7 @@ MODULES = (
     schedules,
     spending,
     statements,
+    standing_orders,
     topups,
     validators,
 )

@@ -44,6 +44,8 @@ SCRIPTS = {
         "move £20 to my savings",
         "cancel that",
         "how much did I spend on groceries last month?",
+        "pay Alice Johnson £20 every week from the 1st of next month",
+        "cancel that",
         "thanks, bye",
     ),
     "chat": (

@@ -36,7 +36,7 @@ SECTIONS = frozenset({"responses", "flows", "answers", "canned", "unmapped"})
 _FIELD_ROOT = re.compile(r"[.\[]")
 STEP_KINDS = frozenset({"collect", "confirm", "step_up", "action", "handoff", "say"})
 _STEP_OPTIONS = {
-    "collect": {"ask", "validate", "optional", "from_entity", "uses"},
+    "collect": {"ask", "validate", "optional", "from_entity", "uses", "answered_by"},
     "confirm": set(),
     "step_up": set(),
     "action": set(),
@@ -86,11 +86,15 @@ class Step:
     optional: bool = False  # collect: not asked when absent (the validator may default it)
     from_entity: str = ""  # collect: entity that fills the slot (default: the slot name)
     uses: tuple[str, ...] = ()  # collect: other entities/slots the validator reads
+    # collect: entities that answer this step while it is asked (only then), though they fill
+    # another slot otherwise ("30 June" asked when a standing order ends is not its first date)
+    answered_by: tuple[str, ...] = ()
     response: str = ""  # confirm, say
     operation: tuple[str, ...] = ()  # step_up: slots the one-time code is bound to
     description: str = ""  # step_up: what the code approves, formatted with the slots
     exempt_as: str = ""  # step_up: skipped when `otp.exempt` names this kind of operation
     unless: str = ""  # step_up: skipped when this slot, set by an earlier step, is true
+    when: str = ""  # step_up: asked only when this slot is set (a validator decides)
     action: str = ""  # action
     reason: str = ""  # handoff
 
@@ -527,6 +531,7 @@ def _step(raw: Any, context: str, responses: Mapping[str, Any]) -> Step:
             optional=bool(raw.get("optional", False)),
             from_entity=raw.get("from_entity", ""),
             uses=tuple(raw.get("uses") or ()),
+            answered_by=tuple(raw.get("answered_by") or ()),
         )
     if kind in ("confirm", "say"):
         _known_response(value, responses, context)
@@ -534,7 +539,7 @@ def _step(raw: Any, context: str, responses: Mapping[str, Any]) -> Step:
     if kind == "step_up":
         if not isinstance(value, dict) or not value.get("operation"):
             raise DomainError(f"{context}: step_up needs `operation` (slot names)")
-        unknown = set(value) - {"operation", "description", "exempt_as", "unless"}
+        unknown = set(value) - {"operation", "description", "exempt_as", "unless", "when"}
         if unknown:
             raise DomainError(f"{context}: step_up has unknown keys {_names(unknown)}")
         if not str(value.get("description", "")).strip():
@@ -546,6 +551,7 @@ def _step(raw: Any, context: str, responses: Mapping[str, Any]) -> Step:
             description=str(value.get("description", "")),
             exempt_as=str(value.get("exempt_as", "")),
             unless=str(value.get("unless", "")),
+            when=str(value.get("when", "")),
         )
     if kind == "action":
         return Step(kind, action=str(value))

@@ -551,6 +551,8 @@ class DialogueManager:
     async def _on_slot(self, t: Turn, frame: Frame, flow: Flow, step: Step) -> None:
         values = flow.slot_values(t.input.parse)
         answer = values.pop(step.slot, None)
+        if answer is None:
+            answer = _answered_by(flow, step, t.input.parse, values)
         if not await self._correct(t, frame, flow, values):
             self._ask(t, frame, step)
             return
@@ -632,6 +634,16 @@ class DialogueManager:
             return False
         self._answer(t, answer)
         return True
+
+
+def _answered_by(flow: Flow, step: Step, parse: Parse, values: dict[str, Any]) -> Any:
+    """The value of the first of `step.answered_by` the message holds, taken from the slot
+    it would otherwise fill (removed from `values`); None if it holds none."""
+    for entity in parse.entities:
+        if entity.entity in step.answered_by:
+            values.pop(flow.entity_slots.get(entity.entity, ""), None)
+            return entity.value
+    return None
 
 
 def _asks_about(t: Turn, flow: Flow) -> bool:

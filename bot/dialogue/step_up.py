@@ -95,6 +95,9 @@ class StepUp:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "lockout_unavailable")
         if blocked and not flow.protective:
             return _abandon(t, frame, flow, "utter_otp_blocked", "customer_locked_out")
+        if step.when and not frame.slots.get(step.when):
+            t.emit(ev.AUTH_STEP, step="otp_not_needed", operation=step.when)
+            return Outcome.NEXT
         if step.exempt_as and step.exempt_as in self._exempt:
             t.emit(ev.AUTH_STEP, step="otp_exempt", operation=step.exempt_as)
             return Outcome.NEXT
