@@ -32,6 +32,7 @@ from bot.redact import mask_card_numbers
 log = logging.getLogger(__name__)
 
 HELP_TOPICS = "help_topics"
+SHORT_ANSWER_WORDS = 2  # at most this many words, while a slot is asked for, answer it
 # What the dialogue itself says, with the variables it fills in.
 SAYS = declared(
     {
@@ -161,10 +162,15 @@ class DialogueManager:
             return
         target = self._domain.flow_for(t.intent)
         answering_code = frame.awaiting == OTP and self._step_up.is_code(t)
-        if target is not None and t.state.frame(target.name) is None and not answering_code:
+        step = flow.steps[frame.step]
+        if (
+            target is not None
+            and t.state.frame(target.name) is None
+            and not answering_code
+            and not _answers_the_question(t, frame, step, target)
+        ):
             await self._digress(t, frame, target)
             return
-        step = flow.steps[frame.step]
         if frame.awaiting == OTP and not answering_code and not resending:
             values = flow.slot_values(t.input.parse)
             if values:  # "make it 70 instead": the code no longer fits what was confirmed
@@ -644,6 +650,15 @@ def _answered_by(flow: Flow, step: Step, parse: Parse, values: dict[str, Any]) -
             values.pop(flow.entity_slots.get(entity.entity, ""), None)
             return entity.value
     return None
+
+
+def _answers_the_question(t: Turn, frame: Frame, step: Step, target: Flow) -> bool:
+    """A word or two while a slot is asked for ("gambling" asked what a budget is for) is
+    the answer, not a request to switch to another job that shares the word; a customer
+    who wants another job says more, and protective flows (a card freeze) still interrupt."""
+    asked = step.kind == "collect" and frame.awaiting == step.slot
+    short = len(t.input.text.split()) <= SHORT_ANSWER_WORDS
+    return asked and short and target.is_job and not target.protective
 
 
 def _asks_about(t: Turn, flow: Flow) -> bool:
