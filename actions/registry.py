@@ -11,6 +11,7 @@ from actions import (
     bills,
     budgets,
     cards,
+    cards_manage,
     credit_cards,
     limits,
     links,
@@ -21,6 +22,8 @@ from actions import (
     rates,
     schedules,
     spending,
+    standing_orders,
+    statements,
     topups,
     validators,
 )
@@ -34,6 +37,7 @@ MODULES = (
     bills,
     budgets,
     cards,
+    cards_manage,
     credit_cards,
     limits,
     links,
@@ -44,6 +48,8 @@ MODULES = (
     rates,
     schedules,
     spending,
+    statements,
+    standing_orders,
     topups,
     validators,
 )

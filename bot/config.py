@@ -180,6 +180,15 @@ class LinkingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FileSettings:
+    """Files Teller makes for customers (statements, charts) and their links (`bot/files.py`)."""
+
+    link_ttl_seconds: int = 600  # a download link works this long; the file is kept as long
+    public_url: str = ""  # Teller's public base URL, for absolute links; empty: "/files/..."
+    max_bytes: int = 5 * 1024 * 1024  # the largest file kept
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     dev_mode: bool = False
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -191,6 +200,7 @@ class Settings:
     bank: BankSettings = field(default_factory=BankSettings)
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     linking: LinkingSettings = field(default_factory=LinkingSettings)
+    files: FileSettings = field(default_factory=FileSettings)
 
 
 _TRUE = frozenset({"true", "yes", "1"})
@@ -235,7 +245,18 @@ def _section(section: str, cls: type, raw: dict[str, Any] | None) -> Any:
     return cls(**values)
 
 
-SECTIONS = ("server", "nlu", "dialogue", "auth", "otp", "stores", "bank", "handoff", "linking")
+SECTIONS = (
+    "server",
+    "nlu",
+    "dialogue",
+    "auth",
+    "otp",
+    "stores",
+    "bank",
+    "handoff",
+    "linking",
+    "files",
+)
 
 
 def require_redis(settings: Settings, variable: str = "REDIS_URL") -> None:
@@ -261,6 +282,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
     settings = Settings(dev_mode=parse_bool(raw.get("dev_mode", False), "dev_mode"), **sections)
     if settings.auth.max_token_lifetime_seconds <= 0:
         raise ConfigError("auth.max_token_lifetime_seconds must be positive")
+    if settings.files.link_ttl_seconds <= 0:
+        raise ConfigError("files.link_ttl_seconds must be positive")
     return settings
 
 
