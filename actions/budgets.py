@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cache
-from typing import Any
 
 import yaml
 
@@ -22,7 +21,7 @@ from actions.rich import card, card_says, table, table_says
 from actions.spending import CATEGORY_FILE
 from actions.validators import AMOUNT_REASONS, amount_problem
 from bot.bank import BankError, BankRejected, Budget
-from bot.handlers import ActionContext, ActionResult, Reply, action
+from bot.handlers import ActionContext, ActionResult, Reply, Table, action
 
 
 @cache
@@ -78,7 +77,7 @@ def _line(ctx: ActionContext, budget: Budget) -> str:
 BUDGET_COLUMNS = ("category", "spent", "budget", "used")
 
 
-def _table(ctx: ActionContext, budgets: list[Budget]) -> Any:
+def _table(ctx: ActionContext, budgets: list[Budget]) -> Table:
     rows = [
         {
             "category": _name(ctx, b.category).capitalize(),
