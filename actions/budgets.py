@@ -17,10 +17,11 @@ import yaml
 
 from actions.formatting import money
 from actions.replies import BANK_UNAVAILABLE, bank_unavailable, payload
+from actions.rich import card, card_says, table, table_says
 from actions.spending import CATEGORY_FILE
 from actions.validators import AMOUNT_REASONS, amount_problem
 from bot.bank import BankError, BankRejected, Budget
-from bot.handlers import ActionContext, ActionResult, Reply, action
+from bot.handlers import ActionContext, ActionResult, Reply, Table, action
 
 
 @cache
@@ -73,6 +74,22 @@ def _line(ctx: ActionContext, budget: Budget) -> str:
     )
 
 
+BUDGET_COLUMNS = ("category", "spent", "budget", "used")
+
+
+def _table(ctx: ActionContext, budgets: list[Budget]) -> Table:
+    rows = [
+        {
+            "category": _name(ctx, b.category).capitalize(),
+            "spent": money(b.spent),
+            "budget": money(b.amount),
+            "used": f"{_percent(b)}%",
+        }
+        for b in budgets
+    ]
+    return table(ctx, "budgets", BUDGET_COLUMNS, rows)
+
+
 def _status(ctx: ActionContext, budget: Budget) -> Reply:
     said = {
         "category": _name(ctx, budget.category),
@@ -81,11 +98,18 @@ def _status(ctx: ActionContext, budget: Budget) -> Reply:
         "percent": _percent(budget),
         "days": _days(ctx, budget),
     }
-    if budget.spent > budget.amount:
-        return Reply(
-            "utter_budget_status_over", {**said, "over": money(budget.spent - budget.amount)}
-        )
-    return Reply("utter_budget_status", {**said, "left": money(budget.amount - budget.spent)})
+    over = budget.spent > budget.amount
+    left = money(abs(budget.amount - budget.spent))
+    summary = card(
+        ctx,
+        "budget_over" if over else "budget",
+        left,
+        title={"category": said["category"].capitalize()},
+        lines={**said, "left": left},
+    )
+    if over:
+        return Reply("utter_budget_status_over", {**said, "over": left}, attachment=summary)
+    return Reply("utter_budget_status", {**said, "left": left}, attachment=summary)
 
 
 STATUS_TEXTS = {
@@ -93,7 +117,10 @@ STATUS_TEXTS = {
     "utter_budget_status_over": ["category", "spent", "amount", "percent", "over", "days"],
     "budget_days_left": ["days"],
     "budget_day_left": ["days"],
+    **card_says("budget", ["category"], ["spent", "amount", "percent", "left", "days"]),
+    **card_says("budget_over", ["category"], ["spent", "amount", "percent", "left", "days"]),
 }
+TABLE_TEXTS = table_says("budgets", BUDGET_COLUMNS)
 CATEGORY_TEXTS = {f"category_{name}": [] for name in category_codes()}
 
 
@@ -169,6 +196,7 @@ async def validate_budget_amount(ctx: ActionContext) -> ActionResult:
     says={
         "utter_budget_saved": ["category", "amount", "status"],
         "utter_budget_rejected": ["category"],
+        **STATUS_TEXTS,
         "budget_saved_status": ["spent", "percent", "days"],
         "budget_saved_status_over": ["spent", "over", "days"],
         "budget_days_left": ["days"],
@@ -226,6 +254,7 @@ async def save_budget(ctx: ActionContext) -> ActionResult:
         "utter_budgets": ["lines"],
         "utter_no_budgets": [],
         "budget_line": ["category", "spent", "amount", "percent"],
+        **TABLE_TEXTS,
         **CATEGORY_TEXTS,
         **BANK_UNAVAILABLE,
     },
@@ -238,7 +267,9 @@ async def list_budgets(ctx: ActionContext) -> ActionResult:
     if not budgets:
         return ActionResult(replies=[Reply("utter_no_budgets")])
     lines = "\n".join(_line(ctx, b) for b in budgets)
-    return ActionResult(replies=[Reply("utter_budgets", {"lines": lines})])
+    return ActionResult(
+        replies=[Reply("utter_budgets", {"lines": lines}, attachment=_table(ctx, budgets))]
+    )
 
 
 @action(
@@ -250,6 +281,7 @@ async def list_budgets(ctx: ActionContext) -> ActionResult:
         "set_budget_button": ["category"],
         "utter_budgets": ["lines"],
         "budget_line": ["category", "spent", "amount", "percent"],
+        **TABLE_TEXTS,
         **CATEGORY_TEXTS,
         **BANK_UNAVAILABLE,
     },
@@ -278,7 +310,9 @@ async def budget_status(ctx: ActionContext) -> ActionResult:
     if len(budgets) == 1:
         return ActionResult(replies=[_status(ctx, budgets[0])])
     lines = "\n".join(_line(ctx, b) for b in budgets)
-    return ActionResult(replies=[Reply("utter_budgets", {"lines": lines})])
+    return ActionResult(
+        replies=[Reply("utter_budgets", {"lines": lines}, attachment=_table(ctx, budgets))]
+    )
 
 
 def _budget_buttons(ctx: ActionContext, budgets: list[Budget]) -> tuple[tuple[str, str], ...]:

@@ -111,6 +111,15 @@ BILLERS = (
     ),
 )
 BY_ID = {b.id: b for b in BILLERS}
+# The ISO 18245 code a payment to a biller of each kind is booked with (a card issuer's is a
+# repayment of a card at another bank: no merchant category, so no spending category).
+MERCHANT_CATEGORIES = {
+    "energy": "4900",
+    "water": "4900",
+    "council_tax": "9311",
+    "mobile": "4814",
+    "broadband": "4814",
+}
 
 
 def biller(biller_id: str) -> Biller:

@@ -48,6 +48,9 @@ class Creditor:
     leaves_bank: bool  # counts against the daily limit
     fixed_reference: str | None = None  # a bill is always paid with its customer reference
     shown_reference: str | None = None  # ... shown masked for a card number
+    # A biller is a merchant: its name and category code go on the row (budgets count it)
+    merchant: str | None = None
+    merchant_category: str | None = None
 
     def reference(self, given: str) -> str:
         if self.fixed_reference is None:
@@ -109,6 +112,8 @@ async def creditor(
             True,
             bill["reference"],
             biller.show(bill["reference"]),
+            biller.name,
+            bills.MERCHANT_CATEGORIES.get(biller.category),
         )
     raise BankApiError(
         400,
@@ -187,6 +192,8 @@ async def send(
         booked_at=at,
         description=f"{to.description} {shown}".strip(),
         legs=[(source["id"], -amount), (to.ledger_account, amount)],
+        merchant=to.merchant,
+        merchant_category=to.merchant_category,
     )
     return Sent(None, transaction_id, source["balance_minor"] - amount)
 

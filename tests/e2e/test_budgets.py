@@ -176,3 +176,40 @@ async def test_top_categories_of_a_month_are_the_sums_of_their_rows(
     for name, amount in top:
         assert f"{names.get(name, name)}: {money(amount)}" in shown, (name, shown)
     assert money(sum(by_category.values(), Decimal("0"))) in shown
+
+
+@pytest.fixture
+def james(http: httpx.Client) -> Customer:
+    token = http.post("/dev/token", json={"customer_id": "cust-002"}).json()["token"]
+    return Customer(http, "cust-002", token)
+
+
+async def test_a_bill_paid_in_the_chat_past_80_percent_is_told_with_the_payment(
+    james: Customer, bank: BankClient, stack: Stack
+) -> None:
+    """cust-002 pays British Gas through the bill flow: the bank books it as a bills
+    payment (merchant code 4900), and the alert comes with the payment's own answer."""
+    today = await bank_today(stack)
+    found = await bank.list_transactions(
+        "cust-002", start=today.replace(day=1), end=today, limit=500
+    )
+    spent = sum(
+        (-t.amount for t in found if t.amount < 0 and category_of(t) == "bills"), Decimal("0")
+    )
+    budget = Decimal(max(100, math.ceil(spent * Decimal("1.5"))))
+    james.press(james.say(f"set a budget of £{budget} for bills"), "Yes, set it")
+    assert [b.category for b in await bank.list_budgets("cust-002")] == ["bills"]
+    pay = (budget * Decimal("0.9") - spent).quantize(Decimal("0.01"), "ROUND_UP")
+    james.press(james.say(f"pay british gas £{pay}"), "Yes")
+    done = text_of(james.say(james.latest_code()))
+    assert "has been paid to British Gas" in done
+    assert (
+        f"Heads up: you've now spent {money(spent + pay)} of your {money(budget)} bills budget"
+        in done
+    ), done
+    assert done.index("has been paid") < done.index("Heads up"), "the payment's answer first"
+    assert "Heads up" not in text_of(james.say("thanks"))
+    [mine] = await bank.list_budgets("cust-002")
+    assert mine.spent == spent + pay, "the bill counts as bills spending at the bank"
+    james.press(james.say("remove my bills budget"), "Yes, remove it")
+    assert await bank.list_budgets("cust-002") == []
