@@ -49,6 +49,7 @@ from bot.config import (
     require_serving,
 )
 from bot.conversations import Conversations, agents_topic
+from bot.dialogue.alerts import BudgetAlerts
 from bot.dialogue.domain import Domain, load_domain
 from bot.dialogue.manager import SAYS as DIALOGUE_SAYS
 from bot.dialogue.manager import DialogueManager
@@ -101,6 +102,7 @@ from connectors import (
     websocket,
     whatsapp,
 )
+from connectors.attachments import SAYS as ATTACHMENT_SAYS
 from connectors.errors import SAYS as ERROR_SAYS
 from connectors.errors import install_error_handlers
 from connectors.limits import BodyLimit
@@ -225,6 +227,8 @@ def declarations() -> dict[str, Mapping[str, frozenset[str]]]:
         "the WhatsApp channel": whatsapp.SAYS,
         "the Telegram channel": telegram.SAYS,
         "file downloads": files.SAYS,
+        "the widget": websocket.SAYS,
+        "rich messages in the chat apps": ATTACHMENT_SAYS,
     }
 
 
@@ -283,6 +287,7 @@ async def open_teller(
             settings=settings,
             presence=stores.presence,
             links=links,
+            budget_alerts=BudgetAlerts(bank, settings.dialogue.budget_alert_check_seconds),
             files=FileShelf(stores.files, settings.files, clock) if file_links else None,
         )
         conversations = Conversations(

@@ -4,12 +4,12 @@ is coming up across all of them. Reading only here; the bank executes what falls
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from actions.accounts import dates_from_slots
 from actions.formatting import day, money
 from actions.replies import BANK_UNAVAILABLE, bank_unavailable, payload
+from actions.rich import table, table_says
 from bot.bank import BankError, BankRejected, BankUnavailable, Creditor
 from bot.handlers import ActionContext, ActionResult, Reply, action
 
@@ -27,6 +27,7 @@ def _lines(ctx: ActionContext, key: str, rows: list[dict[str, str]]) -> str:
         "utter_scheduled_payments": ["lines"],
         "utter_no_scheduled_payments": [],
         "scheduled_payment_line": ["amount", "name", "on"],
+        **table_says("scheduled_payments", ["on", "name", "amount"]),
         **BANK_UNAVAILABLE,
     },
 )
@@ -44,7 +45,10 @@ async def list_scheduled_payments(ctx: ActionContext) -> ActionResult:
         for p in waiting
     ]
     lines = _lines(ctx, "scheduled_payment_line", rows)
-    return ActionResult(replies=[Reply("utter_scheduled_payments", {"lines": lines})])
+    shown = table(ctx, "scheduled_payments", ["on", "name", "amount"], rows)
+    return ActionResult(
+        replies=[Reply("utter_scheduled_payments", {"lines": lines}, attachment=shown)]
+    )
 
 
 @action(
@@ -53,6 +57,7 @@ async def list_scheduled_payments(ctx: ActionContext) -> ActionResult:
         "utter_standing_orders": ["lines"],
         "utter_no_standing_orders": [],
         "standing_order_line": ["amount", "name", "next"],
+        **table_says("standing_orders", ["name", "amount", "next"]),
         **BANK_UNAVAILABLE,
     },
 )
@@ -75,7 +80,10 @@ async def list_standing_orders(ctx: ActionContext) -> ActionResult:
         if o.next_date
     ]
     lines = _lines(ctx, "standing_order_line", rows)
-    return ActionResult(replies=[Reply("utter_standing_orders", {"lines": lines})])
+    shown = table(ctx, "standing_orders", ["name", "amount", "next"], rows)
+    return ActionResult(
+        replies=[Reply("utter_standing_orders", {"lines": lines}, attachment=shown)]
+    )
 
 
 @action(
@@ -86,6 +94,9 @@ async def list_standing_orders(ctx: ActionContext) -> ActionResult:
         "direct_debit_line": ["name", "next"],
         "direct_debit_next": ["amount", "on"],
         "direct_debit_no_next": [],
+        **table_says("direct_debits", ["name", "next"]),
+        "direct_debit_cell_next": ["amount", "on"],
+        "direct_debit_cell_no_next": [],
         **BANK_UNAVAILABLE,
     },
 )
@@ -98,27 +109,40 @@ async def list_direct_debits(ctx: ActionContext) -> ActionResult:
     active = [d for d in debits if d.active]
     if not active:
         return ActionResult(replies=[Reply("utter_no_direct_debits")])
-    rows = []
+    rows, cells = [], []
     for d in active:
-        nxt = (
-            ctx.text("direct_debit_next", amount=money(d.next_amount), on=day(d.next_date))
-            if d.next_date and d.next_amount is not None
-            else ctx.text("direct_debit_no_next")
-        )
+        known = d.next_date and d.next_amount is not None
+        said = {"amount": money(d.next_amount), "on": day(d.next_date)} if known else {}
+        nxt = ctx.text("direct_debit_next", **said) if known else ctx.text("direct_debit_no_next")
         rows.append({"name": d.name, "next": nxt})
+        cell = ctx.text("direct_debit_cell_next", **said) if known else ""
+        cells.append({"name": d.name, "next": cell or ctx.text("direct_debit_cell_no_next")})
     lines = _lines(ctx, "direct_debit_line", rows)
-    return ActionResult(replies=[Reply("utter_direct_debits", {"lines": lines})])
+    shown = table(ctx, "direct_debits", ["name", "next"], cells)
+    return ActionResult(replies=[Reply("utter_direct_debits", {"lines": lines}, attachment=shown)])
 
 
-def _days_ahead(ctx: ActionContext, today: date) -> int:
-    """The period the customer named, counted from the bank's today; else the next 30 days."""
+def _period(ctx: ActionContext, today: date) -> tuple[date, date]:
+    """The period the customer named, read forward ("this month" ends on its last day, "on
+    the 5th" is the next 5th), within a year from the bank's today; else the next 30 days."""
+    start, end = today, None
+    span = ctx.slots.get("period_ahead")
+    if isinstance(span, dict):
+        start = _day_or(span.get("start"), today)
+        end = _day_or(span.get("end"), None)
+    elif ctx.slots.get("date_ahead"):
+        start = end = _day_or(ctx.slots.get("date_ahead"), None)
+    if end is None or end < today:
+        return today, today + timedelta(days=DEFAULT_DAYS)
+    start = max(start or today, today)
+    return start, min(end, today + timedelta(days=MAX_DAYS))
+
+
+def _day_or(value: object, default: date | None) -> date | None:
     try:
-        _, end = dates_from_slots(ctx.slots)
+        return date.fromisoformat(str(value))
     except ValueError:
-        end = None
-    if end is None or end <= today:
-        return DEFAULT_DAYS
-    return min((end - today).days, MAX_DAYS)
+        return default
 
 
 @action(
@@ -126,7 +150,10 @@ def _days_ahead(ctx: ActionContext, today: date) -> int:
     says={
         "utter_upcoming_payments": ["lines", "total", "until"],
         "utter_no_upcoming_payments": ["until"],
+        "utter_upcoming_between": ["lines", "total", "start", "until"],
+        "utter_none_upcoming_between": ["start", "until"],
         "upcoming_line": ["on", "name", "amount"],
+        **table_says("upcoming", ["on", "name", "amount"], ["total", "until"]),
         **BANK_UNAVAILABLE,
     },
 )
@@ -134,22 +161,27 @@ async def upcoming_payments(ctx: ActionContext) -> ActionResult:
     """Scheduled payments, standing orders, direct debits and card repayments due, with a
     total, so the customer can see what their balance has to cover."""
     today = ctx.now.date()
-    days = _days_ahead(ctx, today)
-    until = day(date.fromordinal(today.toordinal() + days))
+    start, end = _period(ctx, today)
+    said = {"start": day(start), "until": day(end)}
+    later = start > today
     try:
-        due = await ctx.bank.upcoming_payments(ctx.customer_id, days)
+        due = await ctx.bank.upcoming_payments(ctx.customer_id, max((end - today).days, 1))
     except BankError as exc:
         return bank_unavailable("upcoming_payments", exc)
+    due = sorted((u for u in due if start <= u.on <= end), key=lambda u: u.on)
     if not due:
-        return ActionResult(replies=[Reply("utter_no_upcoming_payments", {"until": until})])
-    due = sorted(due, key=lambda u: u.on)
+        key = "utter_none_upcoming_between" if later else "utter_no_upcoming_payments"
+        return ActionResult(replies=[Reply(key, said)])
     rows = [{"on": day(u.on), "name": u.name, "amount": money(u.amount)} for u in due]
-    said = {
+    said |= {
         "lines": _lines(ctx, "upcoming_line", rows),
         "total": money(sum((u.amount for u in due), start=due[0].amount * 0)),
-        "until": until,
     }
-    return ActionResult(replies=[Reply("utter_upcoming_payments", said)])
+    key = "utter_upcoming_between" if later else "utter_upcoming_payments"
+    shown = table(
+        ctx, "upcoming", ["on", "name", "amount"], rows, total=said["total"], until=said["until"]
+    )
+    return ActionResult(replies=[Reply(key, said, attachment=shown)])
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,9 @@ class DialogueSettings:
     clarify_options: int = 3
     # A job whose confidence is within this of an FAQ's is not started: both are offered.
     job_or_faq_margin: float = 0.15
+    # How often a worker asks the bank for a customer's new budget alerts (a turn that ran
+    # an action always asks); 0: every turn.
+    budget_alert_check_seconds: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)

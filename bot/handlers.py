@@ -21,7 +21,15 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.bank import Bank
-from bot.messages import Attachment, File, Image
+
+# The rich forms a Reply may carry are part of the action contract: actions import them here.
+from bot.messages import Attachment
+from bot.messages import File as File
+from bot.messages import Image as Image
+from bot.messages import Place as Place
+from bot.messages import Places as Places
+from bot.messages import SummaryCard as SummaryCard
+from bot.messages import Table as Table
 
 Render = Callable[[str, Mapping[str, Any]], str]  # (response key, variables) -> its text
 

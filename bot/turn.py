@@ -24,7 +24,7 @@ from bot.files import FileLinks
 from bot.messages import BotMessage, InboundMessage
 from bot.nlu.payload import parse_payload
 from bot.nlu.types import Parse
-from bot.redact import mask_card_numbers, mask_parse, may_be_code, redact
+from bot.redact import mask_card_numbers, mask_parse, mask_pins, may_be_code, redact
 
 
 class RepeatedMessage(RuntimeError):
@@ -76,8 +76,9 @@ class TurnEngine:
         RepeatedMessage, and then nothing of the turn is stored.
 
         Card numbers are masked here, before anything else sees the message: the dialogue,
-        the log, the bus, the agents, and the parse the channel answers with."""
-        text = mask_card_numbers(inbound.text)
+        the log, the bus, the agents, and the parse the channel answers with; so is what
+        may be a PIN in a message about one ("my pin is 4821")."""
+        text = mask_pins(mask_card_numbers(inbound.text))
         payload = mask_card_numbers(inbound.payload) if inbound.payload else inbound.payload
         inbound = replace(inbound, text=text, payload=payload)
         parse = mask_parse(

@@ -20,6 +20,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.bill_routes import router as bill_router
+from sandbox.budget_routes import router as budget_router
+from sandbox.card_manage import seed_card_management
+from sandbox.card_manage_routes import router as card_manage_router
+from sandbox.card_payment_routes import router as card_payment_router
 from sandbox.clock_routes import router as clock_router
 from sandbox.db import make_engine, metadata
 from sandbox.errors import BankApiError
@@ -69,6 +73,8 @@ async def _create_and_seed(engine: AsyncEngine) -> None:
             log.info("sandbox cards, pending items, top-ups and rates seeded")
         if await seed_money_if_empty(conn, datetime.now(UTC).date()):
             log.info("sandbox payees abroad, bills, schedules, direct debits, statements seeded")
+        if await seed_card_management(conn, datetime.now(UTC).replace(tzinfo=None)):
+            log.info("sandbox card controls and postal addresses seeded")
 
 
 async def prepare(database_url: str) -> None:
@@ -135,6 +141,9 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
         statement_router,
     ):
         app.include_router(extra)
+    app.include_router(budget_router)
+    app.include_router(card_payment_router)
+    app.include_router(card_manage_router)
     app.add_middleware(ApiKeyAuth, api_key=api_key)
     app.add_exception_handler(BankApiError, _bank_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
