@@ -31,7 +31,11 @@ async def test_customers_and_contact_details(bank: BankClient):
 
 async def test_accounts_balances_and_payees_are_typed(bank: BankClient):
     accounts = await bank.list_accounts("cust-001")
-    assert accounts[0] == Account("acc-001-current", "current", "Current account", "4821", "GBP")
+    opened = accounts[0].opened_on  # the seeded history's first day (sandbox/seed.py)
+    assert opened is not None and (datetime.now(UTC).date() - opened).days == 90
+    assert accounts[0] == Account(
+        "acc-001-current", "current", "Current account", "4821", "GBP", opened_on=opened
+    )
     assert [a.kind for a in accounts] == ["current", "savings", "credit_card"]
     balances = {b.account_id: b.amount for b in await bank.get_balances("cust-001")}
     assert balances == {

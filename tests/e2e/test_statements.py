@@ -15,10 +15,12 @@ from typing import Any
 
 import httpx
 import pypdf
+from websockets.sync.client import connect
 
 from actions.bank_client import BankClient
 from bot.bank import Transaction
 from tests.e2e.conftest import Customer, text_of
+from tests.support.stack import Stack
 
 ACCOUNT = "acc-001-current"
 
@@ -200,3 +202,26 @@ def test_the_event_log_never_holds_a_working_link(
     assert signature not in logged
     assert f"/files/{file_id}.{expires}" in logged  # the non-secret id, and when it ends
     assert fetch(http, image["url"]).status_code == 200
+
+
+def test_the_widget_socket_gets_working_links_in_its_frames_and_replays(
+    stack: Stack, customer: Customer, http: httpx.Client
+) -> None:
+    url = stack.teller.base_url.replace("http", "ws") + "/ws"
+    with connect(url) as socket:
+        socket.send(json.dumps({"type": "hello", "token": customer.token}))
+        assert json.loads(socket.recv(timeout=10))["type"] == "ready"
+        socket.send(json.dumps({"type": "message", "text": "send me my statement as a csv"}))
+        reply = json.loads(socket.recv(timeout=30))
+    framed = [f["attachment"] for f in reply["frames"] if f.get("attachment")]
+    assert len(framed) == 1 and framed[0]["url"] == attachment_of(reply)["url"]
+    assert fetch(http, framed[0]["url"]).status_code == 200
+    with connect(url) as socket:  # the widget reconnects and is sent the transcript again
+        hello = {"type": "hello", "token": customer.token, "last_seq": 0}
+        socket.send(json.dumps(hello | {"conversation_id": reply["conversation_id"]}))
+        replayed = []
+        while (frame := json.loads(socket.recv(timeout=10)))["type"] != "ready":
+            replayed.append(frame)
+    again = [f["attachment"] for f in replayed if f.get("attachment")]
+    assert again and again[-1]["url"] == framed[0]["url"]  # signed for the customer again
+    assert fetch(http, again[-1]["url"]).status_code == 200
