@@ -32,6 +32,8 @@ ELIGIBLE = {
 # The bank's refusals that need a person rather than another try.
 STAFF_ONLY = {"card_frozen_for_fraud": "staff_only"}
 STATES = ("active", "frozen", "cancelled", "pending_activation")
+# Freezes after which the card is gone for good: a replacement is offered (cards_manage.py).
+REPLACE_AFTER_FREEZE = {"lost": "lost", "stolen": "stolen", "swallowed": "lost"}
 EXPIRING_DAYS = 60  # a card expiring within this many days is flagged
 # How a card is named: mid-sentence ("your debit card ••4417") and on its own (a button).
 LABELS = {
@@ -188,6 +190,8 @@ async def _change(ctx: ActionContext, operation: str) -> ActionResult:
     try:
         if operation == "freeze":
             reason = str(ctx.slots.get("freeze_reason") or "other")
+            if reason == "lost" and ctx.slots.get("replace_reason") == "stolen":
+                reason = "stolen"  # "my card was stolen": only staff may unfreeze it
             audit["reason"] = reason
             change = await ctx.bank.freeze_card(
                 ctx.customer_id, card_id, reason, ctx.idempotency_key
@@ -215,7 +219,16 @@ async def _change(ctx: ActionContext, operation: str) -> ActionResult:
         "to_status": change.to_status,
         "replayed": change.replayed,
     }
-    return ActionResult(replies=[Reply(f"utter_card_{operation}_done", said)], audit=audit)
+    buttons: tuple[tuple[str, str], ...] = ()
+    replace_reason = REPLACE_AFTER_FREEZE.get(str(audit.get("reason")))
+    if operation == "freeze" and replace_reason and change.card.kind != "virtual":
+        # A card that is gone for good: the replacement can be ordered here, for this card.
+        order = payload(
+            "replace_card", account=f"ending:{change.card.last4}", replace_reason=replace_reason
+        )
+        buttons = ((ctx.text("card_button_replace"), order),)
+    reply = Reply(f"utter_card_{operation}_done", said, buttons)
+    return ActionResult(replies=[reply], audit=audit)
 
 
 def _change_says(operation: str, *extra: str) -> dict[str, list[str]]:
@@ -226,7 +239,7 @@ def _change_says(operation: str, *extra: str) -> dict[str, list[str]]:
     }
 
 
-@action("freeze_card", says=_change_says("freeze"))
+@action("freeze_card", says=_change_says("freeze") | {"card_button_replace": []})
 async def freeze_card(ctx: ActionContext) -> ActionResult:
     return await _change(ctx, "freeze")
 

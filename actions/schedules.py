@@ -4,10 +4,9 @@ is coming up across all of them. Reading only here; the bank executes what falls
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from actions.accounts import dates_from_slots
 from actions.formatting import day, money
 from actions.replies import BANK_UNAVAILABLE, bank_unavailable, payload
 from actions.rich import table, table_says
@@ -123,15 +122,27 @@ async def list_direct_debits(ctx: ActionContext) -> ActionResult:
     return ActionResult(replies=[Reply("utter_direct_debits", {"lines": lines}, attachment=shown)])
 
 
-def _days_ahead(ctx: ActionContext, today: date) -> int:
-    """The period the customer named, counted from the bank's today; else the next 30 days."""
+def _period(ctx: ActionContext, today: date) -> tuple[date, date]:
+    """The period the customer named, read forward ("this month" ends on its last day, "on
+    the 5th" is the next 5th), within a year from the bank's today; else the next 30 days."""
+    start, end = today, None
+    span = ctx.slots.get("period_ahead")
+    if isinstance(span, dict):
+        start = _day_or(span.get("start"), today)
+        end = _day_or(span.get("end"), None)
+    elif ctx.slots.get("date_ahead"):
+        start = end = _day_or(ctx.slots.get("date_ahead"), None)
+    if end is None or end < today:
+        return today, today + timedelta(days=DEFAULT_DAYS)
+    start = max(start or today, today)
+    return start, min(end, today + timedelta(days=MAX_DAYS))
+
+
+def _day_or(value: object, default: date | None) -> date | None:
     try:
-        _, end = dates_from_slots(ctx.slots)
+        return date.fromisoformat(str(value))
     except ValueError:
-        end = None
-    if end is None or end <= today:
-        return DEFAULT_DAYS
-    return min((end - today).days, MAX_DAYS)
+        return default
 
 
 @action(
@@ -139,6 +150,8 @@ def _days_ahead(ctx: ActionContext, today: date) -> int:
     says={
         "utter_upcoming_payments": ["lines", "total", "until"],
         "utter_no_upcoming_payments": ["until"],
+        "utter_upcoming_between": ["lines", "total", "start", "until"],
+        "utter_none_upcoming_between": ["start", "until"],
         "upcoming_line": ["on", "name", "amount"],
         **table_says("upcoming", ["on", "name", "amount"], ["total", "until"]),
         **BANK_UNAVAILABLE,
@@ -148,23 +161,27 @@ async def upcoming_payments(ctx: ActionContext) -> ActionResult:
     """Scheduled payments, standing orders, direct debits and card repayments due, with a
     total, so the customer can see what their balance has to cover."""
     today = ctx.now.date()
-    days = _days_ahead(ctx, today)
-    until = day(date.fromordinal(today.toordinal() + days))
+    start, end = _period(ctx, today)
+    said = {"start": day(start), "until": day(end)}
+    later = start > today
     try:
-        due = await ctx.bank.upcoming_payments(ctx.customer_id, days)
+        due = await ctx.bank.upcoming_payments(ctx.customer_id, max((end - today).days, 1))
     except BankError as exc:
         return bank_unavailable("upcoming_payments", exc)
+    due = sorted((u for u in due if start <= u.on <= end), key=lambda u: u.on)
     if not due:
-        return ActionResult(replies=[Reply("utter_no_upcoming_payments", {"until": until})])
-    due = sorted(due, key=lambda u: u.on)
+        key = "utter_none_upcoming_between" if later else "utter_no_upcoming_payments"
+        return ActionResult(replies=[Reply(key, said)])
     rows = [{"on": day(u.on), "name": u.name, "amount": money(u.amount)} for u in due]
-    said = {
+    said |= {
         "lines": _lines(ctx, "upcoming_line", rows),
         "total": money(sum((u.amount for u in due), start=due[0].amount * 0)),
-        "until": until,
     }
-    shown = table(ctx, "upcoming", ["on", "name", "amount"], rows, total=said["total"], until=until)
-    return ActionResult(replies=[Reply("utter_upcoming_payments", said, attachment=shown)])
+    key = "utter_upcoming_between" if later else "utter_upcoming_payments"
+    shown = table(
+        ctx, "upcoming", ["on", "name", "amount"], rows, total=said["total"], until=said["until"]
+    )
+    return ActionResult(replies=[Reply(key, said, attachment=shown)])
 
 
 @dataclass(frozen=True, slots=True)

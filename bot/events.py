@@ -19,7 +19,8 @@ FLOW_COMPLETED = "flow_completed"  # {flow}
 FLOW_CANCELLED = "flow_cancelled"  # {flow, reason}
 STEP_ADVANCED = "step_advanced"  # {flow, step}
 ACTION_RUN = "action_run"  # {action, ok, error, result}
-# {step: otp_issued|otp_verified|otp_failed|otp_expired|otp_locked|otp_resent|otp_exempt, ...}
+# {step: otp_issued|otp_verified|otp_failed|otp_expired|otp_locked|otp_resent|otp_exempt|
+#  otp_not_needed, ...}
 AUTH_STEP = "auth_step"
 FALLBACK = "fallback"  # {stage}
 HANDOFF = "handoff"  # {status: queued|agent|bot|closed, reason, agent_id?}

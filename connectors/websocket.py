@@ -33,7 +33,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +61,7 @@ from bot.turn import TurnEngine, TurnOutcome
 from connectors.chat import check_text, identify, is_unicode, outcome_json
 from connectors.deps import DOMAIN, BusDep, Engine, Once, SettingsDep, Store, Tokens
 from connectors.errors import REFUSED_INPUT, ApiError, refused_input, wording
+from connectors.files import customer_frames
 from connectors.frames import customer_frame, pushed_events
 
 log = logging.getLogger(__name__)
@@ -112,8 +113,15 @@ class Outlet:
     events before the turn returns, and they belong in the reply, which comes first.
     """
 
-    def __init__(self, socket: WebSocket, store: EventStore, sent_seq: int) -> None:
+    def __init__(
+        self,
+        socket: WebSocket,
+        store: EventStore,
+        sent_seq: int,
+        frame: Callable[[Event], dict[str, Any] | None] = customer_frame,
+    ) -> None:
         self._socket = socket
+        self._frame = frame  # an event as this socket's customer sees it
         self._store = store
         self.sent_seq = sent_seq
         self._sending = asyncio.Lock()
@@ -150,7 +158,7 @@ class Outlet:
                 if event.seq > self.sent_seq + 1:
                     await self._fill(conversation_id, event.seq)
                 if event.seq > self.sent_seq:
-                    frame = customer_frame(event)
+                    frame = self._frame(event)
                     if frame is not None:
                         await self._socket.send_json(frame)
                     self.sent_seq = event.seq
@@ -161,7 +169,7 @@ class Outlet:
             if events and events[0].seq > self.sent_seq + 1:
                 await self._fill(reply["conversation_id"], events[0].seq - 1)
             fresh = [e for e in events if e.seq > self.sent_seq]
-            reply["frames"] = [f for f in map(customer_frame, fresh) if f is not None]
+            reply["frames"] = [f for f in map(self._frame, fresh) if f is not None]
             await self._socket.send_json(reply)
             if fresh:
                 self.sent_seq = fresh[-1].seq
@@ -171,7 +179,7 @@ class Outlet:
         for event in await self._store.events(conversation_id, self.sent_seq):
             if through is not None and event.seq > through:
                 break
-            frame = customer_frame(event)
+            frame = self._frame(event)
             if frame is not None:
                 await self._socket.send_json(frame)
             self.sent_seq = event.seq
@@ -190,7 +198,9 @@ class ChatSession:
         self._socket = wired.socket
         self._identity = hello.identity
         self.conversation_id = hello.conversation_id
-        self.outlet = Outlet(wired.socket, wired.store, hello.last_seq)
+        self.outlet = Outlet(
+            wired.socket, wired.store, hello.last_seq, customer_frames(wired.socket, hello.identity)
+        )
         self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._worker = asyncio.create_task(self._take_turns())
         self._follower: asyncio.Task[None] | None = None

@@ -84,12 +84,20 @@ class StepUp:
         operation = _operation(frame, step)
         if customer_id is None or operation is None:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "no_operation")
+        if step.unless and frame.slots.get(step.unless) is True:
+            # The earlier step found the change only narrows what may happen (a lower card
+            # limit, a payment type switched off): like a freeze, it needs no code.
+            t.emit(ev.AUTH_STEP, step="otp_not_needed", operation=step.unless)
+            return Outcome.NEXT
         try:
             blocked = await self._lockout.is_blocked(customer_id)
         except StoreUnavailable:  # fail closed: without the lockout's word, nothing moves
             return _abandon(t, frame, flow, "utter_otp_unavailable", "lockout_unavailable")
         if blocked and not flow.protective:
             return _abandon(t, frame, flow, "utter_otp_blocked", "customer_locked_out")
+        if step.when and not frame.slots.get(step.when):
+            t.emit(ev.AUTH_STEP, step="otp_not_needed", operation=step.when)
+            return Outcome.NEXT
         if step.exempt_as and step.exempt_as in self._exempt:
             t.emit(ev.AUTH_STEP, step="otp_exempt", operation=step.exempt_as)
             return Outcome.NEXT

@@ -27,6 +27,7 @@ from bot.config import NluSettings
 from bot.nlu import encoder as sentence_encoder
 from bot.nlu.classifier import DEFAULT_CONFIG, ClassifierConfig, IntentClassifier
 from bot.nlu.entities import EntityExtractor, Lexicon
+from bot.nlu.later import when_it_goes
 from bot.nlu.training_data import TrainingData, load_training_data, training_files
 from bot.nlu.types import FALLBACK_INTENT, IntentScore, Parse
 from bot.redact import mask_card_numbers
@@ -102,8 +103,9 @@ class NluModel:
         # not understanding, so the dialogue's clarify-then-handoff fallback applies.
         understood = understood and self.classifier.knows_a_word(text)
         intent = top if understood else IntentScore(FALLBACK_INTENT, top.confidence)
-        entities = self.extractor.extract(text, today or date.today())
-        return Parse(text, intent, ranking, entities)
+        today = today or date.today()
+        entities = self.extractor.extract(text, today)
+        return Parse(text, when_it_goes(intent, entities, today, ranking), ranking, entities)
 
     def save(self, directory: str | Path) -> None:
         directory = Path(directory)

@@ -22,6 +22,11 @@ class Entity:
     account -> "current" | "savings" | "credit_card" | "ending:4821";
     payee -> the name as written (or its synonym's canonical value);
     date -> "2026-11-17"; date_range -> {"start": "2026-11-01", "end": "2026-11-15"};
+    (both read back, as questions about transactions mean them); date_ahead -> "2027-01-05"
+    and period_ahead -> {"start", "end"}: the same words read forward, for money that leaves
+    later ("on the 5th" is the next 5th); frequency -> "1w" | "2w" | "1m" | "12m" ... (every
+    n weeks or months); plan_end -> "none" | "count:12" | "until:2027-06-30" | "for:6:m"
+    (bot/nlu/entities/ahead.py);
     card -> "debit" | "virtual" | "disposable" | "physical" | "visa" | "mastercard" |
     "contactless" | "ending:1934";
     merchant -> canonical merchant name; bill_category -> "energy" | "water" | "council_tax" |

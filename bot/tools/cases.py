@@ -22,7 +22,9 @@ anonymous) and steps. A step does one thing and says what must hold after it:
 What holds: `intent` (of the customer's message), `flow`, `awaiting` (a slot, `otp` or
 null), `status` (bot, queued, agent, closed), `says` and `not_says` (contained,
 case-insensitive), `buttons` (titles contained), `bank`: a balance moved by an amount
-since the case began, a card's status, a payee (UK or abroad) present or not; and
+since the case began, a card's status, a card's control (`card_control: {card, control,
+value}`: a limit's amount, a switch on/off, the PIN blocked/unblocked), a payee (UK or
+abroad) present or not; and
 `linked`: how many chat apps are linked to the customer; `shows`: the rich form of the
 last reply that has one (`shows: table`, or `{kind: table, has: ["Date", "£25.00"]}`, texts
 found in its caption, headers, cells, title, lines or amount; `none`: no reply has one). A
@@ -70,6 +72,7 @@ AGENT_MOVES = ("claim", "hand_back", "close", "reply", "note")
 BANK_CHECKS = {
     "balance": {"account", "moved"},
     "card": {"card", "status"},
+    "card_control": {"card", "control", "value"},
     "payee": {"name", "present"},
 }
 TEST_AGENT = Agent("case-agent", "Sam")
@@ -274,11 +277,12 @@ def _check_bank(value: Any, where: str) -> None:
     effects = value if isinstance(value, list) else [value]
     for effect in effects:
         if not isinstance(effect, dict):
-            raise CaseError(f"{where}: `bank:` holds balance, card or payee checks")
+            raise CaseError(f"{where}: `bank:` holds balance, card, card_control or payee checks")
         effect.pop("__line__", None)
         for kind, body in effect.items():
             if kind not in BANK_CHECKS:
-                raise CaseError(f"{where}: `bank:` knows balance, card and payee, not {kind!r}")
+                known = "balance, card, card_control and payee"
+                raise CaseError(f"{where}: `bank:` knows {known}, not {kind!r}")
             if not isinstance(body, dict):
                 raise CaseError(f"{where}: `bank: {kind}:` is a mapping")
             body.pop("__line__", None)
@@ -501,11 +505,29 @@ class _Run:
                 if [c.status for c in found] != [status]:
                     got = [c.status for c in found] or "no such card"
                     raise _Differs(f"bank: card {card} is {got}, expected {status}")
+            if "card_control" in effect:
+                await self._card_control(customer, effect["card_control"])
             if "payee" in effect:
                 name, present = effect["payee"]["name"], bool(effect["payee"]["present"])
                 payees = [p.name for p in await self.world.bank.list_payees(customer, kind=None)]
                 if (name in payees) != present:
                     raise _Differs(f"bank: payee {name!r} present is {not present}")
+
+    async def _card_control(self, customer: str, expected: Mapping[str, Any]) -> None:
+        """A limit's amount ("800.00"), a switch ("on"/"off") or the PIN ("blocked")."""
+        card, control, value = str(expected["card"]), str(expected["control"]), expected["value"]
+        found = [c for c in await self.world.bank.list_cards(customer) if card in (c.id, c.last4)]
+        if len(found) != 1:
+            raise _Differs(f"bank: no card {card}")
+        controls = await self.world.bank.card_controls(customer, found[0].id)
+        if control == "pin":
+            got = "blocked" if controls.pin_blocked else "unblocked"
+        elif control in controls.limits:
+            got = f"{controls.limits[control].daily:.2f}"
+        else:
+            got = "on" if controls.switches.get(control) else "off"
+        if got != str(value):
+            raise _Differs(f"bank: card {card} {control} is {got}, expected {value}")
 
 
 class _Differs(AssertionError):

@@ -12,6 +12,8 @@ from bot.nlu.report.evaluate import evaluate
 from bot.nlu.training_data import load_training_data
 from tests.nlu.conftest import TODAY  # Wednesday 2026-11-18
 
+FORWARD = ("date_ahead", "period_ahead")
+
 
 def values(model: NluModel, text: str) -> dict[str, Any]:
     return {e.entity: e.value for e in model.parse(text, TODAY).entities}
@@ -116,7 +118,9 @@ def test_cards(model: NluModel, text: str, expected: dict[str, Any]) -> None:
     ],
 )
 def test_dates_relative_to_today(model: NluModel, text: str, expected: dict[str, Any]) -> None:
-    assert values(model, text) == expected
+    """The backward reading; the forward one beside it is in test_dates_ahead.py."""
+    read_back = {k: v for k, v in values(model, text).items() if k not in FORWARD}
+    assert read_back == expected
 
 
 @pytest.mark.parametrize(

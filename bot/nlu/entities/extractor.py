@@ -12,6 +12,13 @@ from datetime import date
 from typing import Any
 
 from bot.nlu.entities.accounts import AccountFinder, directions
+from bot.nlu.entities.ahead import (
+    find_dates_ahead,
+    find_frequencies,
+    find_periods_ahead,
+    find_plan_ends,
+)
+from bot.nlu.entities.card_terms import find_card_terms
 from bot.nlu.entities.cards import find_cards
 from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
 from bot.nlu.entities.money import MoneyFinder, currency_words
@@ -27,14 +34,24 @@ from bot.nlu.types import Entity
 OUT_OF_SCOPE = "out_of_scope"
 # Ties between equally long spans go to the earlier entity type in this list.
 _PRIORITY = (
-    "card", "sort_code", "account_number", "account", "linked_chat", "date_range", "date",
-    "number", "amount", "merchant", "category", "bill_category", "payee",
+    "card", "sort_code", "account_number", "account", "linked_chat", "plan_end", "frequency",
+    "date_range", "date", "number", "amount", "merchant", "category", "bill_category", "payee",
+    "card_control", "card_switch", "replace_reason", "file_format", "chart_by",
 )  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
 )
 # The chat apps a customer links to their account: which one they mean ("unlink my telegram").
 _CHAT_APP = re.compile(r"\b(?:(?P<whatsapp>whats\s?app)|(?P<telegram>telegram))\b", re.IGNORECASE)
+# A statement's format ("as a spreadsheet") and a chart's grouping ("by week").
+_FILE_FORMAT = re.compile(
+    r"\b(?:(?P<csv>csv|spreadsheets?|excel|xlsx?)|(?P<pdf>pdf))\b", re.IGNORECASE
+)
+_CHART_BY = re.compile(
+    r"\b(?:(?:by|per|each|every)\s+(?P<week>weeks?)|(?P<weekly>week\s+by\s+week|weekly(?=\s+"
+    r"(?:chart|graph|spending|breakdown|bar)))|(?:by|per)\s+(?P<category>categor(?:y|ies)))\b",
+    re.IGNORECASE,
+)
 _COUNT_RE = re.compile(
     rf"\b(?:last|latest|recent|past|previous|top|first)\s+(?P<a>{COUNT})\b"
     rf"|\b(?P<b>{COUNT})\s+(?:(?:most\s+)?(?:recent|latest|last)\s+)?{_ITEMS}\b",
@@ -121,11 +138,14 @@ class EntityExtractor:
     def extract(self, text: str, today: date) -> tuple[Entity, ...]:
         candidates = [
             *find_cards(text),
+            *find_card_terms(text),
             *find_uk_accounts(text),
             *self._accounts.find(text),
             *find_ranges(text, today),
             *join_ranges(text, find_dates(text, today), today),
             *self._counts(text),
+            *(frequencies := find_frequencies(text)),
+            *find_plan_ends(text, today, repeating=bool(frequencies)),
             *self._money.amounts(text),
             *self._names.known_merchants(text),
             *self._categories.find(text),
@@ -134,15 +154,34 @@ class EntityExtractor:
                 Found("linked_chat", m.lastgroup, m.start(), m.end())
                 for m in _CHAT_APP.finditer(text)
             ),
+            *(
+                Found("file_format", m.lastgroup, m.start(), m.end())
+                for m in _FILE_FORMAT.finditer(text)
+            ),
+            *(
+                Found(
+                    "chart_by",
+                    "category" if m.lastgroup == "category" else "week",
+                    m.start(),
+                    m.end(),
+                )
+                for m in _CHART_BY.finditer(text)
+            ),
         ]
         taken = _longest_first([c for c in candidates if c.entity != "currency"])
         currencies = [c for c in candidates if c.entity == "currency"]
         taken += _attach_currencies(currencies + self._money.currencies(text), taken)
-        free = [t for t in tokenize(text) if not any(f.overlaps(t.start, t.end) for f in taken)]
+        ahead = _ahead(text, today, taken)
+        free = [
+            t
+            for t in tokenize(text)
+            if not any(f.overlaps(t.start, t.end) for f in (*taken, *ahead))
+        ]
         merchants = self._names.unknown_merchants(text, free)
         free = [t for t in free if not any(f.overlaps(t.start, t.end) for f in merchants)]
         taken += merchants + self._names.payees(text, free)
         taken += directions(text, [f for f in taken if f.entity == "account"])
+        taken += ahead
         return tuple(
             self._entity(text, f) for f in sorted(taken, key=lambda f: (f.start, f.entity))
         )
@@ -171,6 +210,26 @@ def _longest_first(candidates: list[Found]) -> list[Found]:
         if not any(k.overlaps(found.start, found.end) for k in kept):
             kept.append(found)
     return kept
+
+
+# The forward readings sit beside the backward ones ("Friday" is a `date` and a `date_ahead`)
+# and inside a frequency ("every Friday"), never inside anything else ("until 30 June" is an
+# end, not a first date; "£15" is not a day).
+_AHEAD_BESIDE = frozenset({"date", "date_range", "frequency"})
+
+
+def _ahead(text: str, today: date, taken: list[Found]) -> list[Found]:
+    """The forward readings that fit beside what is taken; a shop's name inside a longer
+    one is not a shop ("Next" in "starting next week") and leaves `taken`."""
+    found = [*find_dates_ahead(text, today), *find_periods_ahead(text, today)]
+    for shop in [f for f in taken if f.entity == "merchant"]:
+        if any(
+            a.start <= shop.start and shop.end <= a.end and a.end - a.start > shop.end - shop.start
+            for a in found
+        ):
+            taken.remove(shop)
+    others = [f for f in taken if f.entity not in _AHEAD_BESIDE]
+    return [f for f in found if not any(o.overlaps(f.start, f.end) for o in others)]
 
 
 def _attach_currencies(currencies: list[Found], taken: list[Found]) -> list[Found]:
