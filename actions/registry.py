@@ -22,8 +22,8 @@ from actions import (
     rates,
     schedules,
     spending,
-    statements,
     standing_orders,
+    statements,
     topups,
     validators,
 )
