@@ -130,6 +130,9 @@
     const link = el("a");
     link.href = href;
     link.download = a.name || "";
+    // Off Teller's origin `download` is ignored: a new tab keeps the bank's page (and the
+    // chat) where it is should the link answer with a page (expired) rather than the file.
+    link.target = "_blank";
     link.rel = "noopener";
     const details = [typeName(a.media_type, a.name), humanSize(a.size)].filter(Boolean).join(", ");
     link.append(el("span", "rich-file-name", a.name), el("span", "rich-file-size", details ? ` (${details})` : ""));
