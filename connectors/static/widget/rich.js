@@ -3,7 +3,7 @@
 // card, table, image, file, places) becomes accessible DOM, built with textContent and
 // attributes only: nothing the server sends is ever parsed as HTML, and no inline styles
 // (the console's Content-Security-Policy allows none). Links are http(s) only, resolved
-// against Teller's origin (`base`), so a relative /media/... URL works from any host page.
+// against Teller's origin (`base`), so a relative /files/... URL works from any host page.
 //
 //   TellerRich.render(attachment, { base }) -> Element | null  (null: unknown kind, show text)
 //   TellerRich.replacesText(attachment)     -> whether the element says all the text says
