@@ -4,7 +4,7 @@ Each channel sends the closest native form it has (a document, a photo, an HTML 
 where it has none, a readable text: `fallback_text`, which is the message's own text (it
 says the answer on its own) plus what only the attachment holds: a file's or a picture's
 link, a place's map link. Links the chat apps must fetch or show have to be absolute, on
-Teller's public address (`TELLER_PUBLIC_URL`): a relative `/media/...` URL is made absolute
+Teller's public address (`TELLER_PUBLIC_URL`): a relative `/files/...` URL is made absolute
 against it, and without it such a link is left out rather than sent broken.
 """
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 from pymongo.collection import Collection
 from websockets.sync.client import connect
 
@@ -87,3 +88,16 @@ def test_a_chip_starts_the_conversation_and_a_resumed_one_is_not_greeted_again(
     assert "greeting" not in ready_again
     replayed = [f for f in frames if f["type"] == "message" and f["from"] == "bot"]
     assert replayed[-1]["attachment"] == answer["attachment"]  # a replay keeps its form
+
+
+def test_the_shared_renderer_is_served_for_the_widget_and_the_console(stack: Stack) -> None:
+    base = stack.teller.base_url
+    script = httpx.get(f"{base}/widget/rich.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    styles = httpx.get(f"{base}/widget/rich.css")
+    assert styles.status_code == 200 and "text/css" in styles.headers["content-type"]
+    page = httpx.get(f"{base}/agent/assets/index.html").text
+    assert '<script src="/widget/rich.js">' in page and 'href="/widget/rich.css"' in page
+    # No HTML from the server ever reaches the DOM as markup, and no inline styles (the
+    # console's CSP allows none): the renderer builds elements and sets textContent.
+    assert "innerHTML" not in script.text and ".style." not in script.text

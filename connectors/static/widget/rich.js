@@ -3,7 +3,7 @@
 // card, table, image, file, places) becomes accessible DOM, built with textContent and
 // attributes only: nothing the server sends is ever parsed as HTML, and no inline styles
 // (the console's Content-Security-Policy allows none). Links are http(s) only, resolved
-// against Teller's origin (`base`), so a relative /media/... URL works from any host page.
+// against Teller's origin (`base`), so a relative /files/... URL works from any host page.
 //
 //   TellerRich.render(attachment, { base }) -> Element | null  (null: unknown kind, show text)
 //   TellerRich.replacesText(attachment)     -> whether the element says all the text says
@@ -130,6 +130,9 @@
     const link = el("a");
     link.href = href;
     link.download = a.name || "";
+    // Off Teller's origin `download` is ignored: a new tab keeps the bank's page (and the
+    // chat) where it is should the link answer with a page (expired) rather than the file.
+    link.target = "_blank";
     link.rel = "noopener";
     const details = [typeName(a.media_type, a.name), humanSize(a.size)].filter(Boolean).join(", ");
     link.append(el("span", "rich-file-name", a.name), el("span", "rich-file-size", details ? ` (${details})` : ""));
