@@ -49,9 +49,11 @@ from bot.config import (
     require_serving,
 )
 from bot.conversations import Conversations, agents_topic
+from bot.dialogue.alerts import BudgetAlerts
 from bot.dialogue.domain import Domain, load_domain
 from bot.dialogue.manager import SAYS as DIALOGUE_SAYS
 from bot.dialogue.manager import DialogueManager
+from bot.files import FILES_SECRET, FileLinks, FileShelf, load_files_secret
 from bot.handlers import Action
 from bot.handoff.agents import Agents, SessionsEnded, sessions_topic
 from bot.handoff.desk import ERRORS as DESK_ERRORS
@@ -75,6 +77,7 @@ from bot.ports import (
     Counters,
     DeliveryClaims,
     EventStore,
+    FileStore,
     LinkStore,
     NoticeChannel,
     Notifier,
@@ -88,7 +91,18 @@ from bot.store.mongo import connect_mongo
 from bot.store.mongo.events import MongoEventStore
 from bot.store.mongo.records import MongoAgentStore, MongoChatStore, MongoLinkStore
 from bot.turn import TurnEngine
-from connectors import agent, deps, dev, link_codes, rest, telegram, websocket, whatsapp
+from connectors import (
+    agent,
+    deps,
+    dev,
+    files,
+    link_codes,
+    rest,
+    telegram,
+    websocket,
+    whatsapp,
+)
+from connectors.attachments import SAYS as ATTACHMENT_SAYS
 from connectors.errors import SAYS as ERROR_SAYS
 from connectors.errors import install_error_handlers
 from connectors.limits import BodyLimit
@@ -117,6 +131,7 @@ class Stores:
     claims: DeliveryClaims
     counters: Counters
     presence: Presence
+    files: FileStore  # statements and charts until their links expire
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +150,7 @@ class Teller:
     console: agent.Console
     whatsapp: whatsapp.WhatsAppChannel | None
     telegram: telegram.TelegramChannel | None
+    files: files.Downloads | None = None  # None: no TELLER_FILES_SECRET, no files served
 
 
 @asynccontextmanager
@@ -182,6 +198,7 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
                 presence=redis.RedisPresence(
                     client, ttl, key=f"{prefix}agents:online:{config.mongodb_db}"
                 ),
+                files=redis.RedisFileStore(client, prefix),
             )
         else:
             yield Stores(
@@ -193,6 +210,7 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
                 claims=memory.MemoryDeliveryClaims(),
                 counters=memory.MemoryCounters(),
                 presence=memory.MemoryPresence(ttl),
+                files=memory.MemoryFileStore(),
             )
 
 
@@ -208,6 +226,9 @@ def declarations() -> dict[str, Mapping[str, frozenset[str]]]:
         "the chat apps": CHAT_SAYS,
         "the WhatsApp channel": whatsapp.SAYS,
         "the Telegram channel": telegram.SAYS,
+        "file downloads": files.SAYS,
+        "the widget": websocket.SAYS,
+        "rich messages in the chat apps": ATTACHMENT_SAYS,
     }
 
 
@@ -251,6 +272,12 @@ async def open_teller(
             render=lambda key, variables: domain.text(key, variables),
         )
         links = AccountLinks(stores.links, secrets.otp_key, stores.counters, settings.linking)
+        files_key = load_files_secret(settings.dev_mode, PROJECT_ROOT / "var")
+        file_links = (
+            FileLinks(files_key, settings.files.public_url) if files_key is not None else None
+        )
+        if file_links is None:
+            log.warning("%s is not set: statements and charts are off", FILES_SECRET)
         dialogue = DialogueManager(
             domain=domain,
             actions=actions,
@@ -260,6 +287,8 @@ async def open_teller(
             settings=settings,
             presence=stores.presence,
             links=links,
+            budget_alerts=BudgetAlerts(bank, settings.dialogue.budget_alert_check_seconds),
+            files=FileShelf(stores.files, settings.files, clock) if file_links else None,
         )
         conversations = Conversations(
             store=stores.events,
@@ -270,7 +299,11 @@ async def open_teller(
             clock=clock,
         )
         engine = TurnEngine(
-            nlu=nlu, dialogue=dialogue, conversations=conversations, parsing=parsing
+            nlu=nlu,
+            dialogue=dialogue,
+            conversations=conversations,
+            parsing=parsing,
+            files=file_links,
         )
         apps = await stack.enter_async_context(
             _chat_apps(settings, engine, links, stores, domain, enabled=chat_apps)
@@ -300,6 +333,7 @@ async def open_teller(
             console=_console(settings, desk, stores, hashing),
             whatsapp=apps[0],
             telegram=apps[1],
+            files=files.Downloads(file_links, stores.files) if file_links else None,
         )
 
 
@@ -463,6 +497,7 @@ def _provide(app: FastAPI, teller: Teller) -> None:
     telegram.TELEGRAM.fill(app, teller.telegram)
     chat_on = teller.whatsapp is not None or teller.telegram is not None
     link_codes.LINKS.fill(app, teller.links if chat_on else None)
+    files.DOWNLOADS.fill(app, teller.files)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -507,6 +542,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (rest.router(limits), websocket.router, whatsapp.router, telegram.router):
         app.include_router(router)
     app.include_router(link_codes.router)
+    app.include_router(files.router)
     agent.install(app)  # the agent console at /agent
 
     @app.get("/healthz")

@@ -11,8 +11,9 @@ from typing import Any
 from actions.formatting import account_label, day, money
 from actions.lookup import find_account
 from actions.replies import ACCOUNT_NOT_FOUND, BANK_UNAVAILABLE, account_not_found, bank_unavailable
+from actions.rich import card, card_says, table, table_says
 from bot.bank import Account, BankError, Transaction
-from bot.handlers import ActionContext, ActionResult, Reply, action
+from bot.handlers import ActionContext, ActionResult, Attachment, Reply, action
 
 DEFAULT_HISTORY = 5
 MAX_HISTORY = 50
@@ -26,12 +27,45 @@ def _balance_line(ctx: ActionContext, account: Account, amount: Decimal, currenc
     return ctx.text("balance_line", account=account_label(account), amount=money(amount, currency))
 
 
+def _balance_shown(amount: Decimal, account: Account, currency: str) -> tuple[str, bool]:
+    """The balance as the customer reads it, and whether it is money owed (a credit card)."""
+    owed = account.kind == "credit_card" and amount < 0
+    return money(-amount if owed else amount, currency), owed
+
+
+BALANCE_COLUMNS = ("account", "balance")
+BALANCE_RICH = {
+    **card_says("balance", ["account"]),
+    **card_says("balance_owed", ["account"]),
+    **table_says("balances", BALANCE_COLUMNS),
+    "balance_cell_owed": ["amount"],
+}
+
+
+def _balance_attachment(
+    ctx: ActionContext, shown: list[tuple[Account, Decimal, str]]
+) -> Attachment | None:
+    """One account: a card with its balance picked out; several: a table of them."""
+    if len(shown) == 1:
+        account, amount, currency = shown[0]
+        text, owed = _balance_shown(amount, account, currency)
+        name = "balance_owed" if owed else "balance"
+        return card(ctx, name, text, title={"account": account_label(account)})
+    rows = []
+    for account, amount, currency in shown:
+        text, owed = _balance_shown(amount, account, currency)
+        cell = ctx.text("balance_cell_owed", amount=text) if owed else text
+        rows.append({"account": account_label(account), "balance": cell})
+    return table(ctx, "balances", BALANCE_COLUMNS, rows) if rows else None
+
+
 @action(
     "check_balance",
     says={
         "utter_balance": ["lines"],
         "balance_line": ["account", "amount"],
         "balance_line_owed": ["account", "amount"],
+        **BALANCE_RICH,
         **BANK_UNAVAILABLE,
         **ACCOUNT_NOT_FOUND,
     },
@@ -51,12 +85,14 @@ async def check_balance(ctx: ActionContext) -> ActionResult:
             return account_not_found(reference, accounts, "check_balance")
         accounts = [account]
     by_account = {b.account_id: b for b in balances}
-    lines = [
-        _balance_line(ctx, a, by_account[a.id].amount, by_account[a.id].currency)
+    shown = [
+        (a, by_account[a.id].amount, by_account[a.id].currency)
         for a in accounts
         if a.id in by_account
     ]
-    return ActionResult(replies=[Reply("utter_balance", {"lines": "\n".join(lines)})])
+    lines = "\n".join(_balance_line(ctx, *row) for row in shown)
+    attachment = _balance_attachment(ctx, shown)
+    return ActionResult(replies=[Reply("utter_balance", {"lines": lines}, attachment=attachment)])
 
 
 def dates_from_slots(slots: Mapping[str, Any]) -> tuple[date | None, date | None]:
@@ -137,6 +173,37 @@ def _line(
     return ctx.text("transaction_line", **said)
 
 
+TRANSACTION_COLUMNS = ("day", "what", "amount")
+TRANSACTION_COLUMNS_ON = (*TRANSACTION_COLUMNS, "account")
+
+
+def _transaction_table(
+    ctx: ActionContext,
+    found: list[Transaction],
+    accounts: Mapping[str, Account],
+    several: bool,
+    period: str,
+) -> Attachment:
+    """The same rows as the text, one per transaction, with the account when several."""
+    rows = []
+    for txn in found:
+        account = accounts.get(txn.account_id)
+        rows.append(
+            {
+                "day": day(txn.booked_at.date()),
+                "what": txn.merchant or txn.description,
+                "amount": ("+" if txn.amount > 0 else "") + money(txn.amount, txn.currency),
+                "account": account_label(account) if account else "",
+            }
+        )
+    name, columns = (
+        ("transactions_on", TRANSACTION_COLUMNS_ON)
+        if several
+        else ("transactions", TRANSACTION_COLUMNS)
+    )
+    return table(ctx, name, columns, rows, count=len(found), period=period)
+
+
 @action(
     "transaction_history",
     says={
@@ -146,6 +213,8 @@ def _line(
         "transaction_line": ["day", "what", "amount"],
         "transaction_line_on": ["day", "what", "amount", "account"],
         **PERIOD_TEXTS,
+        **table_says("transactions", TRANSACTION_COLUMNS, ["count", "period"]),
+        **table_says("transactions_on", TRANSACTION_COLUMNS_ON, ["count", "period"]),
         **BANK_UNAVAILABLE,
         **ACCOUNT_NOT_FOUND,
     },
@@ -180,5 +249,6 @@ async def transaction_history(ctx: ActionContext) -> ActionResult:
     by_id = {a.id: a for a in accounts}
     several = len({t.account_id for t in found}) > 1
     lines = "\n".join(_line(ctx, t, by_id, several) for t in found)
-    reply = Reply("utter_transactions", {"lines": lines, "count": len(found), "period": period})
-    return ActionResult(replies=[reply])
+    said = {"lines": lines, "count": len(found), "period": period}
+    attachment = _transaction_table(ctx, found, by_id, several, period)
+    return ActionResult(replies=[Reply("utter_transactions", said, attachment=attachment)])

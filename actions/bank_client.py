@@ -15,8 +15,10 @@ from urllib.parse import quote
 
 import httpx
 
+from actions.budget_client import BudgetCalls
 from bot.bank import (
     Account,
+    AccountStatement,
     Balance,
     BankError,
     BankRejected,
@@ -25,7 +27,11 @@ from bot.bank import (
     Biller,
     Card,
     CardChange,
+    CardControls,
+    CardLimit,
+    CardReplacement,
     CardStatement,
+    ControlChange,
     Creditor,
     Customer,
     Delivery,
@@ -38,8 +44,10 @@ from bot.bank import (
     Payment,
     PaymentLimit,
     PendingTransaction,
+    PostalAddress,
     ScheduledPayment,
     StandingOrder,
+    StatementLine,
     TopUp,
     Transaction,
     UpcomingPayment,
@@ -80,6 +88,7 @@ def _account(data: dict[str, Any]) -> Account:
         name=data.get("Nickname", ""),
         last4=identification[-4:],
         currency=data["Currency"],
+        opened_on=date.fromisoformat(data["OpeningDate"]) if data.get("OpeningDate") else None,
     )
 
 
@@ -114,6 +123,27 @@ def _payment(data: dict[str, Any]) -> Payment:
 
 def _optional_datetime(value: str | None) -> datetime | None:
     return None if value is None else _datetime(value)
+
+
+_LIMIT_TYPES = {"atm": "ATM", "online": "Online", "contactless": "Contactless"}
+
+
+def _controls(data: dict[str, Any]) -> CardControls:
+    names = {v: k for k, v in _LIMIT_TYPES.items()}
+    return CardControls(
+        card_id=data["CardId"],
+        limits={
+            names[item["Type"]]: CardLimit(
+                daily=Decimal(item["DailyLimit"]["Amount"]),
+                minimum=Decimal(item["MinimumLimit"]["Amount"]),
+                maximum=Decimal(item["MaximumLimit"]["Amount"]),
+            )
+            for item in data["Limits"]
+        },
+        switches={item["Type"].lower(): bool(item["Enabled"]) for item in data["Permissions"]},
+        pin_blocked=bool(data["Pin"]["Blocked"]),
+        pin_unblock_allowed=bool(data["Pin"]["UnblockAllowed"]),
+    )
 
 
 def _card(data: dict[str, Any]) -> Card:
@@ -300,7 +330,7 @@ def _customer_path(customer_id: str, *parts: str) -> str:
     return "/".join(["/customers", *(quote(p, safe="") for p in (customer_id, *parts))])
 
 
-class BankClient:
+class BankClient(BudgetCalls):
     def __init__(
         self,
         base_url: str,
@@ -517,6 +547,28 @@ class BankClient:
             _amount(limit["DailyLimit"]),
             _amount(limit["UsedToday"]),
             _amount(limit["RemainingToday"]),
+        )
+
+    async def account_statement(
+        self, customer_id: str, account_id: str, start: date, end: date
+    ) -> AccountStatement:
+        path = _customer_path(customer_id, "accounts", account_id, "account-statement")
+        params = {"fromBookingDate": start.isoformat(), "toBookingDate": end.isoformat()}
+        data = (await self._get(path, params))["Data"]["AccountStatement"]
+        lines = tuple(
+            StatementLine(_transaction(row | {"AccountId": account_id}), _signed(row["Balance"]))
+            for row in data["Transaction"]
+        )
+        return AccountStatement(
+            account_id=account_id,
+            currency=data["Currency"],
+            start=date.fromisoformat(data["StartDate"]),
+            end=date.fromisoformat(data["EndDate"]),
+            opening_balance=_signed(data["OpeningBalance"]),
+            closing_balance=_signed(data["ClosingBalance"]),
+            money_in=_amount(data["TotalCredits"]),
+            money_out=_amount(data["TotalDebits"]),
+            lines=lines,
         )
 
     async def card_statement(self, customer_id: str, account_id: str) -> CardStatement | None:
@@ -851,6 +903,86 @@ class BankClient:
         self, customer_id: str, card_id: str, idempotency_key: str
     ) -> CardChange:
         return await self._change_card(customer_id, card_id, "unfreeze", idempotency_key, None)
+
+    async def card_controls(self, customer_id: str, card_id: str) -> CardControls:
+        body = await self._get(_customer_path(customer_id, "cards", card_id, "controls"))
+        return _controls(body["Data"]["CardControls"])
+
+    async def _control_change(
+        self, method: str, key: str, body: dict[str, Any] | None, customer_id: str, *parts: str
+    ) -> ControlChange:
+        request = self._http.build_request(
+            method,
+            _customer_path(customer_id, *parts),
+            json=None if body is None else {"Data": body},
+            headers={"Idempotency-Key": key},
+        )
+        data, headers = await self._exchange(request)
+        change = data["Data"]["Change"]
+        return ControlChange(
+            controls=_controls(data["Data"]["CardControls"]),
+            change_id=change["ChangeId"],
+            control=change["Control"],
+            from_value=change["FromValue"],
+            to_value=change["ToValue"],
+            replayed=headers.get("Idempotent-Replayed") == "true",
+        )
+
+    async def set_card_limit(
+        self, customer_id: str, card_id: str, limit: str, amount: Decimal, idempotency_key: str
+    ) -> ControlChange:
+        """Sent once, never retried here; the same key again returns the first change."""
+        body = {"DailyLimit": {"Amount": f"{amount:.2f}", "Currency": "GBP"}}
+        path = ("cards", card_id, "controls", "limits", _LIMIT_TYPES[limit])
+        return await self._control_change("PUT", idempotency_key, body, customer_id, *path)
+
+    async def set_card_switch(
+        self, customer_id: str, card_id: str, switch: str, enabled: bool, idempotency_key: str
+    ) -> ControlChange:
+        path = ("cards", card_id, "controls", "permissions", switch.capitalize())
+        body = {"Enabled": enabled}
+        return await self._control_change("PUT", idempotency_key, body, customer_id, *path)
+
+    async def unblock_pin(
+        self, customer_id: str, card_id: str, idempotency_key: str
+    ) -> ControlChange:
+        path = ("cards", card_id, "pin", "unblock")
+        return await self._control_change("POST", idempotency_key, None, customer_id, *path)
+
+    async def postal_address(self, customer_id: str) -> PostalAddress | None:
+        try:
+            body = await self._get(_customer_path(customer_id, "postal-address"))
+        except BankRejected as exc:
+            if exc.code == "address_not_found":
+                return None
+            raise
+        found = body["Data"]["PostalAddress"]
+        return PostalAddress(
+            lines=tuple(found["AddressLine"]),
+            town=found["TownName"],
+            post_code=found["PostCode"],
+            country=found["Country"],
+        )
+
+    async def replace_card(
+        self, customer_id: str, card_id: str, reason: str, idempotency_key: str
+    ) -> CardReplacement:
+        """Sent once, never retried here; the same key again returns the first order."""
+        request = self._http.build_request(
+            "POST",
+            _customer_path(customer_id, "cards", card_id, "replacement"),
+            json={"Data": {"Reason": reason}},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        data, headers = await self._exchange(request)
+        replacement = data["Data"]["Replacement"]
+        return CardReplacement(
+            card=_card(data["Data"]["Card"]),
+            replacement_id=replacement["ReplacementId"],
+            reason=replacement["Reason"],
+            old_card_status=replacement["ReplacedCardStatus"],
+            replayed=headers.get("Idempotent-Replayed") == "true",
+        )
 
     async def list_pending_transactions(
         self, customer_id: str, kind: str | None = None

@@ -34,6 +34,7 @@ FORGETS = {
     "freeze_card": ("cards",),
     "activate_card": ("cards",),
     "unfreeze_card": ("cards",),
+    "replace_card": ("cards",),
     "add_payee": ("payees",),
     "add_international_payee": ("payees",),
     "delete_payee": ("payees",),
@@ -44,6 +45,13 @@ PASSED = frozenset(
     {
         "list_customers",
         "get_balances",
+        # budgets: spent changes with every payment; alerts are read and acknowledged once
+        "list_budgets",
+        "create_budget",
+        "change_budget",
+        "delete_budget",
+        "new_budget_alerts",
+        "acknowledge_budget_alert",
         "list_transactions",
         "create_domestic_payment",
         "list_pending_transactions",
@@ -52,6 +60,7 @@ PASSED = frozenset(
         "check_payee",
         "payment_limits",
         "card_statement",
+        "account_statement",
         "list_billers",
         "schedule_payment",
         "list_scheduled_payments",
@@ -66,6 +75,11 @@ PASSED = frozenset(
         "upcoming_payments",
         "quote_fx",
         "create_international_payment",
+        "card_controls",
+        "set_card_limit",
+        "set_card_switch",
+        "unblock_pin",
+        "postal_address",
     }
 )
 

@@ -17,8 +17,9 @@ from datetime import date, timedelta
 
 from actions.formatting import day
 from actions.replies import BANK_UNAVAILABLE, bank_unavailable, payload
+from actions.rich import card_says, table, table_says
 from bot.bank import BankError, BankRejected, BankUnavailable, Card, CardChange
-from bot.handlers import ActionContext, ActionResult, Reply, action
+from bot.handlers import ActionContext, ActionResult, Attachment, Reply, SummaryCard, action
 
 log = logging.getLogger("actions.cards")
 
@@ -31,6 +32,8 @@ ELIGIBLE = {
 # The bank's refusals that need a person rather than another try.
 STAFF_ONLY = {"card_frozen_for_fraud": "staff_only"}
 STATES = ("active", "frozen", "cancelled", "pending_activation")
+# Freezes after which the card is gone for good: a replacement is offered (cards_manage.py).
+REPLACE_AFTER_FREEZE = {"lost": "lost", "stolen": "stolen", "swallowed": "lost"}
 EXPIRING_DAYS = 60  # a card expiring within this many days is flagged
 # How a card is named: mid-sentence ("your debit card ••4417") and on its own (a button).
 LABELS = {
@@ -187,6 +190,8 @@ async def _change(ctx: ActionContext, operation: str) -> ActionResult:
     try:
         if operation == "freeze":
             reason = str(ctx.slots.get("freeze_reason") or "other")
+            if reason == "lost" and ctx.slots.get("replace_reason") == "stolen":
+                reason = "stolen"  # "my card was stolen": only staff may unfreeze it
             audit["reason"] = reason
             change = await ctx.bank.freeze_card(
                 ctx.customer_id, card_id, reason, ctx.idempotency_key
@@ -214,7 +219,16 @@ async def _change(ctx: ActionContext, operation: str) -> ActionResult:
         "to_status": change.to_status,
         "replayed": change.replayed,
     }
-    return ActionResult(replies=[Reply(f"utter_card_{operation}_done", said)], audit=audit)
+    buttons: tuple[tuple[str, str], ...] = ()
+    replace_reason = REPLACE_AFTER_FREEZE.get(str(audit.get("reason")))
+    if operation == "freeze" and replace_reason and change.card.kind != "virtual":
+        # A card that is gone for good: the replacement can be ordered here, for this card.
+        order = payload(
+            "replace_card", account=f"ending:{change.card.last4}", replace_reason=replace_reason
+        )
+        buttons = ((ctx.text("card_button_replace"), order),)
+    reply = Reply(f"utter_card_{operation}_done", said, buttons)
+    return ActionResult(replies=[reply], audit=audit)
 
 
 def _change_says(operation: str, *extra: str) -> dict[str, list[str]]:
@@ -225,7 +239,7 @@ def _change_says(operation: str, *extra: str) -> dict[str, list[str]]:
     }
 
 
-@action("freeze_card", says=_change_says("freeze"))
+@action("freeze_card", says=_change_says("freeze") | {"card_button_replace": []})
 async def freeze_card(ctx: ActionContext) -> ActionResult:
     return await _change(ctx, "freeze")
 
@@ -312,14 +326,42 @@ async def card_delivery(ctx: ActionContext) -> ActionResult:
     return ActionResult(replies=[reply])
 
 
-def _status_line(ctx: ActionContext, card: Card, today: date) -> str:
+def _status_said(ctx: ActionContext, card: Card, today: date) -> tuple[str, dict[str, str]]:
+    """The status line's key (flagged when the card expires soon) and what it says."""
     # A card works to the end of its expiry month: it stops on the 1st of the next one.
     expires_end = (card.expires.replace(day=28) + timedelta(days=4)).replace(day=1)
     state = ctx.text("card_state_expired") if expires_end <= today else _state(ctx, card)
     soon = today < expires_end <= today + timedelta(days=EXPIRING_DAYS)
     key = "card_status_line_soon" if soon and card.status != "cancelled" else "card_status_line"
     label = card_label(ctx, card, "title")
-    return ctx.text(key, card=label, scheme=card.scheme, state=state, expires=_expiry(card))
+    return key, {"card": label, "scheme": card.scheme, "state": state, "expires": _expiry(card)}
+
+
+def _status_line(ctx: ActionContext, card: Card, today: date) -> str:
+    key, said = _status_said(ctx, card, today)
+    return ctx.text(key, **said)
+
+
+CARD_COLUMNS = ("card", "scheme", "state", "expires")
+CARD_RICH = {
+    **card_says("card_status", ["card"], ["scheme", "state", "expires"]),
+    **card_says("card_status_soon", ["card"], ["scheme", "state", "expires"]),
+    **table_says("cards", CARD_COLUMNS),
+}
+
+
+def _cards_attachment(ctx: ActionContext, cards: Sequence[Card], today: date) -> Attachment:
+    """One card: a card of its state and expiry; several: a table, a row per card."""
+    said = [_status_said(ctx, c, today) for c in cards]
+    if len(said) == 1:
+        key, values = said[0]
+        name = "card_status_soon" if key.endswith("_soon") else "card_status"
+        text = ctx.text(f"card_{name}_lines", **values)
+        return SummaryCard(
+            title=ctx.text(f"card_{name}_title", card=values["card"]),
+            lines=tuple(line.strip() for line in text.splitlines() if line.strip()),
+        )
+    return table(ctx, "cards", CARD_COLUMNS, [values for _, values in said])
 
 
 @action(
@@ -330,6 +372,7 @@ def _status_line(ctx: ActionContext, card: Card, today: date) -> str:
         "card_status_line": ["card", "scheme", "state", "expires"],
         "card_status_line_soon": ["card", "scheme", "state", "expires"],
         "card_state_expired": [],
+        **CARD_RICH,
         **STATE_TEXTS,
         **LABELS,
         **BANK_UNAVAILABLE,
@@ -345,4 +388,7 @@ async def card_status(ctx: ActionContext) -> ActionResult:
         return ActionResult(replies=[Reply("utter_no_cards")])
     today = ctx.now.date()
     lines = "\n".join(_status_line(ctx, c, today) for c in cards)
-    return ActionResult(replies=[Reply("utter_card_status", {"lines": lines})])
+    attachment = _cards_attachment(ctx, cards, today)
+    return ActionResult(
+        replies=[Reply("utter_card_status", {"lines": lines}, attachment=attachment)]
+    )

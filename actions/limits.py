@@ -40,6 +40,7 @@ async def payment_limit(ctx: ActionContext) -> ActionResult:
     "validate_transfer_amount",
     says={
         "utter_currency_unsupported": ["currency"],
+        "utter_currency_uk_payee": ["payee", "currency"],
         "utter_amount_invalid": ["reason"],
         "utter_over_daily_limit": ["amount", "daily", "used", "remaining"],
         "limit_left_after": ["left", "daily"],

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from actions.formatting import day, money
 from actions.replies import BANK_UNAVAILABLE, bank_unavailable, payload
+from actions.rich import table, table_says
 from bot.bank import BankError, BankRejected, BankUnavailable, Creditor
 from bot.handlers import ActionContext, ActionResult, Reply, action
 
@@ -26,6 +27,7 @@ def _lines(ctx: ActionContext, key: str, rows: list[dict[str, str]]) -> str:
         "utter_scheduled_payments": ["lines"],
         "utter_no_scheduled_payments": [],
         "scheduled_payment_line": ["amount", "name", "on"],
+        **table_says("scheduled_payments", ["on", "name", "amount"]),
         **BANK_UNAVAILABLE,
     },
 )
@@ -43,7 +45,10 @@ async def list_scheduled_payments(ctx: ActionContext) -> ActionResult:
         for p in waiting
     ]
     lines = _lines(ctx, "scheduled_payment_line", rows)
-    return ActionResult(replies=[Reply("utter_scheduled_payments", {"lines": lines})])
+    shown = table(ctx, "scheduled_payments", ["on", "name", "amount"], rows)
+    return ActionResult(
+        replies=[Reply("utter_scheduled_payments", {"lines": lines}, attachment=shown)]
+    )
 
 
 @action(
@@ -52,6 +57,7 @@ async def list_scheduled_payments(ctx: ActionContext) -> ActionResult:
         "utter_standing_orders": ["lines"],
         "utter_no_standing_orders": [],
         "standing_order_line": ["amount", "name", "next"],
+        **table_says("standing_orders", ["name", "amount", "next"]),
         **BANK_UNAVAILABLE,
     },
 )
@@ -74,7 +80,10 @@ async def list_standing_orders(ctx: ActionContext) -> ActionResult:
         if o.next_date
     ]
     lines = _lines(ctx, "standing_order_line", rows)
-    return ActionResult(replies=[Reply("utter_standing_orders", {"lines": lines})])
+    shown = table(ctx, "standing_orders", ["name", "amount", "next"], rows)
+    return ActionResult(
+        replies=[Reply("utter_standing_orders", {"lines": lines}, attachment=shown)]
+    )
 
 
 @action(
@@ -85,6 +94,9 @@ async def list_standing_orders(ctx: ActionContext) -> ActionResult:
         "direct_debit_line": ["name", "next"],
         "direct_debit_next": ["amount", "on"],
         "direct_debit_no_next": [],
+        **table_says("direct_debits", ["name", "next"]),
+        "direct_debit_cell_next": ["amount", "on"],
+        "direct_debit_cell_no_next": [],
         **BANK_UNAVAILABLE,
     },
 )
@@ -97,16 +109,17 @@ async def list_direct_debits(ctx: ActionContext) -> ActionResult:
     active = [d for d in debits if d.active]
     if not active:
         return ActionResult(replies=[Reply("utter_no_direct_debits")])
-    rows = []
+    rows, cells = [], []
     for d in active:
-        nxt = (
-            ctx.text("direct_debit_next", amount=money(d.next_amount), on=day(d.next_date))
-            if d.next_date and d.next_amount is not None
-            else ctx.text("direct_debit_no_next")
-        )
+        known = d.next_date and d.next_amount is not None
+        said = {"amount": money(d.next_amount), "on": day(d.next_date)} if known else {}
+        nxt = ctx.text("direct_debit_next", **said) if known else ctx.text("direct_debit_no_next")
         rows.append({"name": d.name, "next": nxt})
+        cell = ctx.text("direct_debit_cell_next", **said) if known else ""
+        cells.append({"name": d.name, "next": cell or ctx.text("direct_debit_cell_no_next")})
     lines = _lines(ctx, "direct_debit_line", rows)
-    return ActionResult(replies=[Reply("utter_direct_debits", {"lines": lines})])
+    shown = table(ctx, "direct_debits", ["name", "next"], cells)
+    return ActionResult(replies=[Reply("utter_direct_debits", {"lines": lines}, attachment=shown)])
 
 
 def _period(ctx: ActionContext, today: date) -> tuple[date, date]:
@@ -140,6 +153,7 @@ def _day_or(value: object, default: date | None) -> date | None:
         "utter_upcoming_between": ["lines", "total", "start", "until"],
         "utter_none_upcoming_between": ["start", "until"],
         "upcoming_line": ["on", "name", "amount"],
+        **table_says("upcoming", ["on", "name", "amount"], ["total", "until"]),
         **BANK_UNAVAILABLE,
     },
 )
@@ -164,7 +178,10 @@ async def upcoming_payments(ctx: ActionContext) -> ActionResult:
         "total": money(sum((u.amount for u in due), start=due[0].amount * 0)),
     }
     key = "utter_upcoming_between" if later else "utter_upcoming_payments"
-    return ActionResult(replies=[Reply(key, said)])
+    shown = table(
+        ctx, "upcoming", ["on", "name", "amount"], rows, total=said["total"], until=said["until"]
+    )
+    return ActionResult(replies=[Reply(key, said, attachment=shown)])
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,7 @@ def amount_problem(raw: object) -> tuple[Decimal | None, str]:
     "validate_amount",
     says={
         "utter_currency_unsupported": ["currency"],
+        "utter_currency_uk_payee": ["payee", "currency"],
         "utter_amount_invalid": ["reason"],
         **AMOUNT_REASONS,
     },
@@ -117,7 +118,12 @@ def amount_problem(raw: object) -> tuple[Decimal | None, str]:
 async def validate_amount(ctx: ActionContext) -> ActionResult:
     currency = str(ctx.slots.get("currency") or SUPPORTED_CURRENCY).strip().upper()
     if currency != SUPPORTED_CURRENCY:
-        reply = Reply("utter_currency_unsupported", {"currency": currency})
+        payee = str(ctx.slots.get("payee") or "")
+        reply = (
+            Reply("utter_currency_uk_payee", {"payee": payee, "currency": currency})
+            if payee
+            else Reply("utter_currency_unsupported", {"currency": currency})
+        )
         return ActionResult(ok=False, error="currency_unsupported", replies=[reply])
     amount, reason = amount_problem(ctx.slots.get("amount"))
     if amount is None:

@@ -26,16 +26,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.stack import running_stack
 
-# Conversations a customer might have. "banking": balance, history, transfer and standing
-# order turns call the bank; "chat": greetings, help and FAQ-like turns touch only Teller and
-# its store.
+# Conversations a customer might have. "banking": every turn but the first and last calls
+# the bank (balances, history, payees, standing orders, what is coming up, spending, a
+# transfer to a payee and one between their own accounts, each confirmed then cancelled so
+# the books stay as seeded); "chat": greetings, help and FAQ-like turns touch only Teller
+# and its store.
 SCRIPTS = {
     "banking": (
         "hi there",
         "what's my balance?",
         "show me my last 3 transactions",
+        "who are my payees?",
         "send 10 pounds to Bob Martin",
         "cancel that",
+        "what standing orders do I have?",
+        "what's coming up this month?",
+        "move £20 to my savings",
+        "cancel that",
+        "how much did I spend on groceries last month?",
         "pay Alice Johnson £20 every week from the 1st of next month",
         "cancel that",
         "thanks, bye",

@@ -58,6 +58,7 @@ class Account:
     name: str
     last4: str
     currency: str
+    opened_on: date | None = None  # the first day the bank holds the account's rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,51 @@ class CardChange:
 
 
 @dataclass(frozen=True, slots=True)
+class CardLimit:
+    """One of a card's daily limits and the bank's bounds for it."""
+
+    daily: Decimal
+    minimum: Decimal
+    maximum: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CardControls:
+    card_id: str
+    limits: dict[str, CardLimit]  # atm | online | contactless
+    switches: dict[str, bool]  # online | contactless | abroad | gambling: allowed?
+    pin_blocked: bool
+    pin_unblock_allowed: bool  # the bank's rule: not on a card frozen as stolen or misused
+
+
+@dataclass(frozen=True, slots=True)
+class ControlChange:
+    controls: CardControls
+    change_id: str
+    control: str  # atm_limit | online_limit | contactless_limit | online | ... | pin
+    from_value: str
+    to_value: str
+    replayed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PostalAddress:
+    lines: tuple[str, ...]
+    town: str
+    post_code: str
+    country: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardReplacement:
+    card: Card  # the new card, ordered
+    replacement_id: str
+    reason: str  # lost | stolen | damaged | expiring
+    old_card_status: str  # cancelled for a lost or stolen card
+    replayed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PendingTransaction:
     id: str
     account_id: str
@@ -206,6 +252,30 @@ class CardStatement:
     paid_since: Decimal
     minimum_remaining: Decimal
     current_balance: Decimal  # owed now
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One booked row of an account statement, with the balance right after it."""
+
+    transaction: Transaction
+    balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStatement:
+    """An account's booked rows for whole days `start` to `end` (inclusive), oldest first,
+    from the bank's ledger: opening + money in - money out = closing."""
+
+    account_id: str
+    currency: str
+    start: date  # the days actually covered: never before the account opened, nor after today
+    end: date
+    opening_balance: Decimal
+    closing_balance: Decimal
+    money_in: Decimal  # positive
+    money_out: Decimal  # positive
+    lines: tuple[StatementLine, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +390,72 @@ class PaymentLimit:
     remaining: Decimal
 
 
-class Bank(Protocol):
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """A monthly budget for a spending category, with what was spent in the bank's current
+    month (`start` to `end`, `today` the bank's date) on the merchant codes it covers."""
+
+    id: str
+    category: str
+    amount: Decimal
+    spent: Decimal
+    currency: str
+    start: date
+    end: date  # inclusive: the month's last day
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetAlert:
+    """A payment took a budget past `threshold` percent (80 or 100) in `month` (2026-12)."""
+
+    id: str
+    budget_id: str
+    category: str
+    month: str
+    threshold: int
+    spent: Decimal
+    amount: Decimal
+    currency: str
+
+
+class BudgetBank(Protocol):
+    """Budgets are kept by the bank, which sees every payment as it is booked."""
+
+    async def list_budgets(self, customer_id: str) -> list[Budget]: ...
+
+    async def create_budget(
+        self,
+        customer_id: str,
+        *,
+        category: str,
+        codes: list[str],
+        amount: Decimal,
+        idempotency_key: str,
+    ) -> Budget:
+        """Refused `budget_exists` (409) when the category has one."""
+        ...
+
+    async def change_budget(
+        self, customer_id: str, budget_id: str, *, amount: Decimal, idempotency_key: str
+    ) -> Budget: ...
+
+    async def delete_budget(
+        self, customer_id: str, budget_id: str, idempotency_key: str
+    ) -> None: ...
+
+    async def new_budget_alerts(self, customer_id: str) -> list[BudgetAlert]:
+        """Alerts not yet acknowledged, newest first."""
+        ...
+
+    async def acknowledge_budget_alert(
+        self, customer_id: str, alert_id: str, idempotency_key: str
+    ) -> bool:
+        """True if this call acknowledged it; False if someone else already had."""
+        ...
+
+
+class Bank(BudgetBank, Protocol):
     """Reads may be retried by the adapter; a write is sent once, with the caller's
     idempotency key, and never retried behind the caller's back."""
 
@@ -406,6 +541,13 @@ class Bank(Protocol):
 
     async def card_statement(self, customer_id: str, account_id: str) -> CardStatement | None:
         """The card's latest statement; None before its first."""
+        ...
+
+    async def account_statement(
+        self, customer_id: str, account_id: str, start: date, end: date
+    ) -> AccountStatement:
+        """The account's booked rows from `start` to `end`; BankRejected
+        `statement_before_account_opened` / `statement_in_future` where it holds none."""
         ...
 
     async def list_billers(self) -> list[Biller]: ...
@@ -530,6 +672,38 @@ class Bank(Protocol):
         self, customer_id: str, card_id: str, idempotency_key: str
     ) -> CardChange:
         """Refused (card_frozen_for_fraud) for a card frozen as stolen or compromised."""
+        ...
+
+    async def card_controls(self, customer_id: str, card_id: str) -> CardControls:
+        """The card's daily limits with their bounds, its switches and its PIN's state."""
+        ...
+
+    async def set_card_limit(
+        self, customer_id: str, card_id: str, limit: str, amount: Decimal, idempotency_key: str
+    ) -> ControlChange:
+        """`limit`: atm | online | contactless; refused (limit_out_of_bounds) outside bounds."""
+        ...
+
+    async def set_card_switch(
+        self, customer_id: str, card_id: str, switch: str, enabled: bool, idempotency_key: str
+    ) -> ControlChange:
+        """`switch`: online | contactless | abroad | gambling."""
+        ...
+
+    async def unblock_pin(
+        self, customer_id: str, card_id: str, idempotency_key: str
+    ) -> ControlChange:
+        """Refused: pin_not_blocked, pin_unblock_not_allowed (a fraud freeze), card_cancelled."""
+        ...
+
+    async def postal_address(self, customer_id: str) -> PostalAddress | None:
+        """Where the bank posts cards; None when it holds none."""
+        ...
+
+    async def replace_card(
+        self, customer_id: str, card_id: str, reason: str, idempotency_key: str
+    ) -> CardReplacement:
+        """Order a new card to the postal address; a lost or stolen card is cancelled too."""
         ...
 
     async def list_pending_transactions(

@@ -62,6 +62,9 @@ class DialogueSettings:
     clarify_options: int = 3
     # A job whose confidence is within this of an FAQ's is not started: both are offered.
     job_or_faq_margin: float = 0.15
+    # How often a worker asks the bank for a customer's new budget alerts (a turn that ran
+    # an action always asks); 0: every turn.
+    budget_alert_check_seconds: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +180,15 @@ class LinkingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FileSettings:
+    """Files Teller makes for customers (statements, charts) and their links (`bot/files.py`)."""
+
+    link_ttl_seconds: int = 600  # a download link works this long; the file is kept as long
+    public_url: str = ""  # Teller's public base URL, for absolute links; empty: "/files/..."
+    max_bytes: int = 5 * 1024 * 1024  # the largest file kept
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     dev_mode: bool = False
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -188,6 +200,7 @@ class Settings:
     bank: BankSettings = field(default_factory=BankSettings)
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     linking: LinkingSettings = field(default_factory=LinkingSettings)
+    files: FileSettings = field(default_factory=FileSettings)
 
 
 _TRUE = frozenset({"true", "yes", "1"})
@@ -232,7 +245,18 @@ def _section(section: str, cls: type, raw: dict[str, Any] | None) -> Any:
     return cls(**values)
 
 
-SECTIONS = ("server", "nlu", "dialogue", "auth", "otp", "stores", "bank", "handoff", "linking")
+SECTIONS = (
+    "server",
+    "nlu",
+    "dialogue",
+    "auth",
+    "otp",
+    "stores",
+    "bank",
+    "handoff",
+    "linking",
+    "files",
+)
 
 
 def require_redis(settings: Settings, variable: str = "REDIS_URL") -> None:
@@ -258,6 +282,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
     settings = Settings(dev_mode=parse_bool(raw.get("dev_mode", False), "dev_mode"), **sections)
     if settings.auth.max_token_lifetime_seconds <= 0:
         raise ConfigError("auth.max_token_lifetime_seconds must be positive")
+    if settings.files.link_ttl_seconds <= 0:
+        raise ConfigError("files.link_ttl_seconds must be positive")
     return settings
 
 

@@ -21,7 +21,15 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.bank import Bank
+
+# The rich forms a Reply may carry are part of the action contract: actions import them here.
 from bot.messages import Attachment
+from bot.messages import File as File
+from bot.messages import Image as Image
+from bot.messages import Place as Place
+from bot.messages import Places as Places
+from bot.messages import SummaryCard as SummaryCard
+from bot.messages import Table as Table
 
 Render = Callable[[str, Mapping[str, Any]], str]  # (response key, variables) -> its text
 
@@ -65,6 +73,21 @@ class LinkedChats(Protocol):
         ...
 
 
+class Files(Protocol):
+    """Where an action keeps a file it made for the customer (a statement, a chart) for a
+    short while (`bot/files.py`); what it gets back is the attachment for its reply, with a
+    url the customer's channel turns into a link that only works for them, and not for
+    long."""
+
+    async def keep_file(
+        self, customer_id: str, name: str, media_type: str, content: bytes
+    ) -> File: ...
+
+    async def keep_image(
+        self, customer_id: str, name: str, content: bytes, *, alt: str, width: int, height: int
+    ) -> Image: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ActionContext:
     conversation_id: str
@@ -77,6 +100,7 @@ class ActionContext:
     # this step of this run of the flow, so a write the bank sees twice is made once.
     idempotency_key: str | None = None
     links: LinkedChats | None = None  # None where nothing can be linked (no chat apps)
+    files: Files | None = None  # None where no files can be served (no TELLER_FILES_SECRET)
 
     def text(self, key: str, **variables: Any) -> str:
         """A response rendered as text: a line, a label, a reason a reply is built from."""

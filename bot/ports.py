@@ -135,6 +135,28 @@ class OnceGuard(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class KeptFile:
+    """A file Teller made for one customer (a statement, a chart), kept only until its link
+    expires: the bytes are the bank's data, never kept longer."""
+
+    customer_id: str
+    name: str
+    media_type: str
+    content: bytes
+    expires_at: float  # epoch seconds: the link stops working then
+
+
+class FileStore(Protocol):
+    """Short-lived files by a random id, shared by every worker (Redis in production)."""
+
+    async def put(self, file_id: str, file: KeptFile, ttl_seconds: float) -> None: ...
+
+    async def get(self, file_id: str) -> KeptFile | None:
+        """None once `ttl_seconds` have passed, or for an id never kept."""
+        ...
+
+
 class Claim(StrEnum):
     CLAIMED = "claimed"  # yours to process, until the lease runs out
     BUSY = "busy"  # someone holds a live claim: it is being processed (or its worker died)

@@ -156,6 +156,22 @@ def mask_parse(parse: Parse) -> Parse:
     return replace(parse, text=mask_card_numbers(parse.text), entities=tuple(entities))
 
 
+# A message that talks about a PIN: a 4-6 digit number in it may be the PIN itself.
+_PIN_WORD = re.compile(r"\b(?:pin|pins|pin\s*code|pincode|pin\s*number|p\.i\.n\.?)\b", re.I)
+_PIN_LIKE = re.compile(
+    r"(?<![\d£$€•])(?<!\d[.,:/])(?<!ending\s)(?<!ends\sin\s)(?<!last\s4\s)"
+    r"(?<!last\sfour\s)\d{4,6}(?!\d|[.,:/]\d)"
+)
+
+
+def mask_pins(text: str) -> str:
+    """Hide what may be a PIN ("my pin is 4821", "pin 1234 not working"): any 4-6 digit
+    number in a message that names a PIN, except a card's last four ("ending 4417")."""
+    if not _PIN_WORD.search(text):
+        return text
+    return _PIN_LIKE.sub(lambda m: MASK * len(m.group(0)), text)
+
+
 def mask_digits(text: str) -> str:
     """Hide every digit: used for what a customer types while a one-time code is awaited."""
     return _DIGIT.sub(MASK, text)

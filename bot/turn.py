@@ -20,10 +20,11 @@ from bot.dialogue.manager import DialogueManager
 from bot.dialogue.state import Draft
 from bot.dialogue.turn import TurnInput
 from bot.events import Event
+from bot.files import FileLinks
 from bot.messages import BotMessage, InboundMessage
 from bot.nlu.payload import parse_payload
 from bot.nlu.types import Parse
-from bot.redact import mask_card_numbers, mask_parse, may_be_code, redact
+from bot.redact import mask_card_numbers, mask_parse, mask_pins, may_be_code, redact
 
 
 class RepeatedMessage(RuntimeError):
@@ -54,8 +55,11 @@ class TurnEngine:
         dialogue: DialogueManager,
         conversations: Conversations,
         parsing: Executor,
+        files: FileLinks | None = None,
     ) -> None:
+        """`files` turns the stored url of a file the turn made into the customer's link."""
         self._nlu = nlu
+        self._files = files
         self._dialogue = dialogue
         self._conversations = conversations
         self._parsing = parsing
@@ -72,8 +76,9 @@ class TurnEngine:
         RepeatedMessage, and then nothing of the turn is stored.
 
         Card numbers are masked here, before anything else sees the message: the dialogue,
-        the log, the bus, the agents, and the parse the channel answers with."""
-        text = mask_card_numbers(inbound.text)
+        the log, the bus, the agents, and the parse the channel answers with; so is what
+        may be a PIN in a message about one ("my pin is 4821")."""
+        text = mask_pins(mask_card_numbers(inbound.text))
         payload = mask_card_numbers(inbound.payload) if inbound.payload else inbound.payload
         inbound = replace(inbound, text=text, payload=payload)
         parse = mask_parse(
@@ -98,6 +103,8 @@ class TurnEngine:
         messages = [
             BotMessage.from_dict(e.data) for e in written.events if e.type == ev.BOT_MESSAGE
         ]
+        if self._files is not None:
+            messages = [self._files.sign(m, identity.customer_id) for m in messages]
         return TurnOutcome(
             written.conversation_id, messages, parse, written.state.summary(), written.events
         )

@@ -36,7 +36,7 @@ def customer_frame(event: Event) -> dict[str, Any] | None:
         sender = "agent"
     else:
         return None
-    return {
+    frame = {
         "type": "message",
         "seq": event.seq,
         "from": sender,
@@ -44,6 +44,10 @@ def customer_frame(event: Event) -> dict[str, Any] | None:
         "buttons": event.data.get("buttons", []),
         "ts": event.ts,
     }
+    if event.data.get("attachment"):
+        # As stored: `kind` first, then that kind's fields (bot.messages.attachment_to_dict).
+        frame["attachment"] = event.data["attachment"]
+    return frame
 
 
 def pushed_events(payload: dict[str, Any]) -> list[Event]:

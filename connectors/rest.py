@@ -16,6 +16,7 @@ from bot.config import ServerSettings
 from bot.messages import InboundMessage
 from connectors.chat import check_text, identify, outcome_json
 from connectors.deps import Engine, Tokens
+from connectors.shapes import ChatReply
 
 
 class ChatRequest(BaseModel):
@@ -43,7 +44,9 @@ def router(limits: ServerSettings) -> APIRouter:
     routes = APIRouter()
     bounded = chat_request(limits)
 
-    @routes.post("/api/v1/chat/message")
+    # The reply is documented (and tested) as a ChatReply, and sent as built: no per-turn
+    # validation of what the engine already shaped.
+    @routes.post("/api/v1/chat/message", response_model=None, responses={200: {"model": ChatReply}})
     async def chat_message(
         body: bounded,  # a ChatRequest
         engine: Engine,

@@ -9,6 +9,7 @@ private chats are served: a bank conversation does not belong in a group, where 
 from __future__ import annotations
 
 import hmac
+import html
 import json
 import logging
 import re
@@ -22,8 +23,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from bot.config import ConfigError
 from bot.dialogue.domain import Domain
 from bot.handlers import declared
-from bot.messages import BotMessage, Button
+from bot.messages import BotMessage, Button, File, Image, Places, SummaryCard, Table
 from bot.ports import ConversationRecord
+from connectors.attachments import SAYS as ATTACHMENT_SAYS
+from connectors.attachments import Text, absolute, fallback_text, table_lines
 from connectors.deps import Provided, switched_on
 from connectors.messaging import (
     ButtonIds,
@@ -40,6 +43,7 @@ CHANNEL = "telegram"
 BOT_API = "https://api.telegram.org"
 CALLBACK_DATA_BYTES = 64
 TEXT_CHARS = 4096
+CAPTION_CHARS = 1024  # a photo's or a document's caption
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Telegram's own commands, mapped to the intents they mean.
 _COMMANDS = {"/start": "/greet", "/help": "/help"}
@@ -51,6 +55,7 @@ class TelegramSettings:
     bot_token: str = field(repr=False)
     secret_token: str = field(repr=False)
     api_base: str = BOT_API
+    public_url: str = ""  # Teller's public address: photos and documents go by link on it
 
     @property
     def bot_id(self) -> str:
@@ -69,7 +74,12 @@ class TelegramSettings:
             raise ConfigError(f"Telegram is partly configured; also set {missing}")
         if not _SECRET_TOKEN.match(secret):
             raise ConfigError("TELEGRAM_SECRET_TOKEN must be 1-256 of A-Z, a-z, 0-9, _ and -")
-        return cls(token, secret, (env.get("TELEGRAM_API_BASE") or BOT_API).rstrip("/"))
+        return cls(
+            token,
+            secret,
+            (env.get("TELEGRAM_API_BASE") or BOT_API).rstrip("/"),
+            (env.get("TELLER_PUBLIC_URL") or "").rstrip("/"),
+        )
 
 
 def secret_ok(expected: str, header: str | None) -> bool:
@@ -128,8 +138,40 @@ def _button_title(message: dict[str, Any], data: str) -> str | None:
     return None
 
 
+def html_form(message: BotMessage, text: Text, public_url: str) -> str | None:
+    """A card, a table or places as Telegram HTML (`parse_mode: HTML`): the table aligned in
+    `<pre>`, bold titles, map links; None for other kinds (and for no attachment)."""
+    attachment = message.attachment
+    if isinstance(attachment, SummaryCard):
+        lines = [f"<b>{html.escape(attachment.title)}</b>"]
+        if attachment.amount:
+            lines.append(f"<b>{html.escape(attachment.amount)}</b>")
+        return "\n".join([*lines, *(html.escape(line) for line in attachment.lines)])
+    if isinstance(attachment, Table):
+        aligned = html.escape("\n".join(table_lines(attachment)))
+        return f"<b>{html.escape(attachment.caption)}</b>\n<pre>{aligned}</pre>"
+    if isinstance(attachment, Places):
+        parts = [html.escape(message.text)] if message.text.strip() else []
+        for place in attachment.places:
+            said = {"name": place.name, "address": place.address, "distance": place.distance}
+            lines = [f"<b>{html.escape(text('rich_place_line', said))}</b>"]
+            if place.open_now is not None:
+                lines.append(text("rich_place_open" if place.open_now else "rich_place_closed", {}))
+            lines.extend(html.escape(detail) for detail in place.details)
+            link = absolute(place.map_url, public_url)
+            if link:
+                label = html.escape(text("rich_place_map_link", {"name": place.name}))
+                lines.append(f'<a href="{html.escape(link, quote=True)}">{label}</a>')
+            parts.append("\n".join(lines))
+        return "\n\n".join(parts)
+    return None
+
+
 class TelegramSender:
-    """Sends bot messages with `sendMessage`; buttons become an inline keyboard."""
+    """Sends bot messages with `sendMessage`; buttons become an inline keyboard. An image
+    goes with `sendPhoto` and a file with `sendDocument`, by link (Telegram fetches it),
+    captioned with the text; a card, a table or places as HTML; anything Telegram cannot
+    show as the readable text fallback."""
 
     def __init__(
         self,
@@ -140,6 +182,9 @@ class TelegramSender:
         domain: Domain,
     ) -> None:
         domain.require(SAYS, "the Telegram channel")
+        domain.require(ATTACHMENT_SAYS, "rich messages in the chat apps")
+        self._text = domain.text
+        self._public_url = settings.public_url
         self._base = f"{settings.api_base}/bot{settings.bot_token}"
         self._http = http
         self._buttons = buttons
@@ -154,15 +199,53 @@ class TelegramSender:
         self, user_id: str, messages: Sequence[BotMessage], conversation_id: str | None = None
     ) -> None:
         for message in messages:
-            *first, last = split_text(message.text or self._empty, TEXT_CHARS)
+            markup = await self._markup(message)
+            if await self._media(user_id, message, markup):
+                continue
+            formatted = html_form(message, self._text, self._public_url)
+            if formatted is not None and len(formatted) <= TEXT_CHARS:
+                body = {"chat_id": user_id, "text": formatted, "parse_mode": "HTML", **markup}
+                body["link_preview_options"] = {"is_disabled": True}
+                await self._call("sendMessage", body)
+                continue
+            text = fallback_text(message, self._text, self._public_url)
+            *first, last = split_text(text or self._empty, TEXT_CHARS)
             for chunk in first:
                 await self._call("sendMessage", {"chat_id": user_id, "text": chunk})
-            body: dict[str, Any] = {"chat_id": user_id, "text": last}
-            if message.buttons:
-                body["reply_markup"] = {
-                    "inline_keyboard": [await self._row(b) for b in message.buttons]
-                }
-            await self._call("sendMessage", body)
+            await self._call("sendMessage", {"chat_id": user_id, "text": last, **markup})
+
+    async def _markup(self, message: BotMessage) -> dict[str, Any]:
+        if not message.buttons:
+            return {}
+        return {"reply_markup": {"inline_keyboard": [await self._row(b) for b in message.buttons]}}
+
+    async def _media(self, user_id: str, message: BotMessage, markup: dict[str, Any]) -> bool:
+        """An image by `sendPhoto`, a file by `sendDocument`; False if neither (or its link
+        is not one Telegram can fetch). A text too long for a caption goes first on its own."""
+        attachment = message.attachment
+        if not isinstance(attachment, Image | File):
+            return False
+        link = absolute(attachment.url, self._public_url)
+        if link is None:
+            return False
+        method, field_name = (
+            ("sendPhoto", "photo")
+            if isinstance(attachment, Image)
+            else (
+                "sendDocument",
+                "document",
+            )
+        )
+        caption = message.text.strip()
+        if len(caption) > CAPTION_CHARS:
+            for chunk in split_text(caption, TEXT_CHARS):
+                await self._call("sendMessage", {"chat_id": user_id, "text": chunk})
+            caption = attachment.alt[:CAPTION_CHARS] if isinstance(attachment, Image) else ""
+        body: dict[str, Any] = {"chat_id": user_id, field_name: link, **markup}
+        if caption:
+            body["caption"] = caption
+        await self._call(method, body)
+        return True
 
     async def _row(self, button: Button) -> list[dict[str, str]]:
         """One button per row: titles such as payee names read better full width."""

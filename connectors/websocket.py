@@ -1,16 +1,20 @@
 """WebSocket chat at `/ws` for the widget: every message once, in order, across reconnects.
 
 Client to server:
-- `{"type": "hello", "token"?, "conversation_id"?, "last_seq"?}` first, so the token never
-  travels in a URL; with a conversation id the server replays every event after `last_seq`
-  the customer may see, then says `{"type": "ready", "conversation_id", "seq"}`.
+- `{"type": "hello", "token"?, "conversation_id"?, "last_seq"?, "greet"?}` first, so the
+  token never travels in a URL; with a conversation id the server replays every event after
+  `last_seq` the customer may see, then says `{"type": "ready", "conversation_id", "seq"}`.
+  With `"greet": true` and no conversation yet, `ready` also carries `greeting: {"text",
+  "buttons"}`: the opening line (signed in or not) and suggestion chips, from the domain,
+  stored nowhere (a chip is sent back as the customer's first message).
 - `{"type": "message", "text", "payload"?, "client_id"?}`: one turn. A `client_id` seen
   before (a resend after an ambiguous disconnect) is answered `{"type": "duplicate"}` and
   not processed again.
 - `{"type": "ack", "seq"}`: the client has shown everything up to `seq`.
 - `{"type": "ping"}`, answered `{"type": "pong"}`: how a client notices a dead connection.
 
-Server to client: numbered transcript frames (`connectors.frames.customer_frame`), from the
+Server to client: numbered transcript frames (`connectors.frames.customer_frame`; a bot
+message's rich form in `attachment`, tagged by `kind`: see `connectors/shapes.py`), from the
 replay, from other tabs and agents through the bus topic `conv:{id}`, or inside the turn's
 `{"type": "reply", ...REST reply..., "client_id", "frames"}`. Errors are
 `{"type": "error", "error": {"code", "message"}, "client_id"?, "retry"?}`; `retry: true`
@@ -29,7 +33,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +46,7 @@ from bot.auth.tokens import TokenError, TokenVerifier
 from bot.config import Settings
 from bot.conversations import customer_topic
 from bot.events import Event
+from bot.handlers import declared
 from bot.messages import InboundMessage
 from bot.ports import (
     Bus,
@@ -54,8 +59,9 @@ from bot.ports import (
 )
 from bot.turn import TurnEngine, TurnOutcome
 from connectors.chat import check_text, identify, is_unicode, outcome_json
-from connectors.deps import BusDep, Engine, Once, SettingsDep, Store, Tokens
+from connectors.deps import DOMAIN, BusDep, Engine, Once, SettingsDep, Store, Tokens
 from connectors.errors import REFUSED_INPUT, ApiError, refused_input, wording
+from connectors.files import customer_frames
 from connectors.frames import customer_frame, pushed_events
 
 log = logging.getLogger(__name__)
@@ -65,6 +71,8 @@ CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 CLIENT_ID_TTL_SECONDS = 86_400
 SERVER_ERROR = 1011  # close code: the client reconnects and resumes
 MAX_QUEUED_TURNS = 20
+# The widget's opening, in the ready frame of a socket with no conversation yet.
+SAYS = declared({"widget_greeting_signed_in": [], "widget_greeting_signed_out": []})
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +80,7 @@ class Hello:
     identity: Identity
     conversation_id: str | None
     last_seq: int
+    greet: bool = False  # the client shows a greeting: send it in `ready` if there is none yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +113,15 @@ class Outlet:
     events before the turn returns, and they belong in the reply, which comes first.
     """
 
-    def __init__(self, socket: WebSocket, store: EventStore, sent_seq: int) -> None:
+    def __init__(
+        self,
+        socket: WebSocket,
+        store: EventStore,
+        sent_seq: int,
+        frame: Callable[[Event], dict[str, Any] | None] = customer_frame,
+    ) -> None:
         self._socket = socket
+        self._frame = frame  # an event as this socket's customer sees it
         self._store = store
         self.sent_seq = sent_seq
         self._sending = asyncio.Lock()
@@ -142,7 +158,7 @@ class Outlet:
                 if event.seq > self.sent_seq + 1:
                     await self._fill(conversation_id, event.seq)
                 if event.seq > self.sent_seq:
-                    frame = customer_frame(event)
+                    frame = self._frame(event)
                     if frame is not None:
                         await self._socket.send_json(frame)
                     self.sent_seq = event.seq
@@ -153,7 +169,7 @@ class Outlet:
             if events and events[0].seq > self.sent_seq + 1:
                 await self._fill(reply["conversation_id"], events[0].seq - 1)
             fresh = [e for e in events if e.seq > self.sent_seq]
-            reply["frames"] = [f for f in map(customer_frame, fresh) if f is not None]
+            reply["frames"] = [f for f in map(self._frame, fresh) if f is not None]
             await self._socket.send_json(reply)
             if fresh:
                 self.sent_seq = fresh[-1].seq
@@ -163,7 +179,7 @@ class Outlet:
         for event in await self._store.events(conversation_id, self.sent_seq):
             if through is not None and event.seq > through:
                 break
-            frame = customer_frame(event)
+            frame = self._frame(event)
             if frame is not None:
                 await self._socket.send_json(frame)
             self.sent_seq = event.seq
@@ -182,7 +198,9 @@ class ChatSession:
         self._socket = wired.socket
         self._identity = hello.identity
         self.conversation_id = hello.conversation_id
-        self.outlet = Outlet(wired.socket, wired.store, hello.last_seq)
+        self.outlet = Outlet(
+            wired.socket, wired.store, hello.last_seq, customer_frames(wired.socket, hello.identity)
+        )
         self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._worker = asyncio.create_task(self._take_turns())
         self._follower: asyncio.Task[None] | None = None
@@ -366,6 +384,7 @@ async def _hello(wired: Socket) -> Hello | None:
         await socket.close(code=4400)
         return None
     token = frame.get("token")
+    greet = frame.get("greet") is True
     try:
         if not (token is None or isinstance(token, str)):
             raise TokenError("invalid_token", "the token is not a string")
@@ -379,8 +398,8 @@ async def _hello(wired: Socket) -> Hello | None:
         if record is None or record.customer_id != identity.customer_id:
             # Unknown or someone else's (indistinguishable): the client starts afresh.
             await socket.send_json(wired.error("conversation_not_found"))
-            return Hello(identity, None, 0)
-    return Hello(identity, conversation_id, last_seq if conversation_id else 0)
+            return Hello(identity, None, 0, greet)
+    return Hello(identity, conversation_id, last_seq if conversation_id else 0, greet)
 
 
 async def _read_frame(socket: WebSocket, max_chars: int) -> dict[str, Any] | None:
@@ -395,6 +414,15 @@ async def _read_frame(socket: WebSocket, max_chars: int) -> dict[str, Any] | Non
     except (ValueError, RecursionError):
         return None
     return frame if isinstance(frame, dict) else None
+
+
+def greeting(socket: WebSocket, identity: Identity) -> dict[str, Any]:
+    """What the widget opens with before the customer writes: a hello that knows whether
+    they are signed in, and suggestion chips. Not an event: nothing is stored until the
+    customer writes (a chip is sent as their message, its payload for the dialogue)."""
+    key = "widget_greeting_signed_in" if identity.customer_id else "widget_greeting_signed_out"
+    message = DOMAIN.of(socket).render(key, {}, 0)
+    return {"text": message.text, "buttons": [b.to_dict() for b in message.buttons]}
 
 
 def _until_expiry(identity: Identity) -> float | None:
@@ -436,13 +464,14 @@ async def chat_socket(
         try:
             if session.conversation_id is not None:
                 await session.follow()
-            await session.outlet.send(
-                {
-                    "type": "ready",
-                    "conversation_id": session.conversation_id,
-                    "seq": session.outlet.sent_seq,
-                }
-            )
+            ready: dict[str, Any] = {
+                "type": "ready",
+                "conversation_id": session.conversation_id,
+                "seq": session.outlet.sent_seq,
+            }
+            if hello.greet and session.conversation_id is None:
+                ready["greeting"] = greeting(socket, hello.identity)
+            await session.outlet.send(ready)
             try:
                 async with asyncio.timeout(_until_expiry(hello.identity)):
                     await _read_frames(wired, session)

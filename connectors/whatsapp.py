@@ -30,8 +30,10 @@ from fastapi.responses import PlainTextResponse
 from bot.config import ConfigError
 from bot.dialogue.domain import Domain
 from bot.handlers import declared
-from bot.messages import BotMessage, Button
+from bot.messages import BotMessage, Button, File, Image, SummaryCard, Table
 from bot.ports import ChatStore, ConversationRecord
+from connectors.attachments import SAYS as ATTACHMENT_SAYS
+from connectors.attachments import Text, absolute, fallback_text, table_lines
 from connectors.deps import Provided, switched_on
 from connectors.messaging import (
     ButtonIds,
@@ -64,6 +66,8 @@ ROW_DESCRIPTION_CHARS = 72
 ROW_ID_CHARS = 200
 TEXT_CHARS = 4096
 INTERACTIVE_BODY_CHARS = 1024
+CAPTION_CHARS = 1024  # an image's or a document's caption
+MONOSPACE_CHARS = 34  # a table wider than this wraps on a phone: it goes as lines instead
 SAYS = declared(
     {"whatsapp_choose_prompt": [], "whatsapp_list_button": [], "whatsapp_list_section": []}
 )
@@ -76,11 +80,13 @@ class Controls:
     choose_prompt: str  # a list's body when the message itself has no text to spare
     list_button: str  # the button that opens a list
     list_section: str  # the list's one section title
+    text: Text | None = None  # the domain's words for rich messages as text
 
     @classmethod
     def from_domain(cls, domain: Domain) -> Controls:
         domain.require(SAYS, "the WhatsApp channel")
-        return cls(*(domain.text(key, {}) for key in SAYS))
+        domain.require(ATTACHMENT_SAYS, "rich messages in the chat apps")
+        return cls(*(domain.text(key, {}) for key in SAYS), text=domain.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,7 @@ class WhatsAppSettings:
     phone_number_id: str
     api_base: str = GRAPH_API
     api_version: str = GRAPH_API_VERSION
+    public_url: str = ""  # Teller's public address: images and documents go by link on it
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> WhatsAppSettings | None:
@@ -105,6 +112,7 @@ class WhatsAppSettings:
             *values,
             api_base=(env.get("WHATSAPP_API_BASE") or GRAPH_API).rstrip("/"),
             api_version=env.get("WHATSAPP_API_VERSION") or GRAPH_API_VERSION,
+            public_url=(env.get("TELLER_PUBLIC_URL") or "").rstrip("/"),
         )
 
 
@@ -195,14 +203,78 @@ def _status(raw: dict[str, Any]) -> Status | None:
 
 
 def message_bodies(
+    to: str,
+    message: BotMessage,
+    button_ids: Sequence[str],
+    controls: Controls,
+    public_url: str = "",
+) -> list[dict[str, Any]]:
+    """Graph API request bodies for one bot message: text, reply buttons, or a list, after
+    its attachment's own message where WhatsApp has one.
+
+    An image or a document goes by link (WhatsApp fetches it), captioned with the text
+    when there are no buttons to go with it; a card or a table becomes formatted text
+    (`rich_text`). Up to three short choices become reply buttons; more, or titles too
+    long for a button, become a list of up to ten rows. A text too long for an
+    interactive body goes first as a text message of its own.
+    """
+    media = _media(to, message, public_url)
+    if media is not None:
+        body, caption_field = media
+        caption = message.text.strip()
+        if not message.buttons and caption and len(caption) <= CAPTION_CHARS:
+            body[body["type"]][caption_field] = caption
+            return [body]
+        if not message.buttons and not caption:
+            return [body]
+        bodies = [body]
+        if not caption:
+            message = replace(message, text=controls.choose_prompt)
+        return bodies + message_bodies(to, replace(message, attachment=None), button_ids, controls)
+    if message.attachment is not None:
+        message = replace(message, text=rich_text(message, controls, public_url), attachment=None)
+    return _plain_bodies(to, message, button_ids, controls)
+
+
+def _media(to: str, message: BotMessage, public_url: str) -> tuple[dict[str, Any], str] | None:
+    """An image or document message by link, and the name of its caption field; None if
+    the attachment is neither or its link is not one WhatsApp can fetch."""
+    attachment = message.attachment
+    if not isinstance(attachment, Image | File):
+        return None
+    link = absolute(attachment.url, public_url)
+    if link is None:
+        return None
+    if isinstance(attachment, Image):
+        return {**_envelope(to), "type": "image", "image": {"link": link}}, "caption"
+    document = {"link": link, "filename": attachment.name}
+    return {**_envelope(to), "type": "document", "document": document}, "caption"
+
+
+def rich_text(message: BotMessage, controls: Controls, public_url: str) -> str:
+    """A card or a table in WhatsApp's own formatting (bold, monospace); other kinds as the
+    readable text fallback (its links on Teller's public address)."""
+    attachment = message.attachment
+    if isinstance(attachment, SummaryCard):
+        lines = [f"*{attachment.title}*"]
+        if attachment.amount:
+            lines.append(f"*{attachment.amount}*")
+        return "\n".join([*lines, *attachment.lines])
+    if isinstance(attachment, Table):
+        aligned = table_lines(attachment)
+        if max(map(len, aligned), default=0) <= MONOSPACE_CHARS:
+            return f"*{attachment.caption}*\n```\n" + "\n".join(aligned) + "\n```"
+        rows = [" · ".join(cell for cell in row if cell) for row in attachment.rows]
+        return "\n".join([f"*{attachment.caption}*", *rows])
+    if controls.text is None:
+        return message.text
+    return fallback_text(message, controls.text, public_url)
+
+
+def _plain_bodies(
     to: str, message: BotMessage, button_ids: Sequence[str], controls: Controls
 ) -> list[dict[str, Any]]:
-    """Graph API request bodies for one bot message: text, reply buttons, or a list.
-
-    Up to three short choices become reply buttons; more, or titles too long for a
-    button, become a list of up to ten rows. A text too long for an interactive body goes
-    first as a text message of its own.
-    """
+    """Text, reply buttons or a list (see `message_bodies`)."""
     if not message.buttons:
         return [_text(to, chunk) for chunk in split_text(message.text, TEXT_CHARS)]
     bodies: list[dict[str, Any]] = []
@@ -286,6 +358,7 @@ class WhatsAppSender:
         controls: Controls,
     ) -> None:
         self._controls = controls
+        self._public_url = settings.public_url
         base = f"{settings.api_base}/{settings.api_version}"
         self._url = f"{base}/{settings.phone_number_id}/messages"
         self._headers = {"Authorization": f"Bearer {settings.access_token}"}
@@ -304,7 +377,8 @@ class WhatsAppSender:
         for message in messages:
             limit = ROW_ID_CHARS if len(message.buttons) > MAX_BUTTONS else BUTTON_ID_CHARS
             ids = [await self._buttons.encode(b.payload, limit) for b in message.buttons]
-            for body in message_bodies(user_id, message, ids, self._controls):
+            bodies = message_bodies(user_id, message, ids, self._controls, self._public_url)
+            for body in bodies:
                 message_id = await self._post(body)
                 await self._deliveries.sent(message_id, conversation_id, user_id)
 

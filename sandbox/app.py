@@ -20,6 +20,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.bill_routes import router as bill_router
+from sandbox.budget_routes import router as budget_router
+from sandbox.card_manage import seed_card_management
+from sandbox.card_manage_routes import router as card_manage_router
+from sandbox.card_payment_routes import router as card_payment_router
 from sandbox.clock_routes import router as clock_router
 from sandbox.db import make_engine, metadata
 from sandbox.errors import BankApiError
@@ -31,6 +35,7 @@ from sandbox.schedule_routes import router as schedule_router
 from sandbox.seed import seed_if_empty
 from sandbox.service_routes import router as service_router
 from sandbox.service_seed import seed_services_if_empty
+from sandbox.statement_routes import router as statement_router
 from sandbox.upgrade import add_missing_columns
 
 log = logging.getLogger(__name__)
@@ -68,6 +73,8 @@ async def _create_and_seed(engine: AsyncEngine) -> None:
             log.info("sandbox cards, pending items, top-ups and rates seeded")
         if await seed_money_if_empty(conn, datetime.now(UTC).date()):
             log.info("sandbox payees abroad, bills, schedules, direct debits, statements seeded")
+        if await seed_card_management(conn, datetime.now(UTC).replace(tzinfo=None)):
+            log.info("sandbox card controls and postal addresses seeded")
 
 
 async def prepare(database_url: str) -> None:
@@ -125,8 +132,18 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
     app.state.engine = engine
     app.include_router(router)
     app.include_router(service_router)
-    for extra in (payee_router, bill_router, schedule_router, fx_router, clock_router):
+    for extra in (
+        payee_router,
+        bill_router,
+        schedule_router,
+        fx_router,
+        clock_router,
+        statement_router,
+    ):
         app.include_router(extra)
+    app.include_router(budget_router)
+    app.include_router(card_payment_router)
+    app.include_router(card_manage_router)
     app.add_middleware(ApiKeyAuth, api_key=api_key)
     app.add_exception_handler(BankApiError, _bank_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

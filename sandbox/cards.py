@@ -3,6 +3,8 @@
 Each change is one database transaction: the audit row in `card_actions` and the card's new
 status commit together. The audit row is written even when the card is already in the wanted
 state, so the trail shows every request; the same key again returns the first result.
+Activating a card that replaced another (sandbox/card_manage.py) cancels the old one in the
+same transaction, if it still worked (a damaged or expiring card works until then).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from sandbox.card_tables import card_replacements
 from sandbox.db import card_actions, cards
 from sandbox.errors import BankApiError
 
@@ -149,6 +152,8 @@ async def _apply(
         await conn.execute(
             update(cards).where(cards.c.id == card_id).values(status=transition.to, updated_at=now)
         )
+        if action == "activate":
+            await retire_replaced(conn, card_id, key, now)
     return CardChange(await _card(conn, customer_id, card_id), row, replayed=False)
 
 
@@ -171,3 +176,36 @@ async def change_card(
             if replay is None:
                 raise
             return replay
+
+
+async def retire_replaced(
+    conn: AsyncConnection, card_id: str, key: str, now: datetime
+) -> str | None:
+    """When a replacement is activated, the card it replaces stops (if it still worked):
+    returns the retired card's id. Called inside the activation's own transaction."""
+    query = select(card_replacements.c.old_card_id).where(
+        card_replacements.c.new_card_id == card_id
+    )
+    old_id = (await conn.execute(query)).scalar()
+    if old_id is None:
+        return None
+    old = (await conn.execute(select(cards).where(cards.c.id == old_id))).mappings().first()
+    if old is None or old["status"] == "cancelled":
+        return None
+    await conn.execute(
+        card_actions.insert().values(
+            id=f"CA-{uuid.uuid4().hex[:12].upper()}",
+            customer_id=old["customer_id"],
+            card_id=old_id,
+            action="cancel",
+            reason="replaced",
+            idempotency_key=f"replaced:{key}",
+            from_status=old["status"],
+            to_status="cancelled",
+            created_at=now,
+        )
+    )
+    await conn.execute(
+        update(cards).where(cards.c.id == old_id).values(status="cancelled", updated_at=now)
+    )
+    return str(old_id)

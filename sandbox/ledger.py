@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from sandbox import budgets
 from sandbox.db import accounts, postings, transactions
 
 Leg = tuple[str, int]  # (account id, signed amount in minor units)
@@ -51,6 +52,14 @@ async def post(
             update(accounts)
             .where(accounts.c.id == account_id)
             .values(balance_minor=accounts.c.balance_minor + amount)
+        )
+    if merchant_category:  # a payment to a merchant may take a budget past 80% or 100%
+        await budgets.after_posting(
+            conn,
+            transaction_id=transaction_id,
+            booked_at=booked_at,
+            legs=legs,
+            merchant_category=merchant_category,
         )
 
 

@@ -66,6 +66,7 @@ def account(row: Row) -> dict[str, Any]:
         "AccountType": "Personal",
         "AccountSubType": SUB_TYPES[row["kind"]],
         "Nickname": row["name"],
+        "OpeningDate": row["opened_at"].date().isoformat(),
         "Account": [identifier | {"Name": row["owner"]}],
     }
 

@@ -55,6 +55,7 @@ _FLOW_KEYS = {
     "listed",
     "protective",
     "returns",
+    "signed_out",
 }
 
 
@@ -92,6 +93,7 @@ class Step:
     operation: tuple[str, ...] = ()  # step_up: slots the one-time code is bound to
     description: str = ""  # step_up: what the code approves, formatted with the slots
     exempt_as: str = ""  # step_up: skipped when `otp.exempt` names this kind of operation
+    unless: str = ""  # step_up: skipped when this slot, set by an earlier step, is true
     when: str = ""  # step_up: asked only when this slot is set (a validator decides)
     action: str = ""  # action
     reason: str = ""  # handoff
@@ -122,6 +124,8 @@ class Flow:
     # Run as a digression: slots handed back to the flow it interrupted when it completes
     # ({"payee": "payee"}: the payee just added becomes the transfer's payee).
     returns: Mapping[str, str] = field(default_factory=dict)
+    # Said instead of "please sign in" to a caller who is not signed in (a general answer).
+    signed_out: str = ""
 
     @property
     def is_job(self) -> bool:
@@ -254,6 +258,8 @@ class Domain:
             return set()
         if step.kind == "step_up":
             missing = (placeholders(step.description) | set(step.operation)) - available
+            if step.unless and step.unless not in available:
+                missing.add(step.unless)
             if missing:
                 found.append(f"{where}: step_up uses {_names(missing)}, set by no earlier step")
             return set()
@@ -455,6 +461,9 @@ def _flow(name: str, body: Any, where: str, responses: Mapping[str, Any]) -> Flo
         raise DomainError(f"{context}: `requires` can only be 'identified'")
     cancelled = body.get("cancelled", "utter_flow_cancelled")
     _known_response(cancelled, responses, context)
+    signed_out = body.get("signed_out", "")
+    if signed_out:
+        _known_response(signed_out, responses, context)
     raw_steps = body.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise DomainError(f"{context}: needs a list of `steps`")
@@ -495,6 +504,7 @@ def _flow(name: str, body: Any, where: str, responses: Mapping[str, Any]) -> Flo
         listed=listed,
         protective=protective,
         returns={str(k): str(v) for k, v in returns.items()},
+        signed_out=str(signed_out),
     )
 
 
@@ -529,7 +539,7 @@ def _step(raw: Any, context: str, responses: Mapping[str, Any]) -> Step:
     if kind == "step_up":
         if not isinstance(value, dict) or not value.get("operation"):
             raise DomainError(f"{context}: step_up needs `operation` (slot names)")
-        unknown = set(value) - {"operation", "description", "exempt_as", "when"}
+        unknown = set(value) - {"operation", "description", "exempt_as", "unless", "when"}
         if unknown:
             raise DomainError(f"{context}: step_up has unknown keys {_names(unknown)}")
         if not str(value.get("description", "")).strip():
@@ -540,6 +550,7 @@ def _step(raw: Any, context: str, responses: Mapping[str, Any]) -> Step:
             operation=tuple(value["operation"]),
             description=str(value.get("description", "")),
             exempt_as=str(value.get("exempt_as", "")),
+            unless=str(value.get("unless", "")),
             when=str(value.get("when", "")),
         )
     if kind == "action":

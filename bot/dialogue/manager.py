@@ -20,17 +20,18 @@ from bot.auth.lockout import CustomerLockout
 from bot.auth.otp import OtpService
 from bot.bank import Bank
 from bot.config import Settings
-from bot.dialogue import step_up
+from bot.dialogue import alerts, step_up
 from bot.dialogue.domain import Answer, Domain, Flow, Step
 from bot.dialogue.state import CONFIRM, OFFER, OTP, RESUME, SWITCH, Draft, Frame
 from bot.dialogue.turn import Outcome, Turn, TurnInput
-from bot.handlers import Action, ActionContext, ActionResult, LinkedChats, Reply, declared
+from bot.handlers import Action, ActionContext, ActionResult, Files, LinkedChats, Reply, declared
 from bot.nlu.types import FALLBACK_INTENT, Parse
 from bot.ports import Presence
 from bot.redact import mask_card_numbers
 
 log = logging.getLogger(__name__)
 
+HELP_TOPICS = "help_topics"
 # What the dialogue itself says, with the variables it fills in.
 SAYS = declared(
     {
@@ -51,6 +52,7 @@ SAYS = declared(
         "utter_handoff_message_taken": [],
         "utter_handoff_cancelled": [],
         "utter_action_failed": [],
+        HELP_TOPICS: [],
         **step_up.SAYS,
     }
 )
@@ -89,11 +91,16 @@ class DialogueManager:
         settings: Settings,
         presence: Presence | None = None,
         links: LinkedChats | None = None,
+        budget_alerts: alerts.BudgetAlerts | None = None,
+        files: Files | None = None,
     ) -> None:
         """`lockout` counts across every worker in production (Redis). Without `presence`
         the bot assumes a colleague is online when it queues; `links` are the customers'
         linked chat apps, for the actions that list and revoke them."""
         domain.require(SAYS, "the dialogue")
+        if budget_alerts is not None:
+            domain.require(alerts.SAYS, "budget alerts")
+        self._alerts = budget_alerts
         domain.require_flows(actions, ANSWER_VARIABLES)
         self._domain = domain
         self._actions = actions
@@ -103,16 +110,33 @@ class DialogueManager:
         self._job_or_faq_margin = settings.dialogue.job_or_faq_margin
         self._presence = presence
         self._links = links
+        self._files = files
         self._handoff_settings = settings.handoff
-        self._capabilities = "\n".join(
-            f"• {flow.description}" for flow in domain.flows.values() if flow.intent and flow.listed
-        )
+        # Help lists areas, not flows, so it stays short as jobs grow.
+        self._capabilities = domain.text(HELP_TOPICS, {})
 
     async def step(self, draft: Draft, turn: TurnInput) -> None:
         """Add this turn's events to `draft`, after the customer's message already in it."""
         if draft.state.status == "agent":
             return  # a person is talking to the customer: the bot keeps quiet
-        await self._route(Turn(draft, self._domain, turn))
+        t = Turn(draft, self._domain, turn)
+        await self._route(t)
+        await self._tell_budget_alerts(t)
+
+    async def _tell_budget_alerts(self, t: Turn) -> None:
+        """What a payment did to the customer's budgets since they last heard, after the
+        turn's own answer (bot/dialogue/alerts.py)."""
+        if self._alerts is None or not t.customer_id or t.state.status != "bot":
+            return
+        acted = any(e.type == ev.ACTION_RUN and e.data.get("ok") for e in t.draft.events)
+        conversation_id = t.state.conversation_id
+        for key, variables in await self._alerts.due(
+            t.customer_id, conversation_id, t.input.now, acted
+        ):
+            category = f"category_{variables['category']}"
+            if category in self._domain.responses:
+                variables["category"] = self._domain.text(category, {})
+            t.say(key, variables)
 
     async def _route(self, t: Turn) -> None:
         if t.state.status == "queued":
@@ -215,7 +239,10 @@ class DialogueManager:
 
     def _may_start(self, t: Turn, flow: Flow) -> bool:
         if flow.requires_identified and t.customer_id is None:
-            t.say("utter_sign_in", {"label": flow.label})
+            if flow.signed_out:
+                t.say(flow.signed_out)
+            else:
+                t.say("utter_sign_in", {"label": flow.label})
             return False
         return True
 
@@ -501,6 +528,7 @@ class DialogueManager:
             render=render,
             idempotency_key=key,
             links=self._links,
+            files=self._files,
         )
         try:
             result = await action(context)

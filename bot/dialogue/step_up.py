@@ -84,6 +84,11 @@ class StepUp:
         operation = _operation(frame, step)
         if customer_id is None or operation is None:
             return _abandon(t, frame, flow, "utter_otp_unavailable", "no_operation")
+        if step.unless and frame.slots.get(step.unless) is True:
+            # The earlier step found the change only narrows what may happen (a lower card
+            # limit, a payment type switched off): like a freeze, it needs no code.
+            t.emit(ev.AUTH_STEP, step="otp_not_needed", operation=step.unless)
+            return Outcome.NEXT
         try:
             blocked = await self._lockout.is_blocked(customer_id)
         except StoreUnavailable:  # fail closed: without the lockout's word, nothing moves

@@ -28,6 +28,7 @@ from bot.ports import (
     Claim,
     ConversationRecord,
     Delivered,
+    KeptFile,
     LockTimeout,
     NotDelivered,
     Notice,
@@ -492,3 +493,20 @@ class MemoryChatStore:
         if dict(entry) not in record["statuses"]:
             record["statuses"].append(dict(entry))
         record.update(channel=channel, updated_at=now)
+
+
+class MemoryFileStore:
+    """`FileStore` for one worker: what an offline run or a single dev worker serves."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._files: dict[str, tuple[float, KeptFile]] = {}
+
+    async def put(self, file_id: str, file: KeptFile, ttl_seconds: float) -> None:
+        now = self._clock()
+        self._files = {k: v for k, v in self._files.items() if v[0] > now}
+        self._files[file_id] = (now + ttl_seconds, file)
+
+    async def get(self, file_id: str) -> KeptFile | None:
+        until, file = self._files.get(file_id, (0.0, None))
+        return file if until > self._clock() else None

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.ports import BusMessage, Claim, LockTimeout, StoreUnavailable, Subscription
+from bot.ports import BusMessage, Claim, KeptFile, LockTimeout, StoreUnavailable, Subscription
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -335,4 +335,38 @@ class RedisPresence:
             await _call(
                 self._redis.zcount(self._key, time.time(), "+inf"), "cannot read agent presence"
             )
+        )
+
+
+class RedisFileStore:
+    """`FileStore` shared by every worker: `{prefix}file:{id}`, a hash of the file's owner,
+    name, type, expiry and bytes, gone after its TTL."""
+
+    def __init__(self, redis: Redis, prefix: str = "teller:") -> None:
+        self._redis = redis
+        self._prefix = prefix + "file:"
+
+    async def put(self, file_id: str, file: KeptFile, ttl_seconds: float) -> None:
+        fields = {
+            "customer_id": file.customer_id,
+            "name": file.name,
+            "media_type": file.media_type,
+            "expires_at": repr(file.expires_at),
+            "content": file.content,
+        }
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(self._prefix + file_id, mapping=fields)
+        pipe.pexpire(self._prefix + file_id, _millis(ttl_seconds))
+        await _call(pipe.execute(), "file store unavailable")
+
+    async def get(self, file_id: str) -> KeptFile | None:
+        found = await _call(self._redis.hgetall(self._prefix + file_id), "file store unavailable")
+        if not found:
+            return None
+        return KeptFile(
+            customer_id=found[b"customer_id"].decode(),
+            name=found[b"name"].decode(),
+            media_type=found[b"media_type"].decode(),
+            content=found[b"content"],
+            expires_at=float(found[b"expires_at"]),
         )

@@ -22,8 +22,13 @@ anonymous) and steps. A step does one thing and says what must hold after it:
 What holds: `intent` (of the customer's message), `flow`, `awaiting` (a slot, `otp` or
 null), `status` (bot, queued, agent, closed), `says` and `not_says` (contained,
 case-insensitive), `buttons` (titles contained), `bank`: a balance moved by an amount
-since the case began, a card's status, a payee (UK or abroad) present or not; and
-`linked`: how many chat apps are linked to the customer. A case's
+since the case began, a card's status, a card's control (`card_control: {card, control,
+value}`: a limit's amount, a switch on/off, the PIN blocked/unblocked), a payee (UK or
+abroad) present or not; and
+`linked`: how many chat apps are linked to the customer; `shows`: the rich form of the
+last reply that has one (`shows: table`, or `{kind: table, has: ["Date", "£25.00"]}`, texts
+found in its caption, headers, cells, title, lines or amount; `none`: no reply has one). A
+case's
 `linked_chats: [whatsapp, telegram]` links chats to its customer before it starts: the
 n-th a WhatsApp number ending 01nn or a Telegram chat ending 02nn (e.g. "WhatsApp ending
 0101"). Every case runs through the real engine on a fresh in-process bank; a failure
@@ -50,7 +55,7 @@ from bot.dialogue.state import ConversationState
 from bot.handoff.agents import Agent
 from bot.handoff.desk import Desk, DeskError
 from bot.linking import AccountLinks, LinkOutcome
-from bot.messages import BotMessage, InboundMessage
+from bot.messages import BotMessage, InboundMessage, attachment_to_dict
 from bot.ports import EventStore
 from bot.store.memory import DevOutbox
 from bot.turn import TurnEngine
@@ -58,13 +63,16 @@ from bot.yaml_errors import yaml_problem
 
 ACTIONS = ("user", "button", "payload", "code", "wait", "agent")
 CHECKS = (
-    "intent", "flow", "awaiting", "status", "says", "not_says", "buttons", "bank", "linked"
+    "intent", "flow", "awaiting", "status", "says", "not_says", "buttons", "bank", "linked",
+    "shows",
 )  # fmt: skip
+KINDS = ("card", "table", "image", "file", "places", "none")
 CHAT_APPS = {"whatsapp": "4477009001", "telegram": "50000002"}  # + two digits: nth linked
 AGENT_MOVES = ("claim", "hand_back", "close", "reply", "note")
 BANK_CHECKS = {
     "balance": {"account", "moved"},
     "card": {"card", "status"},
+    "card_control": {"card", "control", "value"},
     "payee": {"name", "present"},
 }
 TEST_AGENT = Agent("case-agent", "Sam")
@@ -215,10 +223,41 @@ def _step(raw: Any, file: Path, case: str, intents: set[str]) -> Step:
         _check_bank(raw["bank"], where)
     if "linked" in raw and not (isinstance(raw["linked"], int) and raw["linked"] >= 0):
         raise CaseError(f"{where}: `linked:` is how many chats are linked, e.g. 1")
+    if "shows" in raw:
+        _check_shows(raw["shows"], where)
     for key in ("says", "not_says", "buttons"):
         if key in raw and not _texts(raw[key]):
             raise CaseError(f"{where}: `{key}` is a text or a list of texts")
     return Step(action, value, raw, line)
+
+
+def _check_shows(value: Any, where: str) -> None:
+    kind = value.get("kind") if isinstance(value, dict) else value
+    extra = set(value) - {"kind", "has", "__line__"} if isinstance(value, dict) else set()
+    has = value.get("has", []) if isinstance(value, dict) else []
+    if kind not in KINDS or extra or (has and not _texts(has)):
+        raise CaseError(
+            f"{where}: `shows:` is one of {', '.join(KINDS)}, or {{kind, has: [texts]}}"
+        )
+
+
+def _attachment_texts(attachment: Any) -> list[str]:
+    """Every text a rich form shows: what `shows: {has: [...]}` looks in."""
+    texts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                if name not in ("kind", "url", "map_url", "media_type"):
+                    walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    walk(attachment_to_dict(attachment))
+    return texts
 
 
 def _check_action(action: str, value: Any, where: str) -> None:
@@ -238,11 +277,12 @@ def _check_bank(value: Any, where: str) -> None:
     effects = value if isinstance(value, list) else [value]
     for effect in effects:
         if not isinstance(effect, dict):
-            raise CaseError(f"{where}: `bank:` holds balance, card or payee checks")
+            raise CaseError(f"{where}: `bank:` holds balance, card, card_control or payee checks")
         effect.pop("__line__", None)
         for kind, body in effect.items():
             if kind not in BANK_CHECKS:
-                raise CaseError(f"{where}: `bank:` knows balance, card and payee, not {kind!r}")
+                known = "balance, card, card_control and payee"
+                raise CaseError(f"{where}: `bank:` knows {known}, not {kind!r}")
             if not isinstance(body, dict):
                 raise CaseError(f"{where}: `bank: {kind}:` is a mapping")
             body.pop("__line__", None)
@@ -416,6 +456,8 @@ class _Run:
         for title in _texts(checks.get("buttons", [])):
             if not any(title.lower() in offered for offered in titles):
                 raise _Differs(f"buttons: {title!r} was not offered")
+        if "shows" in checks:
+            self._shows(checks["shows"])
         if "bank" in checks:
             await self._bank(checks["bank"])
         if "linked" in checks:
@@ -424,6 +466,21 @@ class _Run:
                 raise _Differs(
                     f"linked: {len(chats)} chats are linked, expected {checks['linked']}"
                 )
+
+    def _shows(self, expected: Any) -> None:
+        kind = expected.get("kind") if isinstance(expected, dict) else expected
+        shown = [m.attachment for m in self.last if m.attachment is not None]
+        if kind == "none":
+            if shown:
+                raise _Differs(f"shows: expected no rich form, got a {shown[-1].kind}")
+            return
+        if not shown or shown[-1].kind != kind:
+            got = shown[-1].kind if shown else "none"
+            raise _Differs(f"shows: expected a {kind}, got {got}")
+        texts = [t.lower() for t in _attachment_texts(shown[-1])]
+        for part in _texts(expected.get("has", []) if isinstance(expected, dict) else []):
+            if not any(part.lower() in t for t in texts):
+                raise _Differs(f"shows: the {kind} has no {part!r}")
 
     async def _state(self) -> dict[str, Any]:
         if self.conversation_id is None:
@@ -448,11 +505,29 @@ class _Run:
                 if [c.status for c in found] != [status]:
                     got = [c.status for c in found] or "no such card"
                     raise _Differs(f"bank: card {card} is {got}, expected {status}")
+            if "card_control" in effect:
+                await self._card_control(customer, effect["card_control"])
             if "payee" in effect:
                 name, present = effect["payee"]["name"], bool(effect["payee"]["present"])
                 payees = [p.name for p in await self.world.bank.list_payees(customer, kind=None)]
                 if (name in payees) != present:
                     raise _Differs(f"bank: payee {name!r} present is {not present}")
+
+    async def _card_control(self, customer: str, expected: Mapping[str, Any]) -> None:
+        """A limit's amount ("800.00"), a switch ("on"/"off") or the PIN ("blocked")."""
+        card, control, value = str(expected["card"]), str(expected["control"]), expected["value"]
+        found = [c for c in await self.world.bank.list_cards(customer) if card in (c.id, c.last4)]
+        if len(found) != 1:
+            raise _Differs(f"bank: no card {card}")
+        controls = await self.world.bank.card_controls(customer, found[0].id)
+        if control == "pin":
+            got = "blocked" if controls.pin_blocked else "unblocked"
+        elif control in controls.limits:
+            got = f"{controls.limits[control].daily:.2f}"
+        else:
+            got = "on" if controls.switches.get(control) else "off"
+        if got != str(value):
+            raise _Differs(f"bank: card {card} {control} is {got}, expected {value}")
 
 
 class _Differs(AssertionError):

@@ -140,6 +140,8 @@ class WhatsAppUser(ChatUser):
     def text_of(body: dict[str, Any]) -> str:
         if body["type"] == "text":
             return body["text"]["body"]
+        if body["type"] in ("image", "document"):  # by link, its caption the text
+            return body[body["type"]].get("caption", "")
         return body["interactive"]["body"]["text"]
 
     def delivery(self, message: dict[str, Any]) -> dict[str, Any]:

@@ -187,5 +187,8 @@ def test_disputes_explain_then_hand_off_with_a_reason(domain: Domain, intent: st
 
 
 def test_help_stays_short(domain: Domain) -> None:
+    """Help lists areas, not the fifty-odd jobs; the blind clarify buttons stay few too."""
+    topics = domain.text("help_topics", {}).splitlines()
+    assert 4 <= len(topics) <= 9 and all(line.startswith("• ") for line in topics)
     listed = [f for f in domain.flows.values() if f.intent and f.listed]
     assert 4 <= len(listed) <= 9

@@ -106,5 +106,5 @@ async def test_answers_cover_small_talk_and_out_of_scope(chat: Chat) -> None:
     assert await chat.say("bye", "goodbye") == "Goodbye, and thanks for banking with us."
     said = await chat.say("what's the weather", "out_of_scope")
     assert said.startswith("Sorry, that's not something I can help with here.")
-    assert "• Send money to a saved payee" in said
+    assert "• Payments: to your payees" in said
     assert "not sure what that refers to" in await chat.say("yes", "affirm")

@@ -42,6 +42,8 @@ responses:
     - text: "Shown: {kind}."
   utter_help:
     - text: "I can:\\n{capabilities}"
+  help_topics:
+    - text: "• Showing things"
 """
 
 
@@ -63,7 +65,9 @@ def small_chat(tmp_path: Path) -> tuple[Chat, list[dict]]:
     (tmp_path / "flows.yml").write_text(FLOWS)
     (tmp_path / "responses.yml").write_text(RESPONSES)
     (tmp_path / "engine.yml").write_text(
-        _engine_responses().replace("  utter_help:", "  utter_help_unused:", 1)
+        _engine_responses()
+        .replace("  utter_help:", "  utter_help_unused:", 1)
+        .replace("  help_topics:", "  help_topics_unused:", 1)
     )
     seen: list[dict] = []
 
@@ -90,9 +94,9 @@ async def test_say_steps_speak_in_order_and_presets_reach_the_action(small_chat)
     assert chat.state.stack == []  # the flow ran to its end
 
 
-async def test_unlisted_flows_stay_out_of_help_and_blind_clarify(small_chat) -> None:
+async def test_help_lists_topics_and_unlisted_flows_stay_off_blind_clarify(small_chat) -> None:
     chat, _ = small_chat
-    assert await chat.say("help", "help") == "I can:\n• A listed flow"
+    assert await chat.say("help", "help") == "I can:\n• Showing things"
     [message] = await chat.send("zzz", "nlu_fallback")
     assert [b.payload for b in message.buttons] == ["/visible"]
     # ...but when the NLU ranks it, an unlisted flow is still offered.

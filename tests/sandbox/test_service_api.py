@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from sandbox import prepare
+from sandbox.card_tables import card_control_changes, card_controls, card_replacements
 from sandbox.db import (
     card_actions,
     cards,
@@ -180,7 +181,9 @@ async def test_a_bank_seeded_before_cards_existed_gains_them(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
     await prepare(url)
     engine = make_engine(url)
-    service = [card_actions, cards, pending_transactions, top_ups, fx_rates]
+    # The card-management tables refer to cards, so they go (and come back) with them.
+    managing = [card_control_changes, card_controls, card_replacements]
+    service = [*managing, card_actions, cards, pending_transactions, top_ups, fx_rates]
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: metadata.drop_all(sync, tables=service))
     await engine.dispose()

@@ -4,17 +4,20 @@ It runs in a thread on a free loopback port (real uvicorn, real sockets), record
 request Teller makes, answers in the platforms' documented shapes, and refuses what the
 real APIs refuse (a wrong token, more than 3 reply buttons, a button title over 20
 characters, a list row title over 24, callback data over 64 bytes), so a test that sees
-a recorded send knows the platform would have accepted it.
+a recorded send knows the platform would have accepted it (images and documents by an
+absolute link, captions of at most 1024 characters, Telegram HTML of its few tags only).
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -98,6 +101,55 @@ def _check_interactive(interactive: dict[str, Any]) -> str | None:
     return "unknown interactive type"
 
 
+def _check_media(kind: str, media: dict[str, Any]) -> str | None:
+    """What the Graph API would object to in an image or document sent by link."""
+    link = media.get("link", "")
+    if not isinstance(link, str) or not re.match(r"https?://[^/\s]+/", link):
+        return f"{kind} link must be an absolute http(s) URL"
+    if len(media.get("caption", "")) > 1024:
+        return "caption too long"
+    if kind == "document" and not media.get("filename"):
+        return "document filename is required"
+    return None
+
+
+# The tags Telegram's `parse_mode: HTML` accepts (Bot API, "HTML style").
+TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre"}
+
+
+class _TelegramHtml(HTMLParser):
+    """Refuses what Telegram refuses: unknown tags, unclosed or crossed tags, bare `<`/`&`."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.open: list[str] = []
+        self.problem: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in TELEGRAM_TAGS:
+            self.problem = f"Unsupported start tag {tag!r}"
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open.pop() != tag:
+            self.problem = f"Unmatched end tag {tag!r}"
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in {"lt", "gt", "amp", "quot"}:
+            self.problem = f"Unsupported entity &{name};"
+
+
+def telegram_html_problem(text: str) -> str | None:
+    if re.search(r"&(?![a-z]+;|#\d+;)", text):
+        return "Can't parse entities: bare &"
+    parser = _TelegramHtml()
+    parser.feed(text)
+    parser.close()
+    if parser.open:
+        return f"Can't parse entities: unclosed {parser.open[-1]!r}"
+    return parser.problem
+
+
 def create_app(platforms: FakePlatforms) -> FastAPI:
     app = FastAPI()
     ids = itertools.count(1)
@@ -121,6 +173,10 @@ def create_app(platforms: FakePlatforms) -> FastAPI:
                 return _graph_error("text body must be 1-4096 characters")
         elif body.get("type") == "interactive":
             problem = _check_interactive(body.get("interactive", {}))
+            if problem:
+                return _graph_error(problem)
+        elif body.get("type") in ("image", "document"):
+            problem = _check_media(body["type"], body.get(body["type"], {}))
             if problem:
                 return _graph_error(problem)
         else:
@@ -153,6 +209,13 @@ def create_app(platforms: FakePlatforms) -> FastAPI:
                     {"ok": False, "error_code": 400, "description": "Bad Request: text"},
                     status_code=400,
                 )
+            if body.get("parse_mode") == "HTML" and (
+                problem := telegram_html_problem(body["text"])
+            ):
+                return JSONResponse(
+                    {"ok": False, "error_code": 400, "description": f"Bad Request: {problem}"},
+                    status_code=400,
+                )
             record(request, body)
             message_id = next(ids)
             return {
@@ -164,6 +227,20 @@ def create_app(platforms: FakePlatforms) -> FastAPI:
                     "text": body["text"],
                 },
             }
+        if method in ("sendPhoto", "sendDocument"):
+            field = "photo" if method == "sendPhoto" else "document"
+            if not body.get("chat_id") or not re.match(r"https?://", str(body.get(field, ""))):
+                return JSONResponse(
+                    {"ok": False, "error_code": 400, "description": f"Bad Request: {field}"},
+                    status_code=400,
+                )
+            if len(body.get("caption", "")) > 1024:
+                return JSONResponse(
+                    {"ok": False, "error_code": 400, "description": "caption is too long"},
+                    status_code=400,
+                )
+            record(request, body)
+            return {"ok": True, "result": {"message_id": next(ids), "date": int(time.time())}}
         if method == "answerCallbackQuery":
             record(request, body)
             return {"ok": True, "result": True}

@@ -140,7 +140,7 @@ def test_a_failing_case_prints_the_conversation_and_the_first_difference(tmp_pat
         ("cases:\n  - case: x\n    steps:\n      - shout: hi\n",
          "cases.yml:4: case 'x': unknown step keys ['shout']"),
         ("cases:\n  - case: x\n    steps:\n      - user: hi\n        bank: {mood: happy}\n",
-         "`bank:` knows balance, card and payee, not 'mood'"),
+         "`bank:` knows balance, card, card_control and payee, not 'mood'"),
     ],
 )  # fmt: skip
 def test_a_malformed_case_file_is_one_line(tmp_path: Path, text: str, message: str) -> None:

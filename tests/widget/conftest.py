@@ -43,7 +43,10 @@ HOST_PAGE = """<!doctype html>
 class HostSite:
     """A bank's website on its own origin: `/` embeds the widget, `/teller-token` signs in."""
 
-    def __init__(self, teller_url: str, token: str) -> None:
+    def __init__(
+        self, teller_url: str, token: str, files: dict[str, tuple[bytes, str]] | None = None
+    ) -> None:
+        served = dict(files or {})  # path -> (body, content type): pictures a test shows
         pages = {
             "/": HOST_PAGE.format(teller=teller_url, attrs='data-token="bankToken"'),
             "/anonymous": HOST_PAGE.format(teller=teller_url, attrs=""),
@@ -56,13 +59,14 @@ class HostSite:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 if self.path == "/teller-token":
-                    body, kind = json.dumps({"token": token}), "application/json"
+                    data, kind = json.dumps({"token": token}).encode(), "application/json"
                 elif self.path in pages:
-                    body, kind = pages[self.path], "text/html"
+                    data, kind = pages[self.path].encode(), "text/html"
+                elif self.path in served:
+                    data, kind = served[self.path]
                 else:
                     self.send_error(404)
                     return
-                data = body.encode()
                 self.send_response(200)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))

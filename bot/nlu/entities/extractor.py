@@ -18,6 +18,7 @@ from bot.nlu.entities.ahead import (
     find_periods_ahead,
     find_plan_ends,
 )
+from bot.nlu.entities.card_terms import find_card_terms
 from bot.nlu.entities.cards import find_cards
 from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
 from bot.nlu.entities.money import MoneyFinder, currency_words
@@ -35,12 +36,22 @@ OUT_OF_SCOPE = "out_of_scope"
 _PRIORITY = (
     "card", "sort_code", "account_number", "account", "linked_chat", "plan_end", "frequency",
     "date_range", "date", "number", "amount", "merchant", "category", "bill_category", "payee",
+    "card_control", "card_switch", "replace_reason", "file_format", "chart_by",
 )  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
 )
 # The chat apps a customer links to their account: which one they mean ("unlink my telegram").
 _CHAT_APP = re.compile(r"\b(?:(?P<whatsapp>whats\s?app)|(?P<telegram>telegram))\b", re.IGNORECASE)
+# A statement's format ("as a spreadsheet") and a chart's grouping ("by week").
+_FILE_FORMAT = re.compile(
+    r"\b(?:(?P<csv>csv|spreadsheets?|excel|xlsx?)|(?P<pdf>pdf))\b", re.IGNORECASE
+)
+_CHART_BY = re.compile(
+    r"\b(?:(?:by|per|each|every)\s+(?P<week>weeks?)|(?P<weekly>week\s+by\s+week|weekly(?=\s+"
+    r"(?:chart|graph|spending|breakdown|bar)))|(?:by|per)\s+(?P<category>categor(?:y|ies)))\b",
+    re.IGNORECASE,
+)
 _COUNT_RE = re.compile(
     rf"\b(?:last|latest|recent|past|previous|top|first)\s+(?P<a>{COUNT})\b"
     rf"|\b(?P<b>{COUNT})\s+(?:(?:most\s+)?(?:recent|latest|last)\s+)?{_ITEMS}\b",
@@ -127,6 +138,7 @@ class EntityExtractor:
     def extract(self, text: str, today: date) -> tuple[Entity, ...]:
         candidates = [
             *find_cards(text),
+            *find_card_terms(text),
             *find_uk_accounts(text),
             *self._accounts.find(text),
             *find_ranges(text, today),
@@ -141,6 +153,19 @@ class EntityExtractor:
             *(
                 Found("linked_chat", m.lastgroup, m.start(), m.end())
                 for m in _CHAT_APP.finditer(text)
+            ),
+            *(
+                Found("file_format", m.lastgroup, m.start(), m.end())
+                for m in _FILE_FORMAT.finditer(text)
+            ),
+            *(
+                Found(
+                    "chart_by",
+                    "category" if m.lastgroup == "category" else "week",
+                    m.start(),
+                    m.end(),
+                )
+                for m in _CHART_BY.finditer(text)
             ),
         ]
         taken = _longest_first([c for c in candidates if c.entity != "currency"])

@@ -53,3 +53,42 @@ def read_clinc150(name: str = "data_full.json") -> Any:
     """A CLINC150 file as published: `data_full.json` (split -> [text, intent] lists) or
     `domains.json` (domain -> intents)."""
     return json.loads((DATASETS / "clinc150" / name).read_text(encoding="utf-8"))
+
+
+# CLINC150 banking and credit-card intents whose every query asks for one of Teller's jobs
+# or answers. Their `train` split is training data (nlu_data/clinc150_banking.yml), `val`
+# is for tuning, `test` is evaluation only (bench/nlu.py --clinc). Left out because they
+# mean more than one of ours, or none: freeze_account (a whole account), report_fraud,
+# damaged_card, new_card (mostly applying for a credit card), bill_due, bill_balance and
+# min_payment (other companies' bills), expiration_date, international_fees, routing,
+# interest_rate, order_checks, account_blocked and the credit-score and rewards ones.
+CLINC_BANKING = {
+    "balance": "check_balance",
+    "transfer": "transfer_money",
+    "transactions": "transaction_history",
+    "spending_history": "spending_summary",
+    "pin_change": "change_pin",
+    "report_lost_card": "lost_or_stolen_card",
+    "card_declined": "declined_card_payment",
+    "replacement_card_duration": "card_delivery_estimate",
+    "pay_bill": "pay_bill",
+}
+# CLINC150's `transfer` is both of Teller's transfer jobs. It is money between the
+# customer's own accounts when the money goes *to* one of them (savings, checking, "the other
+# account"), or "between" accounts; "from my savings to Bob" is a payment to someone else.
+_OWN_ACCOUNT = r"(?:savings?|checking|current account|money market|mortgage|mortage)\b"
+_OWN_ACCOUNTS = re.compile(
+    rf"\bbetween\b.*\b(?:ac+ounts?\b|{_OWN_ACCOUNT})"
+    r"|\b(?:one|this|an?) account to (?:another|the other|that|my other|my second|an?other)"
+    r"|\b(?:other|second) account\b|\baccount [ab]\b"
+    rf"|\b(?:to|into|in)\s+(?:my\s+|the\s+|our\s+)?(?:(?!from\b)[\w-]+\s+){{0,4}}?{_OWN_ACCOUNT}",
+    re.IGNORECASE,
+)
+
+
+def clinc_intent(intent: str, text: str) -> str | None:
+    """The Teller intent a CLINC150 query of `intent` means, or None when it is not mapped."""
+    teller = CLINC_BANKING.get(intent)
+    if teller == "transfer_money" and _OWN_ACCOUNTS.search(text):
+        return "transfer_between_accounts"
+    return teller

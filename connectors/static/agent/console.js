@@ -164,11 +164,22 @@ function addEvents(events) {
     li.className = kind;
     li.dataset.seq = event.seq;
     if (who) { const label = document.createElement("span"); label.className = "who-said"; label.textContent = `${who} · ${clock(event.ts)}`; li.append(label); }
-    li.append(document.createTextNode(text));
+    li.append(richBody(text, event.type === "bot_message" ? event.data.attachment : null));
     list.append(li);
     if (event.type === "handoff") { setStatus(event.data.status, event.data.agent_id || null); }
   }
   list.scrollTop = list.scrollHeight;
+}
+
+// The bot's rich messages as the customer saw them: the widget's own renderer (rich.js).
+function richBody(text, attachment) {
+  const rich = attachment && window.TellerRich ? window.TellerRich.render(attachment, { base: location.origin }) : null;
+  if (!rich) { return document.createTextNode(text); }
+  const box = document.createElement("div");
+  box.className = "said-rich";
+  if (!window.TellerRich.replacesText(attachment)) { box.append(document.createTextNode(text)); }
+  box.append(rich);
+  return box;
 }
 
 function setStatus(status, holder) {

@@ -12,6 +12,8 @@
   const script = document.currentScript;
   const origin = new URL(script.src).origin;
   const stylesheet = new URL("widget.css", script.src).href;
+  const richStyles = new URL("rich.css", script.src).href;
+  const richScript = new URL("rich.js", script.src).href;
   const socketUrl = origin.replace(/^http/, "ws") + "/ws";
   const storageKey = "teller-widget:" + origin;
   const KEEP_FRAMES = 200;
@@ -65,6 +67,7 @@
   const root = host.attachShadow({ mode: "open" });
   root.innerHTML = `
     <link rel="stylesheet" href="${stylesheet}">
+    <link rel="stylesheet" href="${richStyles}">
     <button class="launcher" type="button" aria-expanded="false" aria-controls="panel">
       <svg class="launcher-icon" aria-hidden="true" viewBox="0 0 24 24" width="22" height="22"><path fill="currentColor" d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z"/></svg>
       <span class="launcher-text">Chat</span>
@@ -142,23 +145,64 @@
   const clock = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" });
   const WHO = { bot: "Teller", agent: "Agent", system: "Teller", customer: "You" };
 
-  function bubble(from, text, ts) {
+  // A message's body: its text, or its rich form (rich.js, shared with the agent console)
+  // with the text above it where the rich form does not already say it all.
+  function body(text, attachment) {
+    const rich = attachment && window.TellerRich ? window.TellerRich.render(attachment, { base: origin }) : null;
+    if (!rich) {
+      const plain = document.createElement("p");
+      plain.className = "text";
+      plain.textContent = text;
+      return plain;
+    }
+    const box = document.createElement("div");
+    box.className = "text has-rich";
+    if (!window.TellerRich.replacesText(attachment) && text) {
+      const said = document.createElement("p");
+      said.className = "said";
+      said.textContent = text;
+      box.appendChild(said);
+    }
+    box.appendChild(rich);
+    return box;
+  }
+
+  function bubble(from, text, ts, attachment) {
     const item = document.createElement("li");
     item.className = `msg from-${from}`;
     const who = document.createElement("span");
     who.className = "who";
     who.textContent = WHO[from] || "Teller";
-    const body = document.createElement("p");
-    body.className = "text";
-    body.textContent = text;
+    const shown = body(text, attachment);
     const when = document.createElement("time");
     const date = new Date(ts * 1000);
     when.dateTime = date.toISOString();
     when.textContent = clock.format(date);
     const note = document.createElement("span");
     note.className = "note";
-    item.append(who, body, when, note);
+    item.append(who, shown, when, note);
     return item;
+  }
+
+  // The opening greeting (from the ready frame of a new conversation): not a stored message,
+  // so it has no seq of its own and sits above everything; its chips are sent as the
+  // customer's first message.
+  function showGreeting(greeting) {
+    const old = log.querySelector("li.greeting");
+    if (old) old.remove();
+    if (!greeting || log.querySelector("li.msg")) return;
+    const item = document.createElement("li");
+    item.className = "greeting from-bot";
+    item.dataset.seq = "0";
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = WHO.bot;
+    const text = document.createElement("p");
+    text.className = "text";
+    text.textContent = greeting.text;
+    item.append(who, text);
+    if (greeting.buttons && greeting.buttons.length) item.appendChild(quickReplies(greeting.buttons));
+    log.insertBefore(item, log.firstChild);
   }
 
   function quickReplies(buttons) {
@@ -207,7 +251,7 @@
       mine.querySelector(".note").textContent = "";
       placeNumbered(mine, frame.seq);
     } else {
-      const item = bubble(frame.from, frame.text, frame.ts);
+      const item = bubble(frame.from, frame.text, frame.ts, frame.attachment);
       if (frame.buttons && frame.buttons.length) item.appendChild(quickReplies(frame.buttons));
       placeNumbered(item, frame.seq);
       if (!restoring && frame.from !== "customer") {
@@ -276,6 +320,7 @@
       case "ready":
         if (state.conversationId && !frame.conversation_id) restart();
         state.conversationId = frame.conversation_id || state.conversationId;
+        if (!state.conversationId) showGreeting(frame.greeting);
         ready = true;
         attempts = 0;
         authFailures = 0;
@@ -398,6 +443,7 @@
           token: token || undefined,
           conversation_id: state.conversationId || undefined,
           last_seq: state.lastSeq,
+          greet: true,
         }),
       );
     });
@@ -496,9 +542,25 @@
     close: () => setOpen(false),
   };
 
-  function boot() {
+  // rich.js renders attachments here and in the agent console; the widget waits for it
+  // (a few seconds at most) before showing the transcript, and without it shows plain text.
+  function loadRich() {
+    if (window.TellerRich) return Promise.resolve();
+    return new Promise((resolve) => {
+      const tag = document.createElement("script");
+      tag.src = richScript;
+      tag.async = true;
+      tag.addEventListener("load", resolve);
+      tag.addEventListener("error", resolve);
+      setTimeout(resolve, 4000);
+      document.head.appendChild(tag);
+    });
+  }
+
+  async function boot() {
     document.body.appendChild(host);
     showUnread();
+    await loadRich();
     restore();
     const hookName = script.dataset.token;
     if (hookName) tokenHook = () => window[hookName]();
