@@ -18,9 +18,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from actions.formatting import day, money
-from actions.replies import BANK_UNAVAILABLE, bank_unavailable, payload
-from actions.validators import AMOUNT_REASONS, amount_problem
+from actions.formatting import account_label, day, money
+from actions.lookup import find_account
+from actions.replies import (
+    ACCOUNT_NOT_FOUND,
+    BANK_UNAVAILABLE,
+    account_buttons,
+    bank_unavailable,
+    payload,
+)
+from actions.validators import AMOUNT_REASONS, PAYABLE_KINDS, amount_problem, validate_payee
 from bot.bank import BankError, BankRejected, BankUnavailable, Creditor
 from bot.handlers import ActionContext, ActionResult, Reply, action
 from bot.nlu.entities.ahead import find_dates_ahead, find_plan_ends
@@ -194,6 +201,43 @@ def _ok(ctx: ActionContext, slots: dict[str, Any], changes: dict[str, Any]) -> A
 
 
 # Setting one up ----------------------------------------------------------------------------
+
+_OWN = re.compile(r"\b(?:my\s+)?(?:savings?|saver|isa|current|main)(?:\s+account)?\b", re.I)
+
+
+@action(
+    "validate_order_payee",
+    says={**validate_payee.says, **ACCOUNT_NOT_FOUND},
+    sets=["payee", "payee_id"],
+)
+async def validate_order_payee(ctx: ActionContext) -> ActionResult:
+    """A saved payee, or one of the customer's own accounts ("a monthly transfer to my
+    savings"): then the order pays that account (its id as `account:<id>`)."""
+    wanted = str(ctx.slots.get("payee") or "").strip()
+    own = str(ctx.slots.get("to_account") or "").strip()
+    if not own and _OWN.fullmatch(wanted):
+        own = wanted
+    if own:
+        try:
+            accounts = await ctx.bank.list_accounts(ctx.customer_id)
+        except BankError as exc:
+            return bank_unavailable("validate_order_payee", exc)
+        payable = [a for a in accounts if a.kind in PAYABLE_KINDS]
+        account = find_account(payable, own)
+        if account is None:
+            known = ", ".join(account_label(a) for a in payable)
+            buttons = account_buttons(payable, "inform", "to_account")
+            reply = Reply("utter_account_not_found", {"account": own, "known": known}, buttons)
+            return ActionResult(ok=False, error="account_not_found", replies=[reply])
+        return ActionResult(
+            slots={"payee": account_label(account), "payee_id": f"{OWN_ACCOUNT}{account.id}"}
+        )
+    if not wanted:
+        return ActionResult(ok=False, error="payee_missing")  # ask who
+    return await validate_payee.run(ctx)
+
+
+OWN_ACCOUNT = "account:"
 
 
 @action(
@@ -519,6 +563,12 @@ def _end_of(slots: dict[str, Any]) -> tuple[date | None, int | None]:
     return None, None
 
 
+def _creditor(payee_id: str) -> Creditor:
+    if payee_id.startswith(OWN_ACCOUNT):
+        return Creditor.account(payee_id.removeprefix(OWN_ACCOUNT))
+    return Creditor.payee(payee_id)
+
+
 SETUP_SAID = ["payee", "amount_text", "frequency_text", "first_date_text", "end_text"]
 
 
@@ -567,7 +617,7 @@ async def create_standing_order(ctx: ActionContext) -> ActionResult:
         order = await ctx.bank.create_standing_order(
             ctx.customer_id,
             source_account_id=str(ctx.slots["source_account_id"]),
-            creditor=Creditor.payee(str(ctx.slots["payee_id"])),
+            creditor=_creditor(str(ctx.slots["payee_id"])),
             amount=Decimal(str(ctx.slots["amount"])),
             frequency=str(ctx.slots["frequency_code"]),
             first_date=date.fromisoformat(str(ctx.slots["first_date"])),

@@ -15,6 +15,7 @@ from bot.nlu.types import FALLBACK_INTENT, Entity, IntentScore
 PAY_NOW = frozenset({"transfer_money", "schedule_payment"})
 REPEATING = "set_up_standing_order"
 LATER = "schedule_payment"
+ANSWER = "inform"
 
 
 def when_it_goes(
@@ -26,8 +27,11 @@ def when_it_goes(
     """The job the entities say when the classifier picked paying someone; else `intent`.
     A message too mixed to pass the fallback threshold ("pay Bob £40 every week from next
     Friday with no end date") whose likeliest reading is paying someone, and which says how
-    often, is a standing order too: how often is not something a transfer has."""
+    often, is a standing order too: how often is not something a transfer has; so is one
+    read as an answer that names both someone and how often."""
     repeats = any(e.entity == "frequency" for e in entities)
+    if intent.name == ANSWER and repeats and any(e.entity == "payee" for e in entities):
+        return IntentScore(REPEATING, intent.confidence)  # who and how often: not an answer
     if intent.name == FALLBACK_INTENT and ranking and repeats:
         top = ranking[0]
         if top.name in PAY_NOW or top.name == REPEATING:

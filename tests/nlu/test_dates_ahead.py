@@ -151,6 +151,8 @@ def _e(entity: str, value: str) -> Entity:
         ("transfer_money", [_e("date_ahead", "2026-12-03")], "transfer_money"),  # today: now
         ("transfer_money", [], "transfer_money"),
         ("spending_summary", [_e("frequency", "1m")], "spending_summary"),
+        ("inform", [_e("payee", "Bob"), _e("frequency", "1w")], "set_up_standing_order"),
+        ("inform", [_e("frequency", "1w")], "inform"),  # "every week", answering how often
     ],
 )
 def test_a_repeating_or_later_payment_is_not_a_transfer_now(intent, entities, expected) -> None:
