@@ -12,10 +12,10 @@ from datetime import date
 
 from bot.nlu.types import FALLBACK_INTENT, Entity, IntentScore
 
-PAY_NOW = frozenset({"transfer_money", "schedule_payment"})
+PAYMENTS = frozenset({"transfer_money", "schedule_payment", "set_up_standing_order"})
 REPEATING = "set_up_standing_order"
 LATER = "schedule_payment"
-ANSWER = "inform"
+UNSURE = frozenset({FALLBACK_INTENT, "inform"})
 
 
 def when_it_goes(
@@ -24,24 +24,26 @@ def when_it_goes(
     today: date,
     ranking: tuple[IntentScore, ...] = (),
 ) -> IntentScore:
-    """The job the entities say when the classifier picked paying someone; else `intent`.
-    A message too mixed to pass the fallback threshold ("pay Bob £40 every week from next
-    Friday with no end date") whose likeliest reading is paying someone, and which says how
-    often, is a standing order too: how often is not something a transfer has; so is one
-    read as an answer that names both someone and how often."""
-    repeats = any(e.entity == "frequency" for e in entities)
-    if intent.name == ANSWER and repeats and any(e.entity == "payee" for e in entities):
-        return IntentScore(REPEATING, intent.confidence)  # who and how often: not an answer
-    if intent.name == FALLBACK_INTENT and ranking and repeats:
-        top = ranking[0]
-        if top.name in PAY_NOW or top.name == REPEATING:
-            return IntentScore(REPEATING, top.confidence)
-    if intent.name not in PAY_NOW:
+    """The payment job the entities say, when the classifier picked paying someone; else
+    `intent`. A message too mixed to pass the fallback threshold, or read as an answer
+    ("pay Bob £40 every week from next Friday with no end date"), is a payment too when it
+    names someone and its likeliest job is paying them. Then how often makes it a standing
+    order, and a day after today a scheduled payment."""
+    kinds = {e.entity for e in entities}
+    payment = intent if intent.name in PAYMENTS else None
+    # An answer ("every week", asked how often) names no one; a mixed message may not.
+    wanted = {"payee"} if intent.name == "inform" else {"payee", "frequency"}
+    if payment is None and intent.name in UNSURE and kinds & wanted:
+        jobs = [score for score in ranking if score.name not in UNSURE]
+        if jobs and jobs[0].name in PAYMENTS:
+            payment = jobs[0]
+        elif {"payee", "frequency"} <= kinds:  # who and how often is not an answer
+            payment = IntentScore(REPEATING, intent.confidence)
+    if payment is None:
         return intent
-    if repeats:
-        return IntentScore(REPEATING, intent.confidence)
-    if intent.name == "transfer_money" and any(
-        e.entity == "date_ahead" and str(e.value) > today.isoformat() for e in entities
-    ):
-        return IntentScore(LATER, intent.confidence)
-    return intent
+    if "frequency" in kinds:
+        return IntentScore(REPEATING, payment.confidence)
+    later = any(e.entity == "date_ahead" and str(e.value) > today.isoformat() for e in entities)
+    if later and payment.name != REPEATING:  # "a standing order from Friday" stays one
+        return IntentScore(LATER, payment.confidence)
+    return intent  # nothing said about when: the classifier's own reading stands

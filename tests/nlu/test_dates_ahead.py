@@ -168,3 +168,12 @@ def test_a_mixed_message_that_repeats_is_a_standing_order_not_a_fallback() -> No
     assert when_it_goes(fallback, (), TODAY, ranking) == fallback
     other = (IntentScore("check_balance", 0.3),)
     assert when_it_goes(fallback, repeats, TODAY, other) == fallback
+
+
+def test_a_mixed_message_naming_someone_and_a_later_day_is_a_scheduled_payment() -> None:
+    ranking = (IntentScore("transfer_money", 0.3), IntentScore("set_up_standing_order", 0.25))
+    fallback = IntentScore("nlu_fallback", 0.3)
+    later = (_e("payee", "Bob"), _e("date_ahead", "2026-12-04"))
+    assert when_it_goes(fallback, later, TODAY, ranking).name == "schedule_payment"
+    # Someone named but no day: too unsure to start moving money.
+    assert when_it_goes(fallback, later[:1], TODAY, ranking) == fallback
