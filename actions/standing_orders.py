@@ -29,9 +29,15 @@ from actions.replies import (
 )
 from actions.validators import AMOUNT_REASONS, PAYABLE_KINDS, amount_problem, validate_payee
 from bot.bank import BankError, BankRejected, BankUnavailable, Creditor
-from bot.handlers import ActionContext, ActionResult, Reply, action
-from bot.nlu.entities.ahead import find_dates_ahead, find_plan_ends
-from bot.nlu.entities.numbers import words_to_int
+from bot.handlers import (
+    ActionContext,
+    ActionResult,
+    Reply,
+    action,
+    find_dates_ahead,
+    find_plan_ends,
+    words_to_int,
+)
 
 MAX_FIRST_AHEAD_DAYS = 365
 MAX_PAYMENTS = 999  # the bank's NumberOfPayments
