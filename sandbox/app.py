@@ -28,6 +28,7 @@ from sandbox.clock_routes import router as clock_router
 from sandbox.db import make_engine, metadata
 from sandbox.errors import BankApiError
 from sandbox.fx_routes import router as fx_router
+from sandbox.incoming_routes import router as incoming_router
 from sandbox.money_seed import seed_money_if_empty
 from sandbox.payee_routes import router as payee_router
 from sandbox.routes import router
@@ -143,6 +144,7 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
         app.include_router(extra)
     app.include_router(budget_router)
     app.include_router(card_payment_router)
+    app.include_router(incoming_router)
     app.include_router(card_manage_router)
     app.add_middleware(ApiKeyAuth, api_key=api_key)
     app.add_exception_handler(BankApiError, _bank_error)

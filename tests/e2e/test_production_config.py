@@ -137,8 +137,6 @@ def test_production_refuses_to_start_without_a_real_notifier(
         **UNUSED_SMS,
         **change,
     }
-    started = time.monotonic()
     with pytest.raises(RuntimeError, match="exited at start-up"):
         start_teller(env, log)
     assert named in log.read_text()
-    assert time.monotonic() - started < 30, "refused before loading anything slow"

@@ -78,10 +78,10 @@ def test_accounts(model: NluModel, text: str, expected: dict[str, Any]) -> None:
     ("text", "expected"),
     [
         ("please freeze my debit card", {"card": "debit"}),
-        ("card ending in 1234 was stolen", {"card": "ending:1234"}),
+        ("card ending in 1234 was stolen", {"card": "ending:1234", "replace_reason": "stolen"}),
         ("my visa card ending 1934 is blocked", {"card": "ending:1934"}),
         ("my virtual card doesn't work", {"card": "virtual"}),
-        ("I lost my Mastercard card", {"card": "mastercard"}),
+        ("I lost my Mastercard card", {"card": "mastercard", "replace_reason": "lost"}),
         ("how much is on my credit card", {"account": "credit_card"}),  # an account, not a card
         ("my card doesn't work", {}),  # no kind and no digits: nothing to fill a slot with
     ],
@@ -114,6 +114,15 @@ def test_cards(model: NluModel, text: str, expected: dict[str, Any]) -> None:
         ("between 1 and 15 March", {"date_range": {"start": "2026-03-01", "end": "2026-03-15"}}),
         ("from 1 March to 15 March", {"date_range": {"start": "2026-03-01", "end": "2026-03-15"}}),
         ("since 2 November", {"date_range": {"start": "2026-11-02", "end": "2026-11-18"}}),
+        # the whole of this month asked for: the range runs to today, not from last year
+        (
+            "from 1 November to 30 November",
+            {"date_range": {"start": "2026-11-01", "end": "2026-11-18"}},
+        ),
+        (
+            "from 20 October to 5 December",
+            {"date_range": {"start": "2026-10-20", "end": "2026-11-18"}},
+        ),
         ("may I see my spending", {}),
     ],
 )

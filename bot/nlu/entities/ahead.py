@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 
 from bot.nlu.entities.dates import _MONTHS, _WEEKDAYS, MONTH, WEEKDAY
 from bot.nlu.entities.numbers import words_to_int
@@ -186,6 +186,8 @@ def _day_number(m: re.Match[str], group: str) -> int:
 
 
 def _on_day(year: int, month: int, day: int) -> date | None:
+    if not MINYEAR <= year <= MAXYEAR:  # "1 May 0000": no calendar has it
+        return None
     last = calendar.monthrange(year, month)[1]
     if day == -1:
         return date(year, month, last)
@@ -213,6 +215,14 @@ def _forward(year: str | None, month: int, day: int, today: date) -> date | None
         if found is not None and found >= today:
             return found
     return None
+
+
+def _month_year(year: str | None, month: int, today: date) -> int | None:
+    """The year of a month named ahead: as said (None when no calendar has it, "0000"), or
+    this year's month unless it has passed."""
+    if year is None:
+        return today.year if month >= today.month else today.year + 1
+    return int(year) if MINYEAR <= int(year) <= MAXYEAR else None
 
 
 def _day_of_month_ahead(day: int, today: date, months: int = 0) -> date | None:
@@ -317,11 +327,10 @@ def find_periods_ahead(text: str, today: date) -> list[Found]:
             add(today, today + timedelta(days), m)
     for m in _IN_MONTH.finditer(text):
         month = _MONTHS[m.group("m").lower()]
-        year = int(m.group("y")) if m.group("y") else None
-        if year is None:
-            year = today.year if month >= today.month else today.year + 1
-        first = date(year, month, 1)
-        add(first, _month_end(first), m)
+        year = _month_year(m.group("y"), month, today)
+        if year is not None:
+            first = date(year, month, 1)
+            add(first, _month_end(first), m)
     for day in find_dates_ahead(text, today):  # "until Friday", "before the 15th"
         until = _UNTIL.search(text[: day.start])
         if until is not None:
@@ -385,10 +394,8 @@ def _end_after(rest: str, today: date) -> tuple[date, int] | None:
         return _month_end(_next_month_start(today) if m.group("nx") else today), m.end()
     if m := _MONTH_ONLY.match(rest):
         month = _MONTHS[m.group("m").lower()]
-        year = int(m.group("y")) if m.group("y") else None
-        if year is None:
-            year = today.year if month >= today.month else today.year + 1
-        return _month_end(date(year, month, 1)), m.end()
+        year = _month_year(m.group("y"), month, today)
+        return None if year is None else (_month_end(date(year, month, 1)), m.end())
     return None
 
 
