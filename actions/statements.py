@@ -89,9 +89,9 @@ def _asked_period(ctx: ActionContext, default: Period) -> Period:
         start, end = date.fromisoformat(first), date.fromisoformat(last)
     else:
         start, end = dates_from_slots(ctx.slots)
-    if start is None and end is None:
-        return default
     today = ctx.now.date()
+    if start is None and end is None:
+        return _ahead_only(ctx.slots.get("period_ahead"), today) or default
     if start is None:
         assert end is not None
         start = end.replace(day=1)
@@ -189,6 +189,15 @@ def _count(ctx: ActionContext, rows: int) -> str:
     if rows == 1:
         return ctx.text("statement_count_one")
     return ctx.text("statement_count", count=rows)
+
+
+def _ahead_only(span: Any, today: date) -> Period | None:
+    """A period said only forward ("next month"): named, so the answer says it has not
+    happened, rather than a statement for a default the customer did not ask for."""
+    if not isinstance(span, dict) or not span.get("start") or not span.get("end"):
+        return None
+    start, end = date.fromisoformat(str(span["start"])), date.fromisoformat(str(span["end"]))
+    return Period(start, end) if today < start <= end else None
 
 
 @action("account_statement", says=STATEMENT_SAYS)

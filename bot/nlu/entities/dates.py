@@ -111,10 +111,11 @@ def find_ranges(text: str, today: date) -> list[Found]:
     found: list[Found] = []
     for m in _DAYS_SPAN.finditer(text):
         month = _MONTHS[m.group("m").lower()]
-        end = _past_date(m.group("y"), month, int(m.group("d2")), today)
-        if end is not None:
-            start = _past_date(str(end.year), month, int(m.group("d1")), today)
-            if start is not None and start <= end:
+        # the latest such span that has begun: "1st to 31st December" on 3 December is this one
+        start = _past_date(m.group("y"), month, int(m.group("d1")), today)
+        if start is not None:
+            end = _past_date(str(start.year), month, int(m.group("d2")), today)
+            if end is not None and start <= end:
                 found.append(Found("date_range", _range(start, end, today), m.start(), m.end()))
     for m in _ROLLING.finditer(text):
         n = words_to_int(m.group("n")) if m.group("n") else None
@@ -202,6 +203,17 @@ def _found_date(day: date | None, m: re.Match[str]) -> list[Found]:
     return [] if day is None else [Found("date", _iso(day), m.start(), m.end())]
 
 
+def _end_after(first: Found, second: Found, today: date) -> date | None:
+    """The end of "from FIRST to SECOND", or None when SECOND is before FIRST. A second day
+    read back into last year because it is still ahead ("from 1 December to 31 December" on
+    3 December) is this year's: the range runs to today."""
+    start, end = date.fromisoformat(first.value), date.fromisoformat(second.value)
+    if start <= end:
+        return end
+    ahead = _past_date(str(end.year + 1), end.month, end.day, today)
+    return ahead if ahead is not None and start <= ahead and ahead > today else None
+
+
 def join_ranges(text: str, dates: list[Found], today: date) -> list[Found]:
     """Turn "between DATE and DATE" and "since DATE" into date ranges; keep other dates."""
     dates = sorted(dates, key=lambda f: f.start)
@@ -211,9 +223,10 @@ def join_ranges(text: str, dates: list[Found], today: date) -> list[Found]:
         first = dates[i]
         second = dates[i + 1] if i + 1 < len(dates) else None
         opener = _OPENER.search(text[: first.start])
-        if second and _JOINED.match(text[first.end : second.start]) and first.value <= second.value:
+        end = _end_after(first, second, today) if second else None
+        if second and end and _JOINED.match(text[first.end : second.start]):
             start = opener.start() if opener else first.start
-            value = _range(date.fromisoformat(first.value), date.fromisoformat(second.value), today)
+            value = _range(date.fromisoformat(first.value), end, today)
             out.append(Found("date_range", value, start, second.end))
             i += 2
             continue
