@@ -21,6 +21,7 @@ from bot.nlu.entities.ahead import (
 from bot.nlu.entities.card_terms import find_card_terms
 from bot.nlu.entities.cards import find_cards
 from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
+from bot.nlu.entities.deposit_terms import find_deposit_terms
 from bot.nlu.entities.money import MoneyFinder, currency_words
 from bot.nlu.entities.names import NameFinder
 from bot.nlu.entities.numbers import COUNT, MAX_COUNT, words_to_int
@@ -169,6 +170,7 @@ class EntityExtractor:
             ),
         ]
         taken = _longest_first([c for c in candidates if c.entity != "currency"])
+        taken += find_deposit_terms(text)  # beside a date range ("12 months"), never instead
         currencies = [c for c in candidates if c.entity == "currency"]
         taken += _attach_currencies(currencies + self._money.currencies(text), taken)
         ahead = _ahead(text, today, taken)
