@@ -56,6 +56,7 @@ PASSED = frozenset(
         "list_loans",
         "settlement_quote",
         "deposit_products",
+        "loan_product",
         "list_fixed_deposits",
         "open_fixed_deposit",
         "list_applications",

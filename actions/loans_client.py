@@ -15,6 +15,7 @@ from bot.bank_loans import (
     DepositProduct,
     FixedDeposit,
     Loan,
+    LoanProduct,
     SettlementQuote,
 )
 
@@ -135,6 +136,15 @@ class LoanCalls:
             "POST", idempotency_key, None, customer_id, "loans", loan_id, "settlement-quotes"
         )
         return _quote(body["Data"]["SettlementQuote"])
+
+    async def loan_product(self: _Transport) -> LoanProduct:
+        body = await self._get("/loan-products")
+        [item] = [p for p in body["Data"]["LoanProduct"] if p["Product"] == "personal_loan"]
+        return LoanProduct(
+            minimum=_amount(item["MinimumAmount"]),
+            maximum=_amount(item["MaximumAmount"]),
+            representative_rate=Decimal(item["RepresentativeRate"]),
+        )
 
     async def deposit_products(self: _Transport) -> list[DepositProduct]:
         body = await self._get("/deposit-products")

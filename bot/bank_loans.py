@@ -27,6 +27,13 @@ class Loan:
 
 
 @dataclass(frozen=True, slots=True)
+class LoanProduct:
+    minimum: Decimal
+    maximum: Decimal
+    representative_rate: Decimal  # APR, percent
+
+
+@dataclass(frozen=True, slots=True)
 class SettlementQuote:
     """What paying a loan off costs, held until `expires_at` (UTC)."""
 
@@ -96,6 +103,10 @@ class LoansBank(Protocol):
     async def settlement_quote(
         self, customer_id: str, loan_id: str, idempotency_key: str
     ) -> SettlementQuote: ...
+
+    async def loan_product(self) -> LoanProduct:
+        """The personal loan's bounds: public, no customer needed."""
+        ...
 
     async def deposit_products(self) -> list[DepositProduct]:
         """The public rate table: no customer needed."""

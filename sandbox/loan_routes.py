@@ -2,6 +2,7 @@
 
 - `GET /customers/{cid}/loans`; `POST .../loans/{id}/settlement-quotes` (Idempotency-Key):
   an early repayment figure valid for `loans.QUOTE_MINUTES` minutes.
+- `GET /loan-products`: the personal loan's bounds and representative APR (public).
 - `GET /deposit-products`: the rate table by term, with the bounds (public: no customer).
 - `GET /customers/{cid}/fixed-deposits`; `POST` one (Idempotency-Key): the account debited and
   the deposit opened in one transaction.
@@ -145,6 +146,18 @@ async def deposit_products(request: Request) -> dict[str, Any]:
     body = shapes.envelope("DepositProduct", [product_shape(r) for r in rows])
     body["Meta"] = {"AsOfDate": today.isoformat()}
     return body
+
+
+@router.get("/loan-products")
+async def loan_products() -> dict[str, Any]:
+    """The personal loan's bounds and its representative APR (public: no customer)."""
+    product = {
+        "Product": "personal_loan",
+        "MinimumAmount": _gbp(loans.LOAN_MIN),
+        "MaximumAmount": _gbp(loans.LOAN_MAX),
+        "RepresentativeRate": loans.REPRESENTATIVE_APR,
+    }
+    return shapes.envelope("LoanProduct", [product])
 
 
 @router.get("/customers/{customer_id}/fixed-deposits")

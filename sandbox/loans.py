@@ -133,6 +133,7 @@ RATES = (  # term in months, AER, min, max (pence)
     (24, "4.00", 100_000, 25_000_000),
 )
 LOAN_MIN, LOAN_MAX = 100_000, 2_500_000
+REPRESENTATIVE_APR = "6.9"
 PRODUCTS = ("personal_loan", "credit_card")
 EMPLOYMENT = ("employed", "self_employed", "retired", "student", "unemployed")
 
@@ -355,7 +356,7 @@ def decide(
     if product == "credit_card":
         limit = min(500_000, (income // 10) // 10_000 * 10_000)
         return Decision("Approved", "meets_criteria", credit_limit_minor=limit)
-    return Decision("Approved", "meets_criteria", rate="6.9" if (amount or 0) >= 750_000 else "9.9")
+    return Decision("Approved", "meets_criteria", rate=REPRESENTATIVE_APR if (amount or 0) >= 750_000 else "9.9")
 
 
 async def customer_applications(conn: AsyncConnection, customer_id: str) -> list[Row]:
