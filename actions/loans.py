@@ -20,8 +20,17 @@ from actions.formatting import account_label, day, money
 from actions.lookup import find_account
 from actions.replies import BANK_UNAVAILABLE, bank_unavailable, payload
 from actions.validators import AMOUNT_REASONS, PAYABLE_KINDS
-from bot.bank import Account, BankError, BankRejected, BankUnavailable
-from bot.bank_loans import Application, ApplicationDetails, DepositProduct, FixedDeposit, Loan
+from bot.bank import (
+    Account,
+    Application,
+    ApplicationDetails,
+    BankError,
+    BankRejected,
+    BankUnavailable,
+    DepositProduct,
+    FixedDeposit,
+    Loan,
+)
 from bot.handlers import ActionContext, ActionResult, Reply, action, find_deposit_terms
 
 log = logging.getLogger("actions.loans")

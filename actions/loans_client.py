@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.bank_loans import (
+from bot.bank import (
     Application,
     ApplicationDetails,
     DepositProduct,

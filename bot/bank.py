@@ -14,7 +14,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+# Lending and saving live in their own module; actions import its values from here, the port.
+from bot.bank_loans import Application as Application
+from bot.bank_loans import ApplicationDetails as ApplicationDetails
+from bot.bank_loans import DepositProduct as DepositProduct
+from bot.bank_loans import FixedDeposit as FixedDeposit
+from bot.bank_loans import Loan as Loan
+from bot.bank_loans import LoanProduct as LoanProduct
 from bot.bank_loans import LoansBank
+from bot.bank_loans import SettlementQuote as SettlementQuote
 
 
 class BankError(Exception):
