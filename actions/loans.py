@@ -498,6 +498,7 @@ async def _product_of(ctx: ActionContext) -> DepositProduct | None:
         "utter_deposit_amount_invalid": ["reason"],
         "utter_deposit_out_of_bounds": ["term", "minimum", "maximum", "amount"],
         "utter_deposit_too_much": ["account", "balance", "amount"],
+        "deposit_term_months": ["months"],
         **AMOUNT_REASONS,
         **BANK_UNAVAILABLE,
     },

@@ -36,8 +36,9 @@ OUT_OF_SCOPE = "out_of_scope"
 # Ties between equally long spans go to the earlier entity type in this list.
 _PRIORITY = (
     "card", "sort_code", "account_number", "account", "linked_chat", "plan_end", "frequency",
-    "date_range", "date", "number", "amount", "merchant", "category", "bill_category", "payee",
-    "card_control", "card_switch", "replace_reason", "file_format", "chart_by",
+    "date_range", "date", "deposit_term", "number", "amount", "merchant", "category",
+    "bill_category", "payee", "card_control", "card_switch", "replace_reason", "file_format",
+    "chart_by",
 )  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
@@ -143,6 +144,7 @@ class EntityExtractor:
             *find_uk_accounts(text),
             *self._accounts.find(text),
             *find_ranges(text, today),
+            *find_deposit_terms(text),  # "12 month" is a term, not £12
             *join_ranges(text, find_dates(text, today), today),
             *self._counts(text),
             *(frequencies := find_frequencies(text)),
@@ -170,7 +172,6 @@ class EntityExtractor:
             ),
         ]
         taken = _longest_first([c for c in candidates if c.entity != "currency"])
-        taken += find_deposit_terms(text)  # beside a date range ("12 months"), never instead
         currencies = [c for c in candidates if c.entity == "currency"]
         taken += _attach_currencies(currencies + self._money.currencies(text), taken)
         ahead = _ahead(text, today, taken)
