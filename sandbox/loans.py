@@ -356,7 +356,9 @@ def decide(
     if product == "credit_card":
         limit = min(500_000, (income // 10) // 10_000 * 10_000)
         return Decision("Approved", "meets_criteria", credit_limit_minor=limit)
-    return Decision("Approved", "meets_criteria", rate=REPRESENTATIVE_APR if (amount or 0) >= 750_000 else "9.9")
+    return Decision(
+        "Approved", "meets_criteria", rate=REPRESENTATIVE_APR if (amount or 0) >= 750_000 else "9.9"
+    )
 
 
 async def customer_applications(conn: AsyncConnection, customer_id: str) -> list[Row]:
