@@ -249,12 +249,23 @@ async def loan_settlement_quote(ctx: ActionContext) -> ActionResult:
 # -- deposit rates and deposits -------------------------------------------------------------
 
 
+_PLAN_END = re.compile(r"for:(\d{1,3}):([my])")
+
+
+def _term_said(ctx: ActionContext) -> object:
+    """The term entity, else a plan's length ("for a year") the message gave instead."""
+    return ctx.slots.get("deposit_term") or ctx.slots.get("plan_end")
+
+
 def find_term(products: list[DepositProduct], said: object) -> DepositProduct | None:
     """The product for "12", "12 months", "a year" (the deposit_term entity's value is the
     number of months; what the customer typed is read the same way)."""
     text = str(said or "").strip()
     if not text:
         return None
+    if plan := _PLAN_END.fullmatch(text):  # "for a year" is read as how long a plan runs
+        count = int(plan.group(1))
+        text = str(count * 12 if plan.group(2) == "y" else count)
     if not text.isdigit():
         found = find_deposit_terms(text)
         text = str(found[0].value) if found else text
@@ -310,7 +321,7 @@ async def deposit_rates(ctx: ActionContext) -> ActionResult:
         products = await ctx.bank.deposit_products()
     except BankError as exc:
         return bank_unavailable("deposit_rates", exc)
-    said = ctx.slots.get("deposit_term")
+    said = _term_said(ctx)
     if said:
         product = find_term(products, said)
         if product is None:
@@ -350,6 +361,9 @@ async def deposit_rates(ctx: ActionContext) -> ActionResult:
 
 def _said_term(ctx: ActionContext, said: object) -> str:
     text = str(said).strip()
+    if plan := _PLAN_END.fullmatch(text):
+        count = int(plan.group(1))
+        text = str(count * 12 if plan.group(2) == "y" else count)
     return _term_text(ctx, int(text)) if text.isdigit() else text
 
 
@@ -404,7 +418,9 @@ async def validate_deposit_term(ctx: ActionContext) -> ActionResult:
         products = await ctx.bank.deposit_products()
     except BankError as exc:
         return bank_unavailable("validate_deposit_term", exc)
-    said = ctx.slots.get("deposit_term")
+    said = _term_said(ctx)
+    if not said:
+        return ActionResult(ok=False, error="term_not_said")  # the question is asked
     product = find_term(products, said)
     if product is None:
         terms = ", ".join(_term_text(ctx, p.term_months) for p in products)

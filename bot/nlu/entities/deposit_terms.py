@@ -16,13 +16,16 @@ _WORDS = {
     "nine": 9, "twelve": 12, "eighteen": 18, "twenty four": 24, "twenty-four": 24,
     "thirty six": 36, "thirty-six": 36,
 }  # fmt: skip
-_COUNT = (
-    r"(?P<n>\d{1,3}|twenty[\s-]four|thirty[\s-]six|"
-    + "|".join(sorted((w for w in _WORDS if " " not in w and "-" not in w), key=len, reverse=True))
-    + ")"
+_WORD_COUNT = "|".join(
+    sorted((w for w in _WORDS if " " not in w and "-" not in w), key=len, reverse=True)
 )
+# Digits take any unit, short ones too ("3m", "2yr"); a number word takes a whole unit word,
+# apart ("six months", "a year"), so "any" and "am" are never terms.
 _TERM = re.compile(
-    rf"\b{_COUNT}\s*-?\s*(?:(?P<months>months?|mnths?|mths?|mos?|m)|(?P<years>years?|yrs?|y))\b",
+    r"\b(?:(?P<n>\d{1,3})\s*-?\s*(?:(?P<months>months?|mnths?|mths?|mos?|m)"
+    r"|(?P<years>years?|yrs?|y))"
+    rf"|(?P<w>twenty[\s-]four|thirty[\s-]six|{_WORD_COUNT})[\s-]+"
+    r"(?:(?P<wmonths>months?|mnths?|mths?)|(?P<wyears>years?|yrs?)))\b",
     re.IGNORECASE,
 )
 _HALF = re.compile(r"\bhalf\s+(?:a\s+)?year\b", re.IGNORECASE)
@@ -40,12 +43,13 @@ def find_deposit_terms(text: str) -> list[Found]:
     for m in _TERM.finditer(text):
         if any(f.overlaps(m.start(), m.end()) for f in found):
             continue
-        count = _count(m.group("n"))
-        if count is None or count == 0:
+        count = _count(m.group("n") or m.group("w"))
+        if not count:
             continue
-        if m.group("n").lower() in ("a", "an") and m.group("months"):
-            continue  # "a m..." is not a term
-        months = count * 12 if m.group("years") else count
+        years = m.group("years") or m.group("wyears")
+        if (m.group("w") or "").lower() in ("a", "an") and not years:
+            continue  # "a month" is not a deposit's term
+        months = count * 12 if years else count
         if months <= 120:
             found.append(Found("deposit_term", str(months), m.start(), m.end()))
     return sorted(found, key=lambda f: f.start)
