@@ -14,6 +14,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+# Lending and saving live in their own module; actions import its values from here, the port.
+from bot.bank_loans import Application as Application
+from bot.bank_loans import ApplicationDetails as ApplicationDetails
+from bot.bank_loans import DepositProduct as DepositProduct
+from bot.bank_loans import FixedDeposit as FixedDeposit
+from bot.bank_loans import Loan as Loan
+from bot.bank_loans import LoanProduct as LoanProduct
+from bot.bank_loans import LoansBank
+from bot.bank_loans import SettlementQuote as SettlementQuote
+
 
 class BankError(Exception):
     """The bank could not be used as expected (bad credentials, malformed answer...)."""
@@ -455,7 +465,7 @@ class BudgetBank(Protocol):
         ...
 
 
-class Bank(BudgetBank, Protocol):
+class Bank(BudgetBank, LoansBank, Protocol):
     """Reads may be retried by the adapter; a write is sent once, with the caller's
     idempotency key, and never retried behind the caller's back."""
 

@@ -35,6 +35,7 @@ from bot.messages import Table as Table
 # text ("the 5th", "after twelve payments") reads it the way the NLU reads a message.
 from bot.nlu.entities.ahead import find_dates_ahead as find_dates_ahead
 from bot.nlu.entities.ahead import find_plan_ends as find_plan_ends
+from bot.nlu.entities.deposit_terms import find_deposit_terms as find_deposit_terms
 from bot.nlu.entities.numbers import words_to_int as words_to_int
 
 Render = Callable[[str, Mapping[str, Any]], str]  # (response key, variables) -> its text

@@ -29,6 +29,8 @@ from sandbox.db import make_engine, metadata
 from sandbox.errors import BankApiError
 from sandbox.fx_routes import router as fx_router
 from sandbox.incoming_routes import router as incoming_router
+from sandbox.loan_routes import router as loan_router
+from sandbox.loans import seed_loans
 from sandbox.money_seed import seed_money_if_empty
 from sandbox.payee_routes import router as payee_router
 from sandbox.routes import router
@@ -76,6 +78,8 @@ async def _create_and_seed(engine: AsyncEngine) -> None:
             log.info("sandbox payees abroad, bills, schedules, direct debits, statements seeded")
         if await seed_card_management(conn, datetime.now(UTC).replace(tzinfo=None)):
             log.info("sandbox card controls and postal addresses seeded")
+        if await seed_loans(conn, datetime.now(UTC).date()):
+            log.info("sandbox loans, deposit rates and fixed-term deposits seeded")
 
 
 async def prepare(database_url: str) -> None:
@@ -146,6 +150,7 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
     app.include_router(card_payment_router)
     app.include_router(incoming_router)
     app.include_router(card_manage_router)
+    app.include_router(loan_router)
     app.add_middleware(ApiKeyAuth, api_key=api_key)
     app.add_exception_handler(BankApiError, _bank_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

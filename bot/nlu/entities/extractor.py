@@ -21,6 +21,7 @@ from bot.nlu.entities.ahead import (
 from bot.nlu.entities.card_terms import find_card_terms
 from bot.nlu.entities.cards import find_cards
 from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
+from bot.nlu.entities.deposit_terms import find_deposit_terms
 from bot.nlu.entities.money import MoneyFinder, currency_words
 from bot.nlu.entities.names import NameFinder
 from bot.nlu.entities.numbers import COUNT, MAX_COUNT, words_to_int
@@ -35,8 +36,9 @@ OUT_OF_SCOPE = "out_of_scope"
 # Ties between equally long spans go to the earlier entity type in this list.
 _PRIORITY = (
     "card", "sort_code", "account_number", "account", "linked_chat", "plan_end", "frequency",
-    "date_range", "date", "number", "amount", "merchant", "category", "bill_category", "payee",
-    "card_control", "card_switch", "replace_reason", "file_format", "chart_by",
+    "date_range", "date", "deposit_term", "number", "amount", "merchant", "category",
+    "bill_category", "payee", "card_control", "card_switch", "replace_reason", "file_format",
+    "chart_by",
 )  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
@@ -142,6 +144,7 @@ class EntityExtractor:
             *find_uk_accounts(text),
             *self._accounts.find(text),
             *find_ranges(text, today),
+            *find_deposit_terms(text),  # "12 month" is a term, not £12
             *join_ranges(text, find_dates(text, today), today),
             *self._counts(text),
             *(frequencies := find_frequencies(text)),
