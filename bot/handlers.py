@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.bank import Bank
+from bot.ports import Notifier
 
 # The rich forms a Reply may carry are part of the action contract: actions import them here.
 from bot.messages import Attachment
@@ -107,6 +108,9 @@ class ActionContext:
     idempotency_key: str | None = None
     links: LinkedChats | None = None  # None where nothing can be linked (no chat apps)
     files: Files | None = None  # None where no files can be served (no TELLER_FILES_SECRET)
+    # What delivers one-time codes, for the notices that follow a change of contact details
+    # (sent to the old email or number); None where nothing can be sent.
+    notifier: Notifier | None = None
 
     def text(self, key: str, **variables: Any) -> str:
         """A response rendered as text: a line, a label, a reason a reply is built from."""
