@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.bank import Bank
-from bot.ports import Notifier
 
 # The rich forms a Reply may carry are part of the action contract: actions import them here.
 from bot.messages import Attachment
@@ -37,6 +36,7 @@ from bot.messages import Table as Table
 from bot.nlu.entities.ahead import find_dates_ahead as find_dates_ahead
 from bot.nlu.entities.ahead import find_plan_ends as find_plan_ends
 from bot.nlu.entities.numbers import words_to_int as words_to_int
+from bot.ports import Notifier
 
 Render = Callable[[str, Mapping[str, Any]], str]  # (response key, variables) -> its text
 

@@ -36,7 +36,8 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 # The UK postcode's shape (outward code, a space, inward code), as Royal Mail writes them.
 POSTCODE = re.compile(
-    r"^(?:GIR 0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRV-Y\d]?) \d[ABD-HJLNP-UW-Z]{2})$"
+    r"^(?:GIR 0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRV-Y\d]?)"
+    r" \d[ABD-HJLNP-UW-Z]{2})$"
 )
 
 
@@ -114,9 +115,7 @@ async def change_address(step: Step, values: Mapping[str, str]) -> tuple[Row | N
 
 async def preferences_of(conn: Any, customer_id: str) -> dict[str, bool]:
     conn = getattr(conn, "conn", conn)
-    query = select(marketing_preferences).where(
-        marketing_preferences.c.customer_id == customer_id
-    )
+    query = select(marketing_preferences).where(marketing_preferences.c.customer_id == customer_id)
     row = (await conn.execute(query)).mappings().first()
     return {c: bool(row[c]) for c in CHANNELS} if row else dict(DEFAULT)
 

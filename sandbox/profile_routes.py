@@ -100,8 +100,13 @@ async def change_contact(
     async def change(step: Step) -> tuple[int, dict[str, Any]]:
         previous, current = await profile.change_contact(step, field, value)
         item = {"Field": field, "Previous": previous, "Current": current}
-        return done({"ContactChange": item, "Party": shapes.party(step.customer) | {
-            "EmailAddress" if field == "email" else "Phone": current}})
+        return done(
+            {
+                "ContactChange": item,
+                "Party": shapes.party(step.customer)
+                | {"EmailAddress" if field == "email" else "Phone": current},
+            }
+        )
 
     operation = Operation(
         customer_id, require_key(idempotency_key), "customer.contact", {field: value}
