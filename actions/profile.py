@@ -40,8 +40,15 @@ from bot.bank import (
     MarketingPreferences,
     PostalAddress,
 )
-from bot.handlers import ActionContext, ActionResult, Reply, action
-from bot.ports import NotDelivered, Notice, Recipient
+from bot.handlers import (
+    ActionContext,
+    ActionResult,
+    NotDelivered,
+    Notice,
+    Recipient,
+    Reply,
+    action,
+)
 
 log = logging.getLogger(__name__)
 

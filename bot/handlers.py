@@ -36,7 +36,12 @@ from bot.messages import Table as Table
 from bot.nlu.entities.ahead import find_dates_ahead as find_dates_ahead
 from bot.nlu.entities.ahead import find_plan_ends as find_plan_ends
 from bot.nlu.entities.numbers import words_to_int as words_to_int
+
+# What a notice is and who it goes to, for the actions that tell a customer of a change.
+from bot.ports import NotDelivered as NotDelivered
+from bot.ports import Notice as Notice
 from bot.ports import Notifier
+from bot.ports import Recipient as Recipient
 
 Render = Callable[[str, Mapping[str, Any]], str]  # (response key, variables) -> its text
 

@@ -27,6 +27,15 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
+def fetch(http: httpx.Client, url: str) -> httpx.Response:
+    return http.get(url)
+
+
+def sign_in(http: httpx.Client, customer_id: str) -> Customer:
+    token = http.post("/dev/token", json={"customer_id": customer_id}).json()["token"]
+    return Customer(http, customer_id, token)
+
+
 def money(amount: Decimal) -> str:
     sign = "-" if amount < 0 else ""
     return f"{sign}£{abs(amount):,.2f}"
@@ -52,7 +61,7 @@ async def test_a_balance_letter_states_the_banks_balance(
     assert money(balance.amount) in said and account.last4 in said, said
     file = attachment_of(reply)
     assert file["media_type"] == "application/pdf" and file["name"].endswith(".pdf")
-    response = http.get(file["url"])
+    response = fetch(http, file["url"])
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "private, no-store"
     content = pdf_text(response.content)
@@ -80,8 +89,7 @@ def test_a_balance_letter_needs_a_signed_in_customer(visitor: Customer) -> None:
 async def test_marketing_said_in_the_chat_is_the_banks_record(
     http: httpx.Client, bank: BankClient
 ) -> None:
-    token = http.post("/dev/token", json={"customer_id": "cust-003"}).json()["token"]
-    aisha = Customer(http, "cust-003", token)
+    aisha = sign_in(http, "cust-003")
     reply = aisha.say("what marketing do you send me")
     assert reply["state"]["flow"] is None, text_of(reply)
     assert "by email off" in text_of(reply) and "by post off" in text_of(reply), text_of(reply)
