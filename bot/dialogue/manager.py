@@ -562,6 +562,9 @@ class DialogueManager:
         answer = values.pop(step.slot, None)
         if answer is None:
             answer = _answered_by(flow, step, t.input.parse, values)
+        # What restates a value the flow holds ("not an email" asked for a new email) corrects
+        # nothing: the message is the answer.
+        values = {k: v for k, v in values.items() if frame.slots.get(k) != v}
         if not await self._correct(t, frame, flow, values):
             self._ask(t, frame, step)
             return

@@ -37,7 +37,7 @@ _SWITCH = re.compile(
     r"send\s+me\s+(?:offers|deals|news|marketing|promotions)|i'?d\s+like\s+(?:offers|marketing))\b)",
     re.IGNORECASE,
 )
-_EMAIL = re.compile(r"(?<![\w.+-])[^\s@,;:<>()\[\]\"']+@[^\s@,;<>()\[\]\"']*[^\s@,;<>()\[\]\"'.!?]")
+_EMAIL = re.compile(r"(?<![\w.+-])[^\s,;<>()\[\]\"']*@[^\s,;<>()\[\]\"']*(?<![.!?])")
 _PHONE = re.compile(
     r"(?<![\w+-])(?:\+|00(?=[1-9]))[1-9](?:[\s().-]{0,2}\d){6,14}(?![\d-])"
     r"|(?<![\w+-])0(?:[\s().]{0,2}\d){9,10}(?![\d-])"
