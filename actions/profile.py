@@ -416,9 +416,9 @@ async def balance_letter(ctx: ActionContext) -> ActionResult:
                 letterable[0] if letterable else None,
             )
         )
-        if account is None:
-            if reference:
-                return account_not_found(reference, accounts, "balance_letter")
+        if account is None and reference:
+            return account_not_found(reference, accounts, "balance_letter")
+        if account is None or account not in letterable:  # a credit card owes, holds nothing
             reply = Reply("utter_balance_letter_no_account")
             return ActionResult(ok=False, error="no_account", replies=[reply])
         balances = await ctx.bank.get_balances(ctx.customer_id, account.id)

@@ -74,10 +74,16 @@ async def test_a_balance_letter_states_the_banks_balance(
     assert "4821" not in content.replace(account.last4, "") or account.last4 == "4821"
 
 
-def test_a_letter_for_an_account_the_customer_does_not_have(customer: Customer) -> None:
-    reply = customer.say("I need a balance letter for my ISA")
+def test_no_letter_for_a_credit_card_or_an_account_the_customer_does_not_have(
+    customer: Customer,
+) -> None:
+    reply = customer.say("I need a balance confirmation letter for my credit card")
     assert reply["nlu"]["intent"]["name"] == "balance_letter", text_of(reply)
     assert not any(m.get("attachment") for m in reply["messages"])
+    assert "current or savings account" in text_of(reply), text_of(reply)
+    reply = customer.say("balance letter for my account ending 9999")
+    assert not any(m.get("attachment") for m in reply["messages"])
+    assert "9999" in text_of(reply), text_of(reply)
 
 
 def test_a_balance_letter_needs_a_signed_in_customer(visitor: Customer) -> None:
