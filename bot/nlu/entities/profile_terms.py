@@ -56,6 +56,10 @@ _LEAD_IN = re.compile(
 )
 
 
+_HOUSE_FIRST = re.compile(r"^\s*(?:flat\s+|apartment\s+|unit\s+)?\d+[a-z]?\b", re.IGNORECASE)
+_MONEY = re.compile(r"[£$€]|\b(?:pay|send|transfer|quid|pounds?|euros?)\b", re.IGNORECASE)
+
+
 def address_in(text: str) -> tuple[int, int] | None:
     """Where an address ending with a UK postcode is in `text`, without the words before it."""
     codes = list(POSTCODE.finditer(text))
@@ -87,7 +91,10 @@ def find_profile_terms(text: str) -> list[Found]:
         for m in _PHONE.finditer(text)
         if not any(s <= m.start() < e for s, e in values)
     ]
-    place = address_in(text)
+    # A postcode is an address only where one is talked about ("my new address is ...") or
+    # the message is one (a house number first), never in a payment's reference.
+    talked_about = any(f.value == "address" for f in found) or _HOUSE_FIRST.match(text)
+    place = address_in(text) if talked_about and not _MONEY.search(text) else None
     if place is not None and not values:
         values.append(place)
     for start, end in values:
