@@ -289,6 +289,7 @@ async def open_teller(
             links=links,
             budget_alerts=BudgetAlerts(bank, settings.dialogue.budget_alert_check_seconds),
             files=FileShelf(stores.files, settings.files, clock) if file_links else None,
+            notifier=notifier,
         )
         conversations = Conversations(
             store=stores.events,

@@ -17,6 +17,7 @@ import httpx
 
 from actions.budget_client import BudgetCalls
 from actions.loans_client import LoanCalls
+from actions.profile_client import ProfileCalls
 from bot.bank import (
     Account,
     AccountStatement,
@@ -331,7 +332,7 @@ def _customer_path(customer_id: str, *parts: str) -> str:
     return "/".join(["/customers", *(quote(p, safe="") for p in (customer_id, *parts))])
 
 
-class BankClient(BudgetCalls, LoanCalls):
+class BankClient(BudgetCalls, LoanCalls, ProfileCalls):
     def __init__(
         self,
         base_url: str,

@@ -39,6 +39,7 @@ FORGETS = {
     "add_international_payee": ("payees",),
     "delete_payee": ("payees",),
     "add_bill": ("bills",),
+    "change_contact": ("customer",),  # the codes go to the new contact from now on
 }
 # Balances, payments, schedules, limits, quotes: they change from turn to turn.
 PASSED = frozenset(
@@ -89,6 +90,9 @@ PASSED = frozenset(
         "set_card_switch",
         "unblock_pin",
         "postal_address",
+        "change_postal_address",
+        "marketing_preferences",
+        "set_marketing_preferences",
     }
 )
 

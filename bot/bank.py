@@ -465,7 +465,60 @@ class BudgetBank(Protocol):
         ...
 
 
-class Bank(BudgetBank, LoansBank, Protocol):
+# -- profile: contact details, postal address, marketing choices (actions/profile.py) ------
+
+CONTACT_FIELDS = ("email", "phone")
+MARKETING_CHANNELS = ("email", "sms", "post")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactChange:
+    """What the bank changed: `previous` is where the notice of the change goes."""
+
+    field: str  # email | phone
+    previous: str
+    current: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddressChange:
+    previous: PostalAddress | None
+    current: PostalAddress
+
+
+@dataclass(frozen=True, slots=True)
+class MarketingPreferences:
+    email: bool
+    sms: bool
+    post: bool
+
+    def get(self, channel: str) -> bool:
+        return bool(getattr(self, channel))
+
+
+class ProfileBank(Protocol):
+    """The bank keeps the customer's contact details, address and marketing choices and
+    audits every change; Teller asks for a code at the contact the bank holds first."""
+
+    async def change_contact(
+        self, customer_id: str, *, field: str, value: str, idempotency_key: str
+    ) -> ContactChange:
+        """Set the email or the mobile number (E.164). BankRejected `contact_unchanged`
+        when the bank holds that value already."""
+        ...
+
+    async def change_postal_address(
+        self, customer_id: str, address: PostalAddress, idempotency_key: str
+    ) -> AddressChange: ...
+
+    async def marketing_preferences(self, customer_id: str) -> MarketingPreferences: ...
+
+    async def set_marketing_preferences(
+        self, customer_id: str, changes: dict[str, bool], idempotency_key: str
+    ) -> MarketingPreferences: ...
+
+
+class Bank(BudgetBank, LoansBank, ProfileBank, Protocol):
     """Reads may be retried by the adapter; a write is sent once, with the caller's
     idempotency key, and never retried behind the caller's back."""
 

@@ -38,6 +38,12 @@ from bot.nlu.entities.ahead import find_plan_ends as find_plan_ends
 from bot.nlu.entities.deposit_terms import find_deposit_terms as find_deposit_terms
 from bot.nlu.entities.numbers import words_to_int as words_to_int
 
+# What a notice is and who it goes to, for the actions that tell a customer of a change.
+from bot.ports import NotDelivered as NotDelivered
+from bot.ports import Notice as Notice
+from bot.ports import Notifier
+from bot.ports import Recipient as Recipient
+
 Render = Callable[[str, Mapping[str, Any]], str]  # (response key, variables) -> its text
 
 
@@ -108,6 +114,9 @@ class ActionContext:
     idempotency_key: str | None = None
     links: LinkedChats | None = None  # None where nothing can be linked (no chat apps)
     files: Files | None = None  # None where no files can be served (no TELLER_FILES_SECRET)
+    # What delivers one-time codes, for the notices that follow a change of contact details
+    # (sent to the old email or number); None where nothing can be sent.
+    notifier: Notifier | None = None
 
     def text(self, key: str, **variables: Any) -> str:
         """A response rendered as text: a line, a label, a reason a reply is built from."""

@@ -26,7 +26,7 @@ from bot.dialogue.state import CONFIRM, OFFER, OTP, RESUME, SWITCH, Draft, Frame
 from bot.dialogue.turn import Outcome, Turn, TurnInput
 from bot.handlers import Action, ActionContext, ActionResult, Files, LinkedChats, Reply, declared
 from bot.nlu.types import FALLBACK_INTENT, Parse
-from bot.ports import Presence
+from bot.ports import Notifier, Presence
 from bot.redact import mask_card_numbers
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ class DialogueManager:
         links: LinkedChats | None = None,
         budget_alerts: alerts.BudgetAlerts | None = None,
         files: Files | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         """`lockout` counts across every worker in production (Redis). Without `presence`
         the bot assumes a colleague is online when it queues; `links` are the customers'
@@ -112,6 +113,7 @@ class DialogueManager:
         self._presence = presence
         self._links = links
         self._files = files
+        self._notifier = notifier
         self._handoff_settings = settings.handoff
         # Help lists areas, not flows, so it stays short as jobs grow.
         self._capabilities = domain.text(HELP_TOPICS, {})
@@ -535,6 +537,7 @@ class DialogueManager:
             idempotency_key=key,
             links=self._links,
             files=self._files,
+            notifier=self._notifier,
         )
         try:
             result = await action(context)
@@ -559,6 +562,9 @@ class DialogueManager:
         answer = values.pop(step.slot, None)
         if answer is None:
             answer = _answered_by(flow, step, t.input.parse, values)
+        # What restates a value the flow holds ("not an email" asked for a new email) corrects
+        # nothing: the message is the answer.
+        values = {k: v for k, v in values.items() if frame.slots.get(k) != v}
         if not await self._correct(t, frame, flow, values):
             self._ask(t, frame, step)
             return

@@ -26,6 +26,7 @@ from bot.nlu.entities.money import MoneyFinder, currency_words
 from bot.nlu.entities.names import NameFinder
 from bot.nlu.entities.numbers import COUNT, MAX_COUNT, words_to_int
 from bot.nlu.entities.phrases import PhraseFinder
+from bot.nlu.entities.profile_terms import find_profile_terms
 from bot.nlu.entities.spans import Found
 from bot.nlu.entities.uk_accounts import find_uk_accounts
 from bot.nlu.text import tokenize
@@ -39,6 +40,7 @@ _PRIORITY = (
     "date_range", "date", "deposit_term", "number", "amount", "merchant", "category",
     "bill_category", "payee", "card_control", "card_switch", "replace_reason", "file_format",
     "chart_by",
+    "contact_value", "contact_channel", "marketing_switch",
 )  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
@@ -141,6 +143,7 @@ class EntityExtractor:
         candidates = [
             *find_cards(text),
             *find_card_terms(text),
+            *find_profile_terms(text),
             *find_uk_accounts(text),
             *self._accounts.find(text),
             *find_ranges(text, today),
