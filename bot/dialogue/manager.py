@@ -400,7 +400,8 @@ class DialogueManager:
                 t.say(step.response, frame.slots)
                 outcome = Outcome.NEXT
             else:
-                outcome = await self._handoff(t, step.reason)
+                attached = {name: frame.slots[name] for name in step.attach if frame.slots.get(name)}
+                outcome = await self._handoff(t, step.reason, attached)
             if outcome is not Outcome.NEXT:
                 await self._after(t, outcome)
                 return
@@ -501,15 +502,21 @@ class DialogueManager:
             self._cancel(t, frame, "handoff")
         await self._handoff(t, "failed_actions")
 
-    async def _handoff(self, t: Turn, reason: str) -> Outcome:
+    async def _handoff(
+        self, t: Turn, reason: str, attached: Mapping[str, Any] | None = None
+    ) -> Outcome:
         """Queue the conversation for a person; flows underneath are dropped, not resumed.
 
         With nobody online it is queued all the same, and the customer is asked to leave a
-        message and told how follow-up works.
+        message and told how follow-up works. `attached` (slots a flow's handoff step names,
+        such as the case it opened) is kept on the handoff event for the agent console.
         """
         for frame in t.state.stack[-2::-1]:  # the customer hears what stopped
             self._cancel(t, frame, "handoff")
-        t.emit(ev.HANDOFF, status="queued", reason=reason)
+        if attached:
+            t.emit(ev.HANDOFF, status="queued", reason=reason, attached=dict(attached))
+        else:
+            t.emit(ev.HANDOFF, status="queued", reason=reason)
         t.say("utter_handoff_queued" if await self._agents_online() else "utter_handoff_offline")
         return Outcome.NEXT
 
