@@ -65,7 +65,9 @@ class CaseCalls:
             earliest=date.fromisoformat(body["EarliestBookingDate"]),
         )
 
-    async def list_cases(self: _Transport, customer_id: str, status: str | None = None) -> list[Case]:
+    async def list_cases(
+        self: _Transport, customer_id: str, status: str | None = None
+    ) -> list[Case]:
         params = {"status": status} if status else None
         body = await self._get(_path(customer_id, "cases"), params)
         return [_case(c) for c in body["Data"]["Case"]]

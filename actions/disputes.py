@@ -156,8 +156,31 @@ async def offer_disputable_payments(ctx: ActionContext) -> ActionResult:
 
 
 _NOT_A_NAME = frozenset(
-    "the one that this payment charge for from was and its with paid pay card debit "
-    "transaction purchase one's which last first please".split()
+    [
+        "the",
+        "one",
+        "that",
+        "this",
+        "payment",
+        "charge",
+        "for",
+        "from",
+        "was",
+        "and",
+        "its",
+        "with",
+        "paid",
+        "pay",
+        "card",
+        "debit",
+        "transaction",
+        "purchase",
+        "one's",
+        "which",
+        "last",
+        "first",
+        "please",
+    ]
 )
 
 
@@ -251,7 +274,9 @@ async def validate_dispute_transaction(ctx: ActionContext) -> ActionResult:
     existing = next((c for c in open_cases if c.transaction_id == chosen.id), None)
     if existing is not None:
         status = _label(ctx, "case_status", existing.status, STATUSES)
-        reply = Reply("utter_dispute_case_exists", {"reference": existing.reference, "status": status})
+        reply = Reply(
+            "utter_dispute_case_exists", {"reference": existing.reference, "status": status}
+        )
         return ActionResult(ok=False, error="case_exists", replies=[reply])
     return ActionResult(
         slots={
@@ -286,7 +311,10 @@ async def validate_dispute_reason(ctx: ActionContext) -> ActionResult:
             ok=False, error="reason_unknown", replies=[Reply("utter_dispute_reason_unknown")]
         )
     return ActionResult(
-        slots={"dispute_reason": reason, "dispute_reason_text": ctx.text(f"dispute_reason_{reason}")}
+        slots={
+            "dispute_reason": reason,
+            "dispute_reason_text": ctx.text(f"dispute_reason_{reason}"),
+        }
     )
 
 
@@ -389,7 +417,9 @@ async def open_fraud_case(ctx: ActionContext) -> ActionResult:
         reply = Reply("utter_fraud_case_not_opened", {"card_label": card_label})
         audit = {"bank_error": getattr(exc, "code", type(exc).__name__)}
         return ActionResult(replies=[reply], audit=audit)
-    reply = Reply("utter_fraud_case_opened", {"reference": case.reference, "card_label": card_label})
+    reply = Reply(
+        "utter_fraud_case_opened", {"reference": case.reference, "card_label": card_label}
+    )
     audit = {"case_id": case.id, "reference": case.reference, "card_id": case.card_id}
     return ActionResult(replies=[reply], slots={"case_reference": case.reference}, audit=audit)
 

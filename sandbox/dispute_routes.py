@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from sandbox import clock, disputes, shapes
-from sandbox.bodies import Amount, Strict
+from sandbox.bodies import Amount as Money
+from sandbox.bodies import Strict
 from sandbox.http import created, done, engine, require_customer
 from sandbox.money import parse_amount
 from sandbox.operations import Request as Operation
@@ -100,7 +101,7 @@ class CaseIn(Strict):
     Reason: str = Field(min_length=1, max_length=24)
     TransactionId: str | None = Field(default=None, min_length=1, max_length=40)
     CardId: str | None = Field(default=None, min_length=1, max_length=40)
-    Amount: Amount | None = None
+    Amount: Money | None = None
 
 
 class CaseData(Strict):

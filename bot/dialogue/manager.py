@@ -400,7 +400,9 @@ class DialogueManager:
                 t.say(step.response, frame.slots)
                 outcome = Outcome.NEXT
             else:
-                attached = {name: frame.slots[name] for name in step.attach if frame.slots.get(name)}
+                attached = {
+                    name: frame.slots[name] for name in step.attach if frame.slots.get(name)
+                }
                 outcome = await self._handoff(t, step.reason, attached)
             if outcome is not Outcome.NEXT:
                 await self._after(t, outcome)
