@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 HELP_TOPICS = "help_topics"
 SHORT_ANSWER_WORDS = 2  # at most this many words, while a slot is asked for, answer it
+ENTITY_ANSWER_WORDS = 6  # ... and this many when an entity in them fills the slot asked for
 # What the dialogue itself says, with the variables it fills in.
 SAYS = declared(
     {
@@ -666,7 +667,14 @@ def _answers_the_question(t: Turn, frame: Frame, step: Step, target: Flow) -> bo
     the answer, not a request to switch to another job that shares the word; a customer
     who wants another job says more, and protective flows (a card freeze) still interrupt."""
     asked = step.kind == "collect" and frame.awaiting == step.slot
-    short = len(t.input.text.split()) <= SHORT_ANSWER_WORDS
+    words = len(t.input.text.split())
+    if asked and not target.is_job and not target.protective and words <= ENTITY_ANSWER_WORDS:
+        # "wrong amount" asked what went wrong with a payment: its entity fills the slot asked
+        # for, so it answers it, though the words also hand a cash machine claim to a person
+        wanted = step.from_entity or step.slot
+        if any(entity.entity == wanted for entity in t.input.parse.entities):
+            return True
+    short = words <= SHORT_ANSWER_WORDS
     return asked and short and target.is_job and not target.protective
 
 
