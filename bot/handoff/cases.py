@@ -5,6 +5,7 @@ first. Amounts and dates as the bank keeps them; labels from the domain's case t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC
 from typing import Any
 
 from bot import events as ev
@@ -68,7 +69,7 @@ def case_summaries(cases: Sequence[Case], attached: Sequence[str], text: Text) -
             "merchant": case.merchant,
             "booked_on": case.booked_at.date().isoformat() if case.booked_at else None,
             "card_id": case.card_id,
-            "opened": case.created_at.isoformat(timespec="minutes"),
+            "opened": f"{case.created_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
             "attached": case.reference in attached,
         }
         for case in ordered[:SHOWN]

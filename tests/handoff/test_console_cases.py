@@ -102,5 +102,7 @@ def test_the_console_shows_the_case_beside_the_conversation(
     expect(attached).to_contain_text("Fraud report · open")
     expect(attached).to_contain_text("attached to this handoff")
     other = cases.locator(f'li[data-reference="{reported["dispute"]}"]')
-    expect(other).to_contain_text("Dispute · open · Not received")
+    expect(other).to_contain_text("Dispute · open")
+    expect(other).to_contain_text(re.compile(r"Not received · £[\d,.]+ of £[\d,.]+ at .+ on 20"))
+    expect(other).to_contain_text(re.compile(r"opened 20\d\d-\d\d-\d\d \d\d:\d\d UTC"))
     expect(page.get_by_role("log", name="Transcript")).to_contain_text(reported["fraud"])

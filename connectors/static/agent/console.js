@@ -164,7 +164,7 @@ function renderCases(cases) {
     const about = [c.reason];
     if (c.merchant) { about.push(`${c.amount || c.payment} of ${c.payment} at ${c.merchant} on ${c.booked_on}`); }
     if (c.card_id) { about.push(`card ${c.card_id}`); }
-    about.push(`opened ${c.opened.replace("T", " ")}`);
+    about.push(`opened ${c.opened}`);
     const detail = document.createElement("span"); detail.textContent = about.join(" · ");
     item.append(head, document.createTextNode(" "), detail);
     if (c.attached) {
