@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from actions.budget_client import BudgetCalls
+from actions.case_client import CaseCalls
 from actions.loans_client import LoanCalls
 from actions.profile_client import ProfileCalls
 from bot.bank import (
@@ -332,7 +333,7 @@ def _customer_path(customer_id: str, *parts: str) -> str:
     return "/".join(["/customers", *(quote(p, safe="") for p in (customer_id, *parts))])
 
 
-class BankClient(BudgetCalls, LoanCalls, ProfileCalls):
+class BankClient(BudgetCalls, LoanCalls, ProfileCalls, CaseCalls):
     def __init__(
         self,
         base_url: str,

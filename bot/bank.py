@@ -518,7 +518,67 @@ class ProfileBank(Protocol):
     ) -> MarketingPreferences: ...
 
 
-class Bank(BudgetBank, LoansBank, ProfileBank, Protocol):
+@dataclass(frozen=True, slots=True)
+class DisputePolicy:
+    """How old a debit may be to be disputed: booked on or after `earliest`, by the bank's
+    date `today`."""
+
+    max_age_days: int
+    today: date
+    earliest: date
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A dispute of one debit, or a fraud report about a card, as the bank keeps it."""
+
+    id: str
+    reference: str  # what the customer quotes: DSP-… or FRD-…
+    kind: str  # dispute | fraud
+    status: str  # open | investigating | resolved | rejected
+    reason: str  # not_received, charged_twice, wrong_amount, not_recognised, cancelled,
+    # card_compromised, card_stolen
+    created_at: datetime
+    updated_at: datetime
+    amount: Decimal | None = None  # disputed (at most the payment)
+    currency: str = "GBP"
+    transaction_id: str | None = None
+    transaction_amount: Decimal | None = None  # what the payment took, positive
+    merchant: str | None = None
+    booked_at: datetime | None = None
+    card_id: str | None = None
+
+
+class CaseBank(Protocol):
+    """Disputes and fraud reports are cases the bank keeps and its staff work on."""
+
+    async def dispute_policy(self) -> DisputePolicy: ...
+
+    async def list_cases(self, customer_id: str, status: str | None = None) -> list[Case]:
+        """Newest first; `status` open (not yet resolved or rejected) or closed."""
+        ...
+
+    async def get_case(self, customer_id: str, case_id: str) -> Case:
+        """By id or reference; refused case_not_found."""
+        ...
+
+    async def open_case(
+        self,
+        customer_id: str,
+        *,
+        kind: str,
+        reason: str,
+        idempotency_key: str,
+        transaction_id: str | None = None,
+        card_id: str | None = None,
+        amount: Decimal | None = None,
+    ) -> Case:
+        """Refused: dispute_window_passed, case_exists, amount_exceeds_transaction,
+        transaction_not_found, not_a_debit, card_not_found, invalid_reason."""
+        ...
+
+
+class Bank(BudgetBank, LoansBank, ProfileBank, CaseBank, Protocol):
     """Reads may be retried by the adapter; a write is sent once, with the caller's
     idempotency key, and never retried behind the caller's back."""
 

@@ -23,7 +23,7 @@ ACTION_RUN = "action_run"  # {action, ok, error, result}
 #  otp_not_needed, ...}
 AUTH_STEP = "auth_step"
 FALLBACK = "fallback"  # {stage}
-HANDOFF = "handoff"  # {status: queued|agent|bot|closed, reason, agent_id?}
+HANDOFF = "handoff"  # {status: queued|agent|bot|closed, reason, agent_id?, attached?}
 AGENT_MESSAGE = "agent_message"  # {agent_id, agent_name, text}: sent to the customer
 AGENT_NOTE = "agent_note"  # {agent_id, agent_name, text}: internal, never sent to the customer
 

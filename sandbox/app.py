@@ -26,6 +26,7 @@ from sandbox.card_manage_routes import router as card_manage_router
 from sandbox.card_payment_routes import router as card_payment_router
 from sandbox.clock_routes import router as clock_router
 from sandbox.db import make_engine, metadata
+from sandbox.dispute_routes import router as dispute_router
 from sandbox.errors import BankApiError
 from sandbox.fx_routes import router as fx_router
 from sandbox.incoming_routes import router as incoming_router
@@ -153,6 +154,7 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
     app.include_router(card_manage_router)
     app.include_router(loan_router)
     app.include_router(profile_router)
+    app.include_router(dispute_router)
     app.add_middleware(ApiKeyAuth, api_key=api_key)
     app.add_exception_handler(BankApiError, _bank_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -40,7 +40,7 @@ _STEP_OPTIONS = {
     "confirm": set(),
     "step_up": set(),
     "action": set(),
-    "handoff": set(),
+    "handoff": {"attach"},
     "say": set(),
 }
 _FLOW_KEYS = {
@@ -97,6 +97,7 @@ class Step:
     when: str = ""  # step_up: asked only when this slot is set (a validator decides)
     action: str = ""  # action
     reason: str = ""  # handoff
+    attach: tuple[str, ...] = ()  # handoff: slots kept on the handoff for the agent (a case)
 
     @property
     def awaits(self) -> str | None:
@@ -270,6 +271,8 @@ class Domain:
         elif step.kind == "action":
             made, name = set(), step.action
         else:
+            if missing := set(step.attach) - available:
+                found.append(f"{where}: handoff attaches {_names(missing)}, set by no earlier step")
             return set()
         if name is None:
             return made
@@ -555,7 +558,10 @@ def _step(raw: Any, context: str, responses: Mapping[str, Any]) -> Step:
         )
     if kind == "action":
         return Step(kind, action=str(value))
-    return Step(kind, reason=str(value))
+    attach = raw.get("attach") or ()
+    if not isinstance(attach, list | tuple) or not all(isinstance(a, str) for a in attach):
+        raise DomainError(f"{context}: a handoff's `attach` is a list of slot names")
+    return Step(kind, reason=str(value), attach=tuple(attach))
 
 
 def _template(text: str, context: str) -> None:

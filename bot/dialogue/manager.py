@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 HELP_TOPICS = "help_topics"
 SHORT_ANSWER_WORDS = 2  # at most this many words, while a slot is asked for, answer it
+ENTITY_ANSWER_WORDS = 6  # ... and this many when an entity in them fills the slot asked for
 # What the dialogue itself says, with the variables it fills in.
 SAYS = declared(
     {
@@ -402,7 +403,10 @@ class DialogueManager:
                 t.say(step.response, frame.slots)
                 outcome = Outcome.NEXT
             else:
-                outcome = await self._handoff(t, step.reason)
+                attached = {
+                    name: frame.slots[name] for name in step.attach if frame.slots.get(name)
+                }
+                outcome = await self._handoff(t, step.reason, attached)
             if outcome is not Outcome.NEXT:
                 await self._after(t, outcome)
                 return
@@ -503,15 +507,21 @@ class DialogueManager:
             self._cancel(t, frame, "handoff")
         await self._handoff(t, "failed_actions")
 
-    async def _handoff(self, t: Turn, reason: str) -> Outcome:
+    async def _handoff(
+        self, t: Turn, reason: str, attached: Mapping[str, Any] | None = None
+    ) -> Outcome:
         """Queue the conversation for a person; flows underneath are dropped, not resumed.
 
         With nobody online it is queued all the same, and the customer is asked to leave a
-        message and told how follow-up works.
+        message and told how follow-up works. `attached` (slots a flow's handoff step names,
+        such as the case it opened) is kept on the handoff event for the agent console.
         """
         for frame in t.state.stack[-2::-1]:  # the customer hears what stopped
             self._cancel(t, frame, "handoff")
-        t.emit(ev.HANDOFF, status="queued", reason=reason)
+        if attached:
+            t.emit(ev.HANDOFF, status="queued", reason=reason, attached=dict(attached))
+        else:
+            t.emit(ev.HANDOFF, status="queued", reason=reason)
         t.say("utter_handoff_queued" if await self._agents_online() else "utter_handoff_offline")
         return Outcome.NEXT
 
@@ -663,7 +673,14 @@ def _answers_the_question(t: Turn, frame: Frame, step: Step, target: Flow) -> bo
     the answer, not a request to switch to another job that shares the word; a customer
     who wants another job says more, and protective flows (a card freeze) still interrupt."""
     asked = step.kind == "collect" and frame.awaiting == step.slot
-    short = len(t.input.text.split()) <= SHORT_ANSWER_WORDS
+    words = len(t.input.text.split())
+    if asked and not target.is_job and not target.protective and words <= ENTITY_ANSWER_WORDS:
+        # "wrong amount" asked what went wrong with a payment: its entity fills the slot asked
+        # for, so it answers it, though the words also hand a cash machine claim to a person
+        wanted = step.from_entity or step.slot
+        if any(entity.entity == wanted for entity in t.input.parse.entities):
+            return True
+    short = words <= SHORT_ANSWER_WORDS
     return asked and short and target.is_job and not target.protective
 
 

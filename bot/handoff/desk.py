@@ -23,6 +23,7 @@ from bot.dialogue.state import ConversationState, Draft
 from bot.events import Event
 from bot.handlers import declared
 from bot.handoff.agents import Agent
+from bot.handoff.cases import CASE_TEXTS, attached_references, case_summaries
 from bot.handoff.masking import masked_profile
 from bot.messages import BotMessage
 from bot.outbound import NoSender, Outbound
@@ -95,6 +96,7 @@ class Desk:
     ) -> None:
         domain.require(SAYS, "the agent desk")
         domain.require(ERRORS, "the agent desk")
+        domain.require(CASE_TEXTS, "the agent desk's case list")
         self._conversations = conversations
         self._store = store
         self._domain = domain
@@ -128,7 +130,7 @@ class Desk:
         if not any(e.type == ev.HANDOFF for e in events):
             raise DeskError(404, "conversation_not_found")
         state = ConversationState.replay(conversation_id, events)
-        profile = None
+        profile, cases = None, []
         if record.customer_id:
             try:
                 customer = await self._bank.get_customer(record.customer_id)
@@ -136,12 +138,20 @@ class Desk:
                 profile = masked_profile(customer, accounts)
             except BankError:
                 log.warning("profile of %s unavailable", record.customer_id)
+            try:
+                found = await self._bank.list_cases(record.customer_id)
+                cases = case_summaries(
+                    found, attached_references(events), lambda key: self._domain.text(key, {})
+                )
+            except BankError:
+                log.warning("cases of %s unavailable", record.customer_id)
         return {
             "conversation_id": conversation_id,
             "status": state.status,
             "agent_id": state.agent_id,
             "channel": record.channel,
             "customer": profile,
+            "cases": cases,
             "transcript": [e.to_entry() for e in events if e.type in ev.TRANSCRIPT],
         }
 

@@ -95,8 +95,6 @@ PROTECTIVE = ("lost_or_stolen_card", "compromised_card", "card_swallowed", "lost
 HANDOFFS = (
     "request_refund",
     "refund_not_showing_up",
-    "transaction_charged_twice",
-    "card_payment_not_recognised",
     "direct_debit_payment_not_recognised",
     "cash_withdrawal_not_recognised",
     "wrong_amount_of_cash_received",
@@ -118,7 +116,12 @@ NEEDS_CUSTOMER_DATA = (
     "top_up_failed",
     "top_up_reverted",
     "transfer_not_received_by_recipient",
+    # a payment the customer picks from their own debits becomes a dispute case at the bank
+    "transaction_charged_twice",
+    "card_payment_not_recognised",
 )
+# Fraud: after the freeze, a case at the bank and a person with the case attached.
+FRAUD = ("compromised_card",)
 _PLACEHOLDER = re.compile(r"TODO|TBD|lorem|XXX|\[.*?\]|<.*?>", re.IGNORECASE)
 
 
@@ -173,6 +176,11 @@ def test_protective_flows_freeze_only_after_confirmation_and_a_bound_code(
     assert step_up.operation == ("card_id", "card_operation")
     assert flow.preset["card_operation"] == "freeze"
     actions = [step.action for step in flow.steps if step.kind == "action"]
+    if intent in FRAUD:
+        assert actions == ["offer_cards", "freeze_card", "open_fraud_case"]
+        last = flow.steps[-1]
+        assert (last.kind, last.reason, last.attach) == ("handoff", "fraud", ("case_reference",))
+        return
     assert actions == ["offer_cards", "freeze_card"]
     last = domain.responses[flow.steps[-1].response][0]
     assert "/human_handoff" in [b.payload for b in last.buttons], "then offer a person"

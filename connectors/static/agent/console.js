@@ -125,6 +125,7 @@ async function openConversation(id, focus) {
   $("conversation-title").textContent = data.customer ? data.customer.name : "Anonymous visitor";
   $("conversation-meta").textContent = `${data.channel} · ${id}`;
   renderProfile(data.customer);
+  renderCases(data.cases || []);
   $("transcript").replaceChildren();
   addEvents(data.transcript);
   setStatus(data.status, data.agent_id);
@@ -144,6 +145,35 @@ function renderProfile(customer) {
     const dd = document.createElement("dd"); dd.textContent = value;
     dl.append(dt, dd); box.append(dl);
   }
+}
+
+// The customer's disputes and fraud reports, the ones this conversation's handoff attached
+// first (marked), each with its reference, status and what it is about.
+function renderCases(cases) {
+  const box = $("cases");
+  box.replaceChildren();
+  if (!cases.length) { return; }
+  const title = document.createElement("h3"); title.textContent = "Cases";
+  const list = document.createElement("ul");
+  for (const c of cases) {
+    const item = document.createElement("li");
+    item.className = c.attached ? "case attached" : "case";
+    item.dataset.reference = c.reference;
+    const head = document.createElement("strong");
+    head.textContent = `${c.reference} · ${c.kind} · ${c.status}`;
+    const about = [c.reason];
+    if (c.merchant) { about.push(`${c.amount || c.payment} of ${c.payment} at ${c.merchant} on ${c.booked_on}`); }
+    if (c.card_id) { about.push(`card ${c.card_id}`); }
+    about.push(`opened ${c.opened}`);
+    const detail = document.createElement("span"); detail.textContent = about.join(" · ");
+    item.append(head, document.createTextNode(" "), detail);
+    if (c.attached) {
+      const tag = document.createElement("em"); tag.textContent = " (attached to this handoff)";
+      item.append(tag);
+    }
+    list.append(item);
+  }
+  box.append(title, list);
 }
 
 const KINDS = {
