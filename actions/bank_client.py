@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from actions.budget_client import BudgetCalls
+from actions.places_client import PlacesCalls
 from bot.bank import (
     Account,
     AccountStatement,
@@ -330,7 +331,7 @@ def _customer_path(customer_id: str, *parts: str) -> str:
     return "/".join(["/customers", *(quote(p, safe="") for p in (customer_id, *parts))])
 
 
-class BankClient(BudgetCalls):
+class BankClient(BudgetCalls, PlacesCalls):
     def __init__(
         self,
         base_url: str,

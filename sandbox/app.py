@@ -30,6 +30,7 @@ from sandbox.errors import BankApiError
 from sandbox.fx_routes import router as fx_router
 from sandbox.money_seed import seed_money_if_empty
 from sandbox.payee_routes import router as payee_router
+from sandbox.place_routes import router as place_router
 from sandbox.routes import router
 from sandbox.schedule_routes import router as schedule_router
 from sandbox.seed import seed_if_empty
@@ -144,6 +145,7 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
     app.include_router(budget_router)
     app.include_router(card_payment_router)
     app.include_router(card_manage_router)
+    app.include_router(place_router)
     app.add_middleware(ApiKeyAuth, api_key=api_key)
     app.add_exception_handler(BankApiError, _bank_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

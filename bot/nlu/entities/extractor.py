@@ -25,6 +25,7 @@ from bot.nlu.entities.money import MoneyFinder, currency_words
 from bot.nlu.entities.names import NameFinder
 from bot.nlu.entities.numbers import COUNT, MAX_COUNT, words_to_int
 from bot.nlu.entities.phrases import PhraseFinder
+from bot.nlu.entities.places import find_place_terms
 from bot.nlu.entities.spans import Found
 from bot.nlu.entities.uk_accounts import find_uk_accounts
 from bot.nlu.text import tokenize
@@ -37,6 +38,7 @@ _PRIORITY = (
     "card", "sort_code", "account_number", "account", "linked_chat", "plan_end", "frequency",
     "date_range", "date", "number", "amount", "merchant", "category", "bill_category", "payee",
     "card_control", "card_switch", "replace_reason", "file_format", "chart_by",
+    "place_kind", "place_near", "place_deposits", "place_open_now", "place_accessible",
 )  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
@@ -150,6 +152,7 @@ class EntityExtractor:
             *self._names.known_merchants(text),
             *self._categories.find(text),
             *self._bill_categories.find(text),
+            *find_place_terms(text),
             *(
                 Found("linked_chat", m.lastgroup, m.start(), m.end())
                 for m in _CHAT_APP.finditer(text)
