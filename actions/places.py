@@ -81,6 +81,9 @@ def _details(ctx: ActionContext, place: NearbyPlace) -> tuple[str, ...]:
     return tuple(details)
 
 
+_WHAT = {"atm": "place_what_atm", "branch": "place_what_branch"}
+
+
 def _what(ctx: ActionContext, kind: str | None) -> str:
     return ctx.text(
         {"atm": "place_what_atm", "branch": "place_what_branch"}.get(kind or "", "place_what_any")

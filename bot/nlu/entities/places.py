@@ -31,15 +31,14 @@ _BEFORE_PLACE = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 # A place's name ends before these; a phrase that starts with one names no place.
-_STOP = frozenset(
-    """that which who with open opened takes take taking accepts accepting accept where
+_STOP_WORDS = """that which who with open opened takes take taking accepts accepting accept where
     please pls and or today now tonight right is are can could to i has have accessible
     wheelchair on at near in for deposit deposits cash cheque cheques the a an this these
     it its me here my mine our your you us we there town area moment minute person general
     morning afternoon evening weekend work home office hotel station city centre center
     what how when why any some one ones machine machines atm atm's atms branch branches
-    bank banks step level disabled still currently please thanks thank if do does""".split()
-)
+    bank banks step level disabled still currently please thanks thank if do does"""
+_STOP = frozenset(_STOP_WORDS.split())
 _KEEP_INSIDE = frozenset({"upon", "on", "city", "centre", "center"})
 _DEPOSITS = re.compile(
     r"\b(?:deposit(?:s|ing)?|pay(?:ing|s)?\s+(?:(?:some\s+)?(?:cash|money|notes|coins|a\s+cheque|"
