@@ -103,7 +103,8 @@ async def test_the_gazetteer_finds_towns_other_names_districts_and_postcodes(
     assert (await where("leeds"))["Name"] == "Leeds"
     assert (await where("Newcastle-upon-Tyne"))["Name"] == "Newcastle"
     district = await where("m1")
-    assert (district["Name"], district["Kind"], district["Town"]) == ("M1", "district", "Manchester")
+    assert (district["Name"], district["Kind"]) == ("M1", "district")
+    assert district["Town"] == "Manchester"
     assert (await where("LS1 6HD"))["Name"] == "LS1"
     assert (await where("ls16hd"))["Name"] == "LS1"
     response = await api.get("/places/locations", params={"query": "Narnia"})
@@ -136,5 +137,8 @@ async def test_far_from_every_branch_finds_none(api: httpx.AsyncClient) -> None:
 
 
 async def test_the_finder_needs_the_api_key(sandbox_url: str) -> None:
-    response = httpx.get(f"{sandbox_url}/places", params={"latitude": 53.8, "longitude": -1.5})
+    async with httpx.AsyncClient() as anonymous:
+        response = await anonymous.get(
+            f"{sandbox_url}/places", params={"latitude": 53.8, "longitude": -1.5}
+        )
     assert response.status_code == 401
