@@ -38,7 +38,6 @@ _PRIORITY = (
     "card", "sort_code", "account_number", "account", "linked_chat", "plan_end", "frequency",
     "date_range", "date", "number", "amount", "merchant", "category", "bill_category", "payee",
     "card_control", "card_switch", "replace_reason", "file_format", "chart_by",
-    "place_kind", "place_near", "place_deposits", "place_open_now", "place_accessible",
 )  # fmt: skip
 _ITEMS = (
     r"(?:transactions?|payments?|purchases?|transfers?|entries|items|ones|debits|credits|spends?)"
@@ -152,7 +151,6 @@ class EntityExtractor:
             *self._names.known_merchants(text),
             *self._categories.find(text),
             *self._bill_categories.find(text),
-            *find_place_terms(text),
             *(
                 Found("linked_chat", m.lastgroup, m.start(), m.end())
                 for m in _CHAT_APP.finditer(text)
@@ -185,6 +183,9 @@ class EntityExtractor:
         taken += merchants + self._names.payees(text, free)
         taken += directions(text, [f for f in taken if f.entity == "account"])
         taken += ahead
+        # The branch finder's words sit beside everything else ("ATM" is also a card's
+        # control): only its own flow reads them, and they take nothing from the others.
+        taken += find_place_terms(text)
         return tuple(
             self._entity(text, f) for f in sorted(taken, key=lambda f: (f.start, f.entity))
         )
