@@ -26,7 +26,7 @@ SHORT_FILTER_WORDS = 6  # without a word for an ATM or branch, only a short mess
 _CONTEXT = re.compile(rf"\b(?:(?P<atm>{_ATM})|(?P<branch>{_BRANCH}))", re.IGNORECASE)
 _POSTCODE = re.compile(r"(?<![\w-])([A-Z]{1,2}\d[A-Z\d]?(?:\s*\d[A-Z]{2})?)(?![\w-])", re.I)
 _BEFORE_PLACE = re.compile(
-    r"\b(?:near(?:\s+to)?|nearest\s+to|closest\s+to|close\s+to|around|in|at|by|round|to|for)\s+",
+    r"\b(?:near(?:\s+to)?|nearest\s+to|closest\s+to|close\s+to|around|in|at|by|round|(?:bank|branch|machine|atm|cashpoint|point)s?\s+to)\s+",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
@@ -37,7 +37,8 @@ _STOP_WORDS = """that which who with open opened takes take taking accepts accep
     it its me here my mine our your you us we there town area moment minute person general
     morning afternoon evening weekend work home office hotel station city centre center
     what how when why any some one ones machine machines atm atm's atms branch branches
-    bank banks step level disabled still currently please thanks thank if do does"""
+    bank banks step level disabled still currently please thanks thank if do does find get use
+    take withdraw pay go see speak talk make check know least most all every night"""
 _STOP = frozenset(_STOP_WORDS.split())
 _KEEP_INSIDE = frozenset({"upon", "on", "city", "centre", "center"})
 _DEPOSITS = re.compile(
@@ -66,7 +67,9 @@ def _place_after(text: str, start: int) -> Found | None:
         if match is None:
             break
         word = match.group(0).lower().strip("'’-")
-        if word in _STOP and not (words and word in _KEEP_INSIDE):
+        if (word in _STOP or (not words and word.endswith("ing"))) and not (
+            words and word in _KEEP_INSIDE
+        ):
             break
         words.append(match)
         gap = re.match(r"[ \t]+", text[match.end() :])
