@@ -18,6 +18,7 @@ import httpx
 from actions.budget_client import BudgetCalls
 from actions.case_client import CaseCalls
 from actions.loans_client import LoanCalls
+from actions.places_client import PlacesCalls
 from actions.profile_client import ProfileCalls
 from bot.bank import (
     Account,
@@ -333,7 +334,7 @@ def _customer_path(customer_id: str, *parts: str) -> str:
     return "/".join(["/customers", *(quote(p, safe="") for p in (customer_id, *parts))])
 
 
-class BankClient(BudgetCalls, LoanCalls, ProfileCalls, CaseCalls):
+class BankClient(BudgetCalls, LoanCalls, ProfileCalls, CaseCalls, PlacesCalls):
     def __init__(
         self,
         base_url: str,

@@ -67,6 +67,9 @@ PASSED = frozenset(
         "list_cases",
         "get_case",
         "open_case",
+        # the branch finder: public and cheap, and "open now" changes by the minute
+        "find_location",
+        "nearby_places",
         "list_transactions",
         "create_domestic_payment",
         "list_pending_transactions",

@@ -578,7 +578,66 @@ class CaseBank(Protocol):
         ...
 
 
-class Bank(BudgetBank, LoansBank, ProfileBank, CaseBank, Protocol):
+@dataclass(frozen=True, slots=True)
+class KnownLocation:
+    """A town or postcode district the bank's branch finder knows, where it measures from."""
+
+    name: str  # as the bank spells it: "Leeds", "M1"
+    kind: str  # town | district
+    town: str  # a district's town; a town's own name
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class DayHours:
+    day: str  # Monday ... Sunday
+    opens: str | None  # "09:00"; None when closed that day
+    closes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyPlace:
+    """A branch or cash machine, `distance_m` from where the customer asked about."""
+
+    id: str
+    kind: str  # atm | branch
+    name: str
+    address: str
+    latitude: float
+    longitude: float
+    distance_m: int
+    open_now: bool
+    always_open: bool
+    deposits: bool
+    accessible: bool
+    today: str  # the bank's weekday (UK time), to say today's hours
+    hours: tuple[DayHours, ...]
+
+
+class PlacesBank(Protocol):
+    """The bank's branch and cash machine finder: public information, nobody's account."""
+
+    async def find_location(self, query: str) -> KnownLocation | None:
+        """None when the bank's gazetteer holds no such town or postcode district."""
+        ...
+
+    async def nearby_places(
+        self,
+        latitude: float,
+        longitude: float,
+        *,
+        kind: str | None = None,
+        deposits: bool = False,
+        accessible: bool = False,
+        open_now: bool = False,
+        limit: int = 3,
+    ) -> list[NearbyPlace]:
+        """Nearest first, within the bank's search radius (none further than that)."""
+        ...
+
+
+class Bank(BudgetBank, LoansBank, ProfileBank, CaseBank, PlacesBank, Protocol):
     """Reads may be retried by the adapter; a write is sent once, with the caller's
     idempotency key, and never retried behind the caller's back."""
 

@@ -131,6 +131,31 @@ class BotMessage:
         )
 
 
+# A location the customer shared (the widget's browser location, a WhatsApp or Telegram
+# location message) arrives as this payload: the branch and cash machine finder's request
+# with the coordinates as its place, so it starts the finder or answers its question of
+# where. Only numbers are put in; whether they are a place on Earth, the finder decides
+# (and says so), as it does for a typed one.
+LOCATION_INTENT = "find_place"
+
+
+def shared_location(latitude: object, longitude: object) -> tuple[str, str]:
+    """The (text, payload) a channel sends for a shared location. Raises ValueError for a
+    coordinate that is not a finite number (the channel refuses the message)."""
+    lat, lon = _coordinate(latitude), _coordinate(longitude)
+    text = f"📍 {lat:.5f}, {lon:.5f}"
+    return text, f'/{LOCATION_INTENT}{{"place_near": "geo:{lat:.5f},{lon:.5f}"}}'
+
+
+def _coordinate(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("a coordinate is a number")
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")) or abs(number) > 1e6:
+        raise ValueError("a coordinate is a finite number")
+    return number
+
+
 @dataclass(frozen=True, slots=True)
 class InboundMessage:
     """One customer utterance after a channel has normalised it.

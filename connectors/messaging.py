@@ -37,7 +37,7 @@ from bot.auth.identity import AuthLevel, Identity
 from bot.dialogue.domain import Domain
 from bot.handlers import declared
 from bot.linking import AccountLinks, LinkOutcome
-from bot.messages import BotMessage, InboundMessage
+from bot.messages import BotMessage, InboundMessage, shared_location
 from bot.ports import (
     ChatLink,
     ChatStore,
@@ -110,6 +110,23 @@ class ChatMessage:
     payload: str | None = None
     supported: bool = True
     callback_id: str | None = None
+
+
+def located(base: ChatMessage, location: Any) -> ChatMessage:
+    """A location message (WhatsApp's `location`, Telegram's `message.location`) as the turn
+    the engine reads it as (`bot.messages.shared_location`); one without two numbers is media
+    we cannot read. Whether the numbers are a place on Earth, the dialogue says."""
+    found = location if isinstance(location, dict) else {}
+    latitude, longitude = found.get("latitude"), found.get("longitude")
+    if not all(
+        isinstance(c, int | float) and not isinstance(c, bool) for c in (latitude, longitude)
+    ):
+        return replace(base, supported=False)
+    try:
+        text, payload = shared_location(latitude, longitude)
+    except ValueError:
+        return replace(base, supported=False)
+    return replace(base, text=text, payload=payload)
 
 
 class ChatSender(Protocol):

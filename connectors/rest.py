@@ -13,20 +13,32 @@ from fastapi import APIRouter, Header
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from bot.config import ServerSettings
-from bot.messages import InboundMessage
+from bot.messages import InboundMessage, shared_location
 from connectors.chat import check_text, identify, outcome_json
 from connectors.deps import Engine, Tokens
 from connectors.shapes import ChatReply
 
 
+class SharedLocation(BaseModel):
+    """Where the customer is, as their app's location services say (WGS84 degrees). Only
+    finite numbers are taken; whether they are a point on Earth, the reply says."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    latitude: float = Field(ge=-1e6, le=1e6, allow_inf_nan=False)
+    longitude: float = Field(ge=-1e6, le=1e6, allow_inf_nan=False)
+
+
 class ChatRequest(BaseModel):
-    """The request body; `chat_request` gives it the configured limits."""
+    """The request body; `chat_request` gives it the configured limits. A `location`
+    stands for the message: the customer shared where they are (the branch finder)."""
 
     model_config = ConfigDict(extra="forbid")
 
     conversation_id: str | None = Field(default=None, min_length=1, max_length=64)
     text: str = ""
     payload: str | None = None
+    location: SharedLocation | None = None
 
 
 def chat_request(limits: ServerSettings) -> type[ChatRequest]:
@@ -54,12 +66,12 @@ def router(limits: ServerSettings) -> APIRouter:
         authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
         identity = identify(tokens, authorization)
-        check_text(body.text, body.payload, limits)
+        text, payload = body.text, body.payload
+        if body.location is not None:
+            text, payload = shared_location(body.location.latitude, body.location.longitude)
+        check_text(text, payload, limits)
         inbound = InboundMessage(
-            channel="rest",
-            text=body.text,
-            payload=body.payload,
-            conversation_id=body.conversation_id,
+            channel="rest", text=text, payload=payload, conversation_id=body.conversation_id
         )
         return outcome_json(await engine.handle(identity, inbound))
 

@@ -34,6 +34,7 @@ from connectors.messaging import (
     DeliveryFailed,
     Messaging,
     NotTaken,
+    located,
     split_text,
 )
 
@@ -101,6 +102,8 @@ def parse_update(update: Any, bot_id: str) -> ChatMessage | None:
         if chat_id is None:
             return None
         text = message.get("text")
+        if isinstance(message.get("location"), dict):  # a location the customer sent
+            return located(ChatMessage(CHANNEL, chat_id, update_id), message["location"])
         if not isinstance(text, str) or not text.strip():
             return ChatMessage(CHANNEL, chat_id, update_id, supported=False)
         command = _COMMANDS.get(text.split(maxsplit=1)[0].split("@")[0])

@@ -10,6 +10,10 @@ Client to server:
 - `{"type": "message", "text", "payload"?, "client_id"?}`: one turn. A `client_id` seen
   before (a resend after an ambiguous disconnect) is answered `{"type": "duplicate"}` and
   not processed again.
+- `{"type": "location", "latitude", "longitude", "client_id"?}`: the customer shared where
+  they are (the widget's "Share my location", after the browser asked them): one turn, as
+  the message `bot.messages.shared_location` makes of it. Coordinates must be finite
+  numbers (else `bad_request`); whether they are a place on Earth the dialogue says.
 - `{"type": "ack", "seq"}`: the client has shown everything up to `seq`.
 - `{"type": "ping"}`, answered `{"type": "pong"}`: how a client notices a dead connection.
 
@@ -47,7 +51,7 @@ from bot.config import Settings
 from bot.conversations import customer_topic
 from bot.events import Event
 from bot.handlers import declared
-from bot.messages import InboundMessage
+from bot.messages import InboundMessage, shared_location
 from bot.ports import (
     Bus,
     ConversationNotFound,
@@ -72,7 +76,13 @@ CLIENT_ID_TTL_SECONDS = 86_400
 SERVER_ERROR = 1011  # close code: the client reconnects and resumes
 MAX_QUEUED_TURNS = 20
 # The widget's opening, in the ready frame of a socket with no conversation yet.
-SAYS = declared({"widget_greeting_signed_in": [], "widget_greeting_signed_out": []})
+SAYS = declared(
+    {
+        "widget_greeting_signed_in": [],
+        "widget_greeting_signed_out": [],
+        "error_bad_location": [],
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +362,14 @@ def _client_left(socket: WebSocket, exc: Exception) -> bool:
 def _message_fields(frame: dict[str, Any]) -> tuple[str, str | None, str | None] | str:
     """(text, payload, client_id) of a message frame, or the error key saying what is wrong."""
     text, payload, client_id = frame.get("text") or "", frame.get("payload"), frame.get("client_id")
+    if frame.get("type") == "location":
+        latitude, longitude = frame.get("latitude"), frame.get("longitude")
+        if not all(isinstance(c, int | float) for c in (latitude, longitude)):
+            return "error_bad_location"
+        try:
+            text, payload = shared_location(latitude, longitude)
+        except ValueError:
+            return "error_bad_location"
     if not isinstance(text, str) or not (payload is None or isinstance(payload, str)):
         return "error_bad_message"
     if client_id is not None and not (
@@ -434,7 +452,7 @@ async def _read_frames(wired: Socket, session: ChatSession) -> None:
     """The socket's reading loop: turns queue, pings are answered at once."""
     while True:
         frame = await _read_frame(wired.socket, wired.settings.server.max_frame_bytes) or {}
-        if frame.get("type") == "message":
+        if frame.get("type") in ("message", "location"):
             await session.enqueue(frame)
         elif frame.get("type") == "ping":
             await session.outlet.send({"type": "pong"})

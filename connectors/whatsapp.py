@@ -41,6 +41,7 @@ from connectors.messaging import (
     DeliveryFailed,
     Messaging,
     NotTaken,
+    located,
     split_text,
 )
 
@@ -184,7 +185,9 @@ def _message(raw: dict[str, Any]) -> ChatMessage | None:
             return replace(base, text=str(button.get("text", "")), payload=button["payload"])
     if kind == "reaction":  # an emoji on one of our messages: nothing to answer
         return None
-    # image, audio, video, document, sticker, location, contacts, unsupported...:
+    if kind == "location":  # a pin the customer dropped or their current location
+        return located(base, _dict(raw.get("location")))
+    # image, audio, video, document, sticker, contacts, unsupported...:
     # answered politely, never processed.
     return replace(base, supported=False) if isinstance(kind, str) else None
 

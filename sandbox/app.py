@@ -34,6 +34,7 @@ from sandbox.loan_routes import router as loan_router
 from sandbox.loans import seed_loans
 from sandbox.money_seed import seed_money_if_empty
 from sandbox.payee_routes import router as payee_router
+from sandbox.place_routes import router as place_router
 from sandbox.profile_routes import router as profile_router
 from sandbox.routes import router
 from sandbox.schedule_routes import router as schedule_router
@@ -155,6 +156,7 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
     app.include_router(loan_router)
     app.include_router(profile_router)
     app.include_router(dispute_router)
+    app.include_router(place_router)
     app.add_middleware(ApiKeyAuth, api_key=api_key)
     app.add_exception_handler(BankApiError, _bank_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -26,6 +26,7 @@ from bot.nlu.entities.money import MoneyFinder, currency_words
 from bot.nlu.entities.names import NameFinder
 from bot.nlu.entities.numbers import COUNT, MAX_COUNT, words_to_int
 from bot.nlu.entities.phrases import PhraseFinder
+from bot.nlu.entities.places import find_place_terms
 from bot.nlu.entities.profile_terms import find_profile_terms
 from bot.nlu.entities.spans import Found
 from bot.nlu.entities.uk_accounts import find_uk_accounts
@@ -188,6 +189,9 @@ class EntityExtractor:
         taken += merchants + self._names.payees(text, free)
         taken += directions(text, [f for f in taken if f.entity == "account"])
         taken += ahead
+        # The branch finder's words sit beside everything else ("ATM" is also a card's
+        # control): only its own flow reads them, and they take nothing from the others.
+        taken += find_place_terms(text)
         return tuple(
             self._entity(text, f) for f in sorted(taken, key=lambda f: (f.start, f.entity))
         )

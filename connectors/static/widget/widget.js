@@ -17,6 +17,7 @@
   const socketUrl = origin.replace(/^http/, "ws") + "/ws";
   const storageKey = "teller-widget:" + origin;
   const KEEP_FRAMES = 200;
+  const SHARE_LOCATION = "/share_location"; // a button that asks the browser where we are
   const MAX_BACKOFF_MS = 30000;
   const HEARTBEAT_MS = Number(script.dataset.heartbeat || 20) * 1000;
   const STATUS_TEXT = {
@@ -214,7 +215,11 @@
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = b.title;
-      button.addEventListener("click", () => submit(b.title, b.payload));
+      if (b.payload === SHARE_LOCATION) {
+        button.addEventListener("click", () => shareLocation(b.title, b.payload));
+      } else {
+        button.addEventListener("click", () => submit(b.title, b.payload));
+      }
       group.appendChild(button);
     }
     return group;
@@ -383,8 +388,31 @@
     return crypto.randomUUID ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   }
 
+  // "Share my location": the browser asks the customer's permission, and the position goes
+  // as a location frame. Refused, unavailable or timed out: the button's payload goes
+  // instead, and Teller says how else to say where (a town or postcode).
+  function shareLocation(title, payload) {
+    if (!navigator.geolocation) {
+      submit(title, payload);
+      return;
+    }
+    navigator.geolocation.getCurrentPosition(
+      (position) => submitLocation(position.coords.latitude, position.coords.longitude),
+      () => submit(title, payload),
+      { enableHighAccuracy: false, timeout: 15000, maximumAge: 60000 },
+    );
+  }
+
+  function submitLocation(latitude, longitude) {
+    const text = `📍 ${latitude.toFixed(5)}, ${longitude.toFixed(5)}`;
+    queue({ client_id: newId(), text, location: { latitude, longitude }, ts: Date.now() / 1000 });
+  }
+
   function submit(text, payload) {
-    const message = { client_id: newId(), text, payload, ts: Date.now() / 1000 };
+    queue({ client_id: newId(), text, payload, ts: Date.now() / 1000 });
+  }
+
+  function queue(message) {
     state.pending.push(message);
     save();
     renderPending(message);
@@ -405,8 +433,11 @@
     if (!ready) return;
     for (const message of state.pending) {
       if (message.sent) continue;
-      const { client_id, text, payload } = message;
-      if (!sendFrame({ type: "message", client_id, text, payload })) return;
+      const { client_id, text, payload, location } = message;
+      const frame = location
+        ? { type: "location", client_id, latitude: location.latitude, longitude: location.longitude }
+        : { type: "message", client_id, text, payload };
+      if (!sendFrame(frame)) return;
       message.sent = true;
       inFlight.add(client_id);
       const item = log.querySelector(`li[data-client-id="${CSS.escape(client_id)}"]`);
