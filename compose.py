@@ -67,6 +67,7 @@ from bot.notify.email import EmailChannel, EmailSettings
 from bot.notify.fallback import FallbackNotifier
 from bot.notify.push import PushChannel, PushSettings
 from bot.notify.sms import SmsChannel, SmsSettings
+from bot.observe.bank import MeteredBank
 from bot.outbound import Outbound
 from bot.ports import (
     AgentStore,
@@ -251,7 +252,7 @@ async def open_teller(
     `clock` stamps every conversation write (conversation tests move it on)."""
     channels = _channel_settings(settings, os.environ)  # before the slow part: refuse early
     nlu = nlu or await asyncio.to_thread(load_or_train, settings.nlu)
-    bank = CachedBank(bank, settings.bank.cache_seconds)
+    bank = CachedBank(MeteredBank(bank), settings.bank.cache_seconds)  # times what reaches it
     domain = load_domain(settings.dialogue.domain)
     for caller, says in declarations().items():
         domain.require(says, caller)

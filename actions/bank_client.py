@@ -8,7 +8,6 @@ safe, and that decision belongs to the caller.
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -53,7 +52,6 @@ from bot.bank import (
     Transaction,
     UpcomingPayment,
 )
-from bot.observe import metrics
 
 ACCOUNT_KINDS = {"CurrentAccount": "current", "Savings": "savings", "CreditCard": "credit_card"}
 
@@ -332,17 +330,6 @@ def _customer_path(customer_id: str, *parts: str) -> str:
     return "/".join(["/customers", *(quote(p, safe="") for p in (customer_id, *parts))])
 
 
-def bank_operation(method: str, path: str) -> str:
-    """`GET /customers/{id}/accounts/{id}/transactions` for any ids, `path` relative to the
-    bank's base URL: its paths alternate a collection's name and an item's id, so every
-    second segment is an id, and so is any segment with a digit in it."""
-    shape = [
-        "{id}" if i % 2 or any(c.isdigit() for c in part) else part
-        for i, part in enumerate(path.strip("/").split("/"))
-    ]
-    return f"{method} /{'/'.join(shape)}"
-
-
 class BankClient(BudgetCalls):
     def __init__(
         self,
@@ -358,7 +345,6 @@ class BankClient(BudgetCalls):
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             transport=transport,
         )
-        self._base_path = self._http.base_url.path.rstrip("/")
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -384,28 +370,7 @@ class BankClient(BudgetCalls):
         return body
 
     async def _exchange(self, request: httpx.Request) -> tuple[dict[str, Any], httpx.Headers]:
-        """The JSON body and headers of a successful answer; a BankError for anything else.
-        Timed in `teller_bank_request_seconds`, failures counted in `teller_bank_errors_total`,
-        both by operation (the method and the path with its ids left out)."""
-        path = request.url.path.removeprefix(self._base_path)
-        operation = bank_operation(request.method, path)
-        started = time.perf_counter()
-        try:
-            answer = await self._answer(request)
-        except BankRejected:
-            metrics.BANK_ERRORS.labels(operation, "rejected").inc()
-            raise
-        except BankUnavailable:
-            metrics.BANK_ERRORS.labels(operation, "unavailable").inc()
-            raise
-        except BankError:
-            metrics.BANK_ERRORS.labels(operation, "error").inc()
-            raise
-        finally:
-            metrics.BANK_SECONDS.labels(operation).observe(time.perf_counter() - started)
-        return answer
-
-    async def _answer(self, request: httpx.Request) -> tuple[dict[str, Any], httpx.Headers]:
+        """The JSON body and headers of a successful answer; a BankError for anything else."""
         try:
             response = await self._http.send(request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:

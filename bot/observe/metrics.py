@@ -68,7 +68,7 @@ NOTIFIER = Counter(
 )
 BANK_SECONDS = Histogram(
     "teller_bank_request_seconds",
-    "Bank API calls by operation (method and path template), answered or not.",
+    "Bank API calls by operation (the bank port's method), answered or not.",
     ["operation"],
     buckets=_FAST,
 )

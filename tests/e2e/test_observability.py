@@ -93,8 +93,8 @@ def test_turns_intents_fallbacks_bank_calls_and_the_store_are_counted(
         before, "teller_intents_total", intent="check_balance"
     )
     assert value(after, "teller_fallbacks_total") - value(before, "teller_fallbacks_total") == 1
-    accounts = "GET /customers/{id}/accounts"
-    assert value(after, "teller_bank_request_seconds_count", operation=accounts) >= 1
+    calls = total(after, "teller_bank_request_seconds_count", operation="get_balances")
+    assert calls > total(before, "teller_bank_request_seconds_count", operation="get_balances")
     assert not any("cust-001" in str(key) for key in after)  # ids never become labels
     flushed = value(after, "teller_event_store_flush_events_sum") - value(
         before, "teller_event_store_flush_events_sum"
