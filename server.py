@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
-from fastapi import FastAPI
 
 from bot.config import Settings, load_settings
-from bot.observe import logs, metrics
-from compose import create_app
+from bot.observe import logs
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+# prometheus-client picks its multiprocess mode when it is imported, and then writes its
+# files in this directory at once: the directory is made (and emptied) before the app and
+# its metrics are imported, and only by the parent process.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _configure_logs(settings: Settings) -> None:
@@ -27,9 +35,22 @@ def _configure_logs(settings: Settings) -> None:
 
 def worker_app() -> FastAPI:
     """One worker's app, when uvicorn runs several (each process calls this once)."""
+    from compose import create_app
+
     settings = load_settings()
     _configure_logs(settings)
     return create_app(settings)
+
+
+def _metrics_directory() -> None:
+    """PROMETHEUS_MULTIPROC_DIR for the workers to inherit: made, and emptied of an
+    earlier run's files (a fresh temporary directory when it is not set)."""
+    directory = os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="teller-metrics-")
+    os.environ[MULTIPROC_ENV] = directory
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.db"):
+        old.unlink()
 
 
 def main() -> None:
@@ -44,13 +65,13 @@ def main() -> None:
         "timeout_graceful_shutdown": int(settings.server.shutdown_grace_seconds) or None,
     }
     if settings.server.workers == 1:
+        if os.environ.get(MULTIPROC_ENV):
+            _metrics_directory()
+        from compose import create_app
+
         uvicorn.run(create_app(settings), **options)
         return
-    directory = metrics.multiprocess_dir()
-    if directory is None:
-        directory = tempfile.mkdtemp(prefix="teller-metrics-")
-        os.environ[metrics.MULTIPROC_ENV] = directory  # the workers inherit it
-    metrics.prepare_multiprocess(directory)
+    _metrics_directory()
     uvicorn.run("server:worker_app", factory=True, workers=settings.server.workers, **options)
 
 

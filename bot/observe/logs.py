@@ -38,6 +38,7 @@ def log_format(dev_mode: bool, env: dict[str, str] | os._Environ[str] = os.envir
 
 
 def _ids(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    event.pop("color_message", None)  # uvicorn's coloured copy of its message
     event["request_id"] = REQUEST_ID.get()
     event["conversation_id"] = CONVERSATION_ID.get()
     return event

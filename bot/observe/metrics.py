@@ -139,17 +139,3 @@ def render() -> bytes:
     registry = CollectorRegistry()
     _multiprocess.MultiProcessCollector(registry, path=directory)
     return generate_latest(registry)
-
-
-def prepare_multiprocess(directory: str) -> None:
-    """Empty `directory` of an earlier run's files (call before any worker starts)."""
-    os.makedirs(directory, exist_ok=True)
-    for name in os.listdir(directory):
-        if name.endswith(".db"):
-            os.unlink(os.path.join(directory, name))
-
-
-def worker_exited(pid: int) -> None:
-    """Forget a finished worker's live gauges (counters and histograms are kept)."""
-    if multiprocess_dir() is not None:
-        _multiprocess.mark_process_dead(pid)
