@@ -551,6 +551,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             _provide(app, teller)
             observe.MONITORING.fill(app, _monitoring(settings, teller, bank))
             yield
+            log.info("shutting down: turns in flight are done, queued events are written next")
+        log.info("shut down: the event store is flushed and closed")
 
     docs = settings.dev_mode or settings.observability.api_docs  # production: only if configured
     app = FastAPI(

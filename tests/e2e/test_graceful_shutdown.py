@@ -2,7 +2,7 @@
 
 Teller runs as its own process; eight customers send banking turns (each calls the bank)
 as fast as they are answered; Teller is sent SIGTERM mid-stream. It must stop taking
-connections, finish the turns in flight, write every queued event, and exit 0 within its
+connections, finish the turns in flight, write every queued event, and exit within its
 grace period: every turn a customer got an answer to is in the event log, with its answer.
 """
 
@@ -73,7 +73,10 @@ def test_sigterm_under_load_stores_every_answered_turn(tmp_path: Path) -> None:
             for thread in threads:
                 thread.join(timeout=35)
         assert before_term >= SENDERS, "the senders barely got going"
-        assert code == 0, stack.teller.log_path.read_text()[-3000:]
+        log = stack.teller.log_path.read_text()
+        # uvicorn, having shut down cleanly, exits by the signal it caught (as a shell expects)
+        assert code in (0, -signal.SIGTERM), log[-3000:]
+        assert "shut down: the event store is flushed and closed" in log, log[-3000:]
         assert took < 25  # within server.shutdown_grace_seconds (20) and a margin
 
         with MongoClient(stack.mongo_uri) as client:
@@ -84,5 +87,4 @@ def test_sigterm_under_load_stores_every_answered_turn(tmp_path: Path) -> None:
                 )
                 assert stored["user_message"] >= turns, (conversation, turns, stored)
                 assert stored["bot_message"] >= turns, (conversation, turns, stored)
-        log = stack.teller.log_path.read_text()
         assert "Traceback" not in log, log[-3000:]
