@@ -16,9 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.conftest import CONFIG, Customer
+from tests.e2e.test_production_config import ISSUER, UNUSED_SMS
+from tests.support.mongo import mongo_server
+from tests.support.process import ROOT, start_sandbox_process, start_teller
 from tests.support.stack import Stack, running_stack
 
 TOKEN = secrets.token_urlsafe(16)
@@ -291,3 +296,51 @@ def scrape_open(http: httpx.Client) -> dict[Any, float]:
         for f in text_string_to_metric_families(response.text)
         for s in f.samples
     }
+
+
+def test_production_hides_the_docs_asks_a_token_for_metrics_and_logs_json(
+    tmp_path: Path,
+) -> None:
+    """config.production.yml: no /docs, /redoc or /openapi.json; /metrics only with
+    TELLER_METRICS_TOKEN; JSON log lines without TELLER_LOG_FORMAT."""
+    public_pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    api_key = secrets.token_urlsafe(24)
+    bank = start_sandbox_process(
+        f"sqlite+aiosqlite:///{tmp_path / 'bank.db'}", api_key, tmp_path / "bank.log"
+    )
+    try:
+        with mongo_server(tmp_path / "mongo") as (uri, _):
+            env = {
+                "TELLER_CONFIG": str(ROOT / "config.production.yml"),
+                "MONGODB_URI": uri,
+                "MONGODB_DB": f"teller_prod_{secrets.token_hex(4)}",
+                "REDIS_URL": "redis://127.0.0.1:6379/0",
+                "REDIS_PREFIX": f"test:prod:{secrets.token_hex(4)}:",
+                "BANK_API_URL": bank.base_url,
+                "BANK_API_KEY": api_key,
+                "TELLER_JWT_PUBLIC_KEY": public_pem.decode(),
+                "TELLER_JWT_SECRET": "",
+                "TELLER_OTP_KEY": secrets.token_urlsafe(32),
+                "TELLER_JWT_ISSUER": ISSUER,
+                "TELLER_METRICS_TOKEN": TOKEN,
+                "TELLER_LOG_FORMAT": "",
+                **UNUSED_SMS,
+            }
+            teller = start_teller(env, tmp_path / "teller.log")
+            try:
+                with httpx.Client(base_url=teller.base_url, timeout=30) as http:
+                    for path in ("/docs", "/redoc", "/openapi.json"):
+                        assert http.get(path).status_code == 404, path
+                    assert http.get("/metrics").status_code == 401
+                    assert scrape(http)  # with the token
+                    assert http.get("/readyz").status_code == 200
+            finally:
+                teller.stop()
+            lines = teller.log_path.read_text().splitlines()
+            assert lines and all(json.loads(line)["level"] for line in lines)
+    finally:
+        bank.stop()
