@@ -8,7 +8,6 @@ the customer's message, lets the dialogue step, and publishes what it stored.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 import uuid
 from concurrent.futures import Executor
@@ -27,7 +26,7 @@ from bot.messages import BotMessage, InboundMessage
 from bot.nlu.payload import PayloadError, parse_payload
 from bot.nlu.types import Parse
 from bot.observe import metrics
-from bot.observe.logs import CONVERSATION_ID
+from bot.observe.logs import CONVERSATION_ID, logger
 from bot.ports import (
     ConversationNotFound,
     LockTimeout,
@@ -37,7 +36,7 @@ from bot.ports import (
 )
 from bot.redact import mask_card_numbers, mask_parse, mask_pins, may_be_code, redact
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 
 class RepeatedMessage(RuntimeError):
@@ -128,12 +127,7 @@ class TurnEngine:
             label = _refused(exc)
             metrics.TURNS.labels(counted.channel, label).inc()
             log.info(
-                "turn refused",
-                extra={
-                    "channel": counted.channel,
-                    "outcome": label,
-                    "ms": round(seconds * 1000, 1),
-                },
+                "turn refused", channel=counted.channel, outcome=label, ms=round(seconds * 1000, 1)
             )
             raise
         seconds = time.perf_counter() - started
@@ -146,13 +140,11 @@ class TurnEngine:
         CONVERSATION_ID.set(outcome.conversation_id)
         log.info(
             "turn",
-            extra={
-                "channel": counted.channel,
-                "outcome": "answered",
-                "intent": intent,
-                "status": outcome.state["status"],
-                "ms": round(seconds * 1000, 1),
-            },
+            channel=counted.channel,
+            outcome="answered",
+            intent=intent,
+            status=outcome.state["status"],
+            ms=round(seconds * 1000, 1),
         )
         return outcome
 
