@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
@@ -67,6 +67,7 @@ from bot.notify.email import EmailChannel, EmailSettings
 from bot.notify.fallback import FallbackNotifier
 from bot.notify.push import PushChannel, PushSettings
 from bot.notify.sms import SmsChannel, SmsSettings
+from bot.observe.bank import MeteredBank
 from bot.outbound import Outbound
 from bot.ports import (
     AgentStore,
@@ -97,6 +98,7 @@ from connectors import (
     dev,
     files,
     link_codes,
+    observe,
     rest,
     telegram,
     websocket,
@@ -132,6 +134,7 @@ class Stores:
     counters: Counters
     presence: Presence
     files: FileStore  # statements and charts until their links expire
+    redis_ping: Callable[[], Awaitable[object]] | None = None  # None: no Redis (dev)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +202,7 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
                     client, ttl, key=f"{prefix}agents:online:{config.mongodb_db}"
                 ),
                 files=redis.RedisFileStore(client, prefix),
+                redis_ping=client.ping,
             )
         else:
             yield Stores(
@@ -248,7 +252,7 @@ async def open_teller(
     `clock` stamps every conversation write (conversation tests move it on)."""
     channels = _channel_settings(settings, os.environ)  # before the slow part: refuse early
     nlu = nlu or await asyncio.to_thread(load_or_train, settings.nlu)
-    bank = CachedBank(bank, settings.bank.cache_seconds)
+    bank = CachedBank(MeteredBank(bank), settings.bank.cache_seconds)  # times what reaches it
     domain = load_domain(settings.dialogue.domain)
     for caller, says in declarations().items():
         domain.require(says, caller)
@@ -474,6 +478,25 @@ def _console(
     )
 
 
+def _monitoring(settings: Settings, teller: Teller, bank: BankClient) -> observe.Monitoring:
+    """What /readyz asks (each must answer) and who may read /metrics."""
+    probes: dict[str, observe.Probe] = {"mongodb": teller.stores.events.ping}
+    if teller.stores.redis_ping is not None:
+        probes["redis"] = teller.stores.redis_ping
+    probes["model"] = lambda: teller.engine.parse("hello")  # loaded, and it parses
+    probes["bank"] = bank.ping
+    token = observe.Monitoring.metrics_token()
+    if settings.observability.metrics and token is None and not settings.dev_mode:
+        log.warning("%s is not set: /metrics is off", observe.METRICS_TOKEN)
+    return observe.Monitoring(
+        probes,
+        timeout=settings.observability.probe_timeout_seconds,
+        metrics_on=settings.observability.metrics,
+        token=token,
+        dev_mode=settings.dev_mode,
+    )
+
+
 def bank_base_url(settings: Settings) -> str:
     if settings.bank.base_url:
         return settings.bank.base_url.rstrip("/")
@@ -527,10 +550,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             teller = await stack.enter_async_context(open_teller(settings, secrets, bank=bank))
             _provide(app, teller)
+            observe.MONITORING.fill(app, _monitoring(settings, teller, bank))
             yield
+            log.info("shutting down: turns in flight are done, queued events are written next")
+        log.info("shut down: the event store is flushed and closed")
 
+    docs = settings.dev_mode or settings.observability.api_docs  # production: only if configured
     app = FastAPI(
-        title="Teller", lifespan=lifespan, docs_url="/api/docs" if settings.dev_mode else None
+        title="Teller",
+        summary="Conversational banking: the chat API, the widget's socket and the channels.",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     install_error_handlers(app)
     limits = settings.server
@@ -539,10 +571,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit=limits.max_body_bytes,
         by_prefix={"/webhooks/": limits.max_webhook_body_bytes},
     )
+    app.add_middleware(observe.RequestIds)  # outermost: every line of a request has its id
     app.mount("/widget", StaticFiles(directory=STATIC / "widget"), name="widget")  # any host page
     for router in (rest.router(limits), websocket.router, whatsapp.router, telegram.router):
         app.include_router(router)
     app.include_router(link_codes.router)
+    app.include_router(observe.router)  # /metrics, /livez, /readyz
     app.include_router(files.router)
     agent.install(app)  # the agent console at /agent
 

@@ -353,6 +353,16 @@ class BankClient(BudgetCalls, LoanCalls, ProfileCalls, CaseCalls, PlacesCalls):
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def ping(self) -> None:
+        """Raises BankUnavailable unless the bank answers (any status below 500) at its
+        base URL: what /readyz asks, without reading anyone's data."""
+        try:
+            response = await self._http.get("/")
+        except httpx.HTTPError as exc:
+            raise BankUnavailable(f"cannot reach the bank: {exc!r}") from exc
+        if response.status_code >= 500:
+            raise BankUnavailable(f"bank failed with {response.status_code}")
+
     async def __aenter__(self) -> BankClient:
         return self
 

@@ -47,6 +47,10 @@ class ServerSettings:
     max_body_bytes: int = 65_536  # any request body but a webhook's
     max_webhook_body_bytes: int = 3 * 1024 * 1024  # a WhatsApp or Telegram delivery (batches)
     max_frame_bytes: int = 65_536  # one WebSocket message, widget or agent console
+    workers: int = 1  # server processes on the one port (metrics merged across them)
+    # On SIGTERM: stop taking connections, let turns in flight finish this long, then
+    # flush the event store and stop.
+    shutdown_grace_seconds: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +193,15 @@ class FileSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ObservabilitySettings:
+    """Metrics, probes and the API's documentation (README, "Operating Teller")."""
+
+    metrics: bool = True  # /metrics; outside dev mode it needs TELLER_METRICS_TOKEN too
+    api_docs: bool = False  # /docs, /redoc and /openapi.json outside dev mode (on in dev)
+    probe_timeout_seconds: float = 2.0  # each dependency /readyz asks
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     dev_mode: bool = False
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -201,6 +214,7 @@ class Settings:
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     linking: LinkingSettings = field(default_factory=LinkingSettings)
     files: FileSettings = field(default_factory=FileSettings)
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
 
 
 _TRUE = frozenset({"true", "yes", "1"})
@@ -256,6 +270,7 @@ SECTIONS = (
     "handoff",
     "linking",
     "files",
+    "observability",
 )
 
 
@@ -282,6 +297,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
     settings = Settings(dev_mode=parse_bool(raw.get("dev_mode", False), "dev_mode"), **sections)
     if settings.auth.max_token_lifetime_seconds <= 0:
         raise ConfigError("auth.max_token_lifetime_seconds must be positive")
+    if settings.server.workers < 1:
+        raise ConfigError("server.workers must be at least 1")
     if settings.files.link_ttl_seconds <= 0:
         raise ConfigError("files.link_ttl_seconds must be positive")
     return settings

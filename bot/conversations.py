@@ -29,6 +29,7 @@ from bot import events as ev
 from bot.auth.identity import Identity
 from bot.dialogue.state import ConversationState, Draft
 from bot.events import Event
+from bot.observe import metrics
 from bot.ports import (
     Bus,
     ConversationNotFound,
@@ -39,6 +40,7 @@ from bot.ports import (
 )
 
 log = logging.getLogger(__name__)
+_LOCK_WAIT = metrics.LOCK_WAIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +125,9 @@ class Conversations:
         UnstorableEvent, StoreUnavailable, LockTimeout or SeqConflict (nothing is stored
         then).
         """
+        waited = time.perf_counter()
         async with self._lock.hold(conversation_id):
+            _LOCK_WAIT.observe(time.perf_counter() - waited)  # timeouts: the lock counts them
             if opening is None:
                 before = await self._current(conversation_id)
                 if customer is not None and before.customer_id != customer.customer_id:
@@ -142,6 +146,8 @@ class Conversations:
             if written.events:
                 await self._append(written, _document(written, draft.now, opening))
         if written.events:
+            if written.before.status != written.state.status:
+                _count_handoff(written, draft.now)
             await self._publish(written)
         return written
 
@@ -203,6 +209,17 @@ class Conversations:
                 await self._bus.publish(topic, payload)
             except StoreUnavailable:
                 log.warning("could not publish on %s; clients will catch up by replay", topic)
+
+
+# teller_handoffs_total's event for each status a conversation moves to.
+_HANDOFF_EVENTS = {"queued": "queued", "agent": "claimed", "bot": "handed_back", "closed": "closed"}
+
+
+def _count_handoff(written: Written, now: float) -> None:
+    after = written.state.status
+    metrics.HANDOFFS.labels(_HANDOFF_EVENTS.get(after, "other")).inc()
+    if after == "agent" and written.before.status == "queued" and written.before.status_since:
+        metrics.TIME_TO_CLAIM.observe(max(0.0, now - written.before.status_since))
 
 
 def _document(written: Written, now: float, opening: Opening | None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ the customer's message, lets the dialogue step, and publishes what it stored.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
@@ -22,13 +23,55 @@ from bot.dialogue.turn import TurnInput
 from bot.events import Event
 from bot.files import FileLinks
 from bot.messages import BotMessage, InboundMessage
-from bot.nlu.payload import parse_payload
+from bot.nlu.payload import PayloadError, parse_payload
 from bot.nlu.types import Parse
+from bot.observe import metrics
+from bot.observe.logs import CONVERSATION_ID, logger
+from bot.ports import (
+    ConversationNotFound,
+    LockTimeout,
+    SeqConflict,
+    StoreUnavailable,
+    UnstorableEvent,
+)
 from bot.redact import mask_card_numbers, mask_parse, mask_pins, may_be_code, redact
+
+log = logger(__name__)
 
 
 class RepeatedMessage(RuntimeError):
     """A chat app delivered a message whose turn is stored already: nothing is written."""
+
+
+# The outcome label of a turn that stored nothing, by what it raised (anything else: error).
+_REFUSED: tuple[tuple[type[BaseException], str], ...] = (
+    (PayloadError, "bad_payload"),
+    (ConversationNotFound, "not_found"),
+    (UnstorableEvent, "unstorable"),
+    (StoreUnavailable, "store_unavailable"),
+    (LockTimeout, "busy"),
+    (SeqConflict, "conflict"),
+    (RepeatedMessage, "repeated"),
+)
+
+
+def _refused(exc: BaseException) -> str:
+    return next((label for kind, label in _REFUSED if isinstance(exc, kind)), "error")
+
+
+class _TurnMetrics:
+    """A channel's turn counters and latency histogram, bound once per channel."""
+
+    __slots__ = ("answered", "channel", "seconds")
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.answered = metrics.TURNS.labels(channel, "answered")
+        self.seconds = metrics.TURN_SECONDS.labels(channel)
+
+
+_CHANNELS = metrics.Children(_TurnMetrics, other="other", limit=20)
+_INTENTS = metrics.Children(lambda name: metrics.INTENTS.labels(name), other="other")
 
 
 class Parser(Protocol):
@@ -71,6 +114,41 @@ class TurnEngine:
         return await loop.run_in_executor(self._parsing, self._nlu.parse, text)
 
     async def handle(self, identity: Identity, inbound: InboundMessage) -> TurnOutcome:
+        """Run one turn (counted and timed in `teller_turns_total` and `teller_turn_seconds`,
+        and logged as one line without anything the customer said); see `_handle`."""
+        started = time.perf_counter()
+        counted = _CHANNELS.get(inbound.channel)
+        if inbound.conversation_id is not None:
+            CONVERSATION_ID.set(inbound.conversation_id)
+        try:
+            outcome = await self._handle(identity, inbound)
+        except BaseException as exc:
+            seconds = time.perf_counter() - started
+            label = _refused(exc)
+            metrics.TURNS.labels(counted.channel, label).inc()
+            log.info(
+                "turn refused", channel=counted.channel, outcome=label, ms=round(seconds * 1000, 1)
+            )
+            raise
+        seconds = time.perf_counter() - started
+        counted.answered.inc()
+        counted.seconds.observe(seconds)
+        intent = outcome.parse.intent.name
+        _INTENTS.get(intent).inc()
+        if intent == "nlu_fallback":
+            metrics.FALLBACKS.inc()
+        CONVERSATION_ID.set(outcome.conversation_id)
+        log.info(
+            "turn",
+            channel=counted.channel,
+            outcome="answered",
+            intent=intent,
+            status=outcome.state["status"],
+            ms=round(seconds * 1000, 1),
+        )
+        return outcome
+
+    async def _handle(self, identity: Identity, inbound: InboundMessage) -> TurnOutcome:
         """Run one turn; raises PayloadError (a payload's entities are refused),
         ConversationNotFound, UnstorableEvent, StoreUnavailable, LockTimeout, SeqConflict or
         RepeatedMessage, and then nothing of the turn is stored.

@@ -16,7 +16,7 @@ from bot.config import ServerSettings
 from bot.messages import InboundMessage, shared_location
 from connectors.chat import check_text, identify, outcome_json
 from connectors.deps import Engine, Tokens
-from connectors.shapes import ChatReply
+from connectors.shapes import CHAT_ERRORS, ChatReply
 
 
 class SharedLocation(BaseModel):
@@ -58,7 +58,12 @@ def router(limits: ServerSettings) -> APIRouter:
 
     # The reply is documented (and tested) as a ChatReply, and sent as built: no per-turn
     # validation of what the engine already shaped.
-    @routes.post("/api/v1/chat/message", response_model=None, responses={200: {"model": ChatReply}})
+    @routes.post(
+        "/api/v1/chat/message",
+        response_model=None,
+        responses={200: {"model": ChatReply, "description": "the bot's answer"}, **CHAT_ERRORS},
+        summary="Send a customer's message (or button press) and get the bot's answer",
+    )
     async def chat_message(
         body: bounded,  # a ChatRequest
         engine: Engine,

@@ -91,3 +91,29 @@ class ChatReply(_Shape):
     messages: list[MessageShape]
     nlu: dict[str, Any]
     state: dict[str, Any]
+
+
+class ErrorDetail(_Shape):
+    code: str = Field(
+        description="for programs: bad_request, message_too_long, payload_too_long, "
+        "bad_payload, unstorable_message, unauthorized, not_found, busy, body_too_large, "
+        "store_unavailable, ..."
+    )
+    message: str = Field(description="for people: the widget shows it to the customer")
+
+
+class ErrorReply(_Shape):
+    """Every refused request's answer: nothing of it was stored."""
+
+    error: ErrorDetail
+
+
+# The chat route's refusals, as the README's "Talking to it" lists them.
+CHAT_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorReply, "description": "a malformed body, text or payload"},
+    401: {"model": ErrorReply, "description": "a bad or expired token"},
+    404: {"model": ErrorReply, "description": "no such conversation (or not this customer's)"},
+    409: {"model": ErrorReply, "description": "the previous turn is still running"},
+    413: {"model": ErrorReply, "description": "a body over the limit"},
+    503: {"model": ErrorReply, "description": "the conversation store is unavailable"},
+}

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from bot.config import OtpSettings
 from bot.handlers import Render, declared
+from bot.observe import metrics
 from bot.ports import Delivered, Notice, Notifier, Recipient
 
 _CODE_SEPARATORS = str.maketrans("", "", " -")
@@ -70,6 +71,17 @@ class OtpVerdict(StrEnum):
     EXPIRED = "expired"  # also: already used
     LOCKED = "locked"  # attempts exhausted; the operation must be abandoned
     MISMATCH = "mismatch"  # operation changed since issue
+
+
+# teller_otp_codes_total's event for each verdict: a wrong, expired or re-targeted code
+# failed; the attempt that used up the last try locked the challenge.
+_VERDICTS = {
+    OtpVerdict.OK: metrics.OTP.labels("verified"),
+    OtpVerdict.WRONG: metrics.OTP.labels("failed"),
+    OtpVerdict.EXPIRED: metrics.OTP.labels("expired"),
+    OtpVerdict.MISMATCH: metrics.OTP.labels("failed"),
+    OtpVerdict.LOCKED: metrics.OTP.labels("locked"),
+}
 
 
 class ResendLimit(Exception):
@@ -141,6 +153,13 @@ class OtpService:
         Locked, used and expired challenges never verify, whatever the code. A wrong code
         counts an attempt; the last allowed wrong attempt answers LOCKED.
         """
+        verdict, challenge = self._verdict(challenge, code, operation, now)
+        _VERDICTS[verdict].inc()
+        return verdict, challenge
+
+    def _verdict(
+        self, challenge: OtpChallenge, code: str, operation: Mapping[str, str], now: float
+    ) -> tuple[OtpVerdict, OtpChallenge]:
         if challenge.used:
             return OtpVerdict.EXPIRED, challenge
         if self.attempts_left(challenge) == 0:
@@ -188,9 +207,11 @@ class OtpService:
         try:
             delivered = await self._notifier.send(recipient, self._notice(code, description))
         except Exception:
+            metrics.OTP.labels("undelivered").inc()
             raise OtpDeliveryError(
                 f"could not deliver the code through {type(self._notifier).__name__}"
             ) from None
+        metrics.OTP.labels("resent" if resends else "issued").inc()
         return Issued(challenge, delivered)
 
     def _notice(self, code: str, description: str) -> Notice:

@@ -47,6 +47,7 @@ class ConversationState:
     channel: str | None = None
     status: str = "bot"  # bot | queued | agent | closed
     agent_id: str | None = None  # who holds the conversation while status is "agent"
+    status_since: float = 0.0  # when the last hand-over step (queued, claimed, ...) happened
     last_seq: int = 0
     stack: list[Frame] = field(default_factory=list)
     fallback_count: int = 0
@@ -72,6 +73,8 @@ class ConversationState:
             raise ValueError(f"unknown event type {event.type!r}") from None
         self.last_seq = max(self.last_seq, event.seq)
         reduce(self, event.data)
+        if event.type == ev.HANDOFF:
+            self.status_since = event.ts
 
     @classmethod
     def replay(cls, conversation_id: str, events: Iterable[ev.Event]) -> ConversationState:

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot.observe import metrics
 from bot.ports import Delivered, DeliveryFailed, NotDelivered, Notice, NoticeChannel, Recipient
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class FallbackNotifier:
             try:
                 async with asyncio.timeout(min(self._attempt_seconds, left)):
                     await channel.deliver(address, recipient, notice)
+                metrics.NOTIFIER.labels(channel.name, "delivered").inc()
                 return True
             except TimeoutError:
                 failure = DeliveryFailed(f"{channel.name}: timed out", transient=True)
@@ -88,6 +90,7 @@ class FallbackNotifier:
             except Exception as exc:  # an adapter bug must not stop the other channels
                 failure = DeliveryFailed(f"{channel.name}: {type(exc).__name__}", transient=False)
             again = failure.transient and attempt < ATTEMPTS
+            metrics.NOTIFIER.labels(channel.name, "retried" if again else "failed").inc()
             log.warning(
                 "code for %s not delivered (attempt %d, %s): %s",
                 recipient.customer_id,

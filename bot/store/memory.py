@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.events import Event
+from bot.observe import metrics
 from bot.ports import (
     AGENT_CHANGES,
     AgentRecord,
@@ -110,6 +111,7 @@ class MemoryTurnLock:
                 async with asyncio.timeout(self._timeout):
                     await entry.lock.acquire()
             except TimeoutError:
+                metrics.LOCK_TIMEOUTS.inc()
                 raise LockTimeout(f"conversation {key} is busy") from None
             try:
                 yield
@@ -342,6 +344,7 @@ class DevOutbox:
         if not recipient.customer_id or not to:
             raise NotDelivered("the bank has no phone or email for this customer")
         self._entries.appendleft(OutboxEntry(recipient.customer_id, to, notice.text, time.time()))
+        metrics.NOTIFIER.labels(self.name, "delivered").inc()
         return Delivered(self.name, to)
 
     def recent(self, customer_id: str) -> list[OutboxEntry]:

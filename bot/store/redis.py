@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.observe import metrics
 from bot.ports import BusMessage, Claim, KeptFile, LockTimeout, StoreUnavailable, Subscription
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class RedisTurnLock:
                 return
             left = deadline - time.monotonic()
             if left <= 0:
+                metrics.LOCK_TIMEOUTS.inc()
                 raise LockTimeout(f"conversation {name.removeprefix(self._prefix)} is busy")
             await asyncio.sleep(min(left, pause * random.uniform(0.5, 1.5)))
             pause = min(pause * 2, 0.05)

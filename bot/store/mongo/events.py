@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from bot.events import Event
+from bot.observe import metrics
 from bot.ports import ConversationRecord, SeqConflict, StoreUnavailable, UnstorableEvent
 from bot.store.mongo import as_unavailable, is_unavailable, unavailable_on_failure
 
@@ -165,7 +167,10 @@ class MongoEventStore:
                     break
                 batch.append(work)
                 size += len(work.docs)
+            started = time.perf_counter()
             await self._commit(batch)
+            metrics.FLUSH_SECONDS.observe(time.perf_counter() - started)
+            metrics.FLUSH_EVENTS.observe(size)
 
     async def _commit(self, batch: list[_Append]) -> None:
         """Store one batch and settle every caller's future; never raises."""
@@ -174,6 +179,7 @@ class MongoEventStore:
             stored = [work for work in batch if id(work) not in conflicts]
             await self._update_documents(stored)
         except Exception as exc:
+            metrics.FLUSH_FAILURES.inc()
             if is_unavailable(exc):
                 exc = as_unavailable(exc)
             else:  # a bug: surface it to every caller rather than leave them waiting

@@ -1,0 +1,1 @@
+"""What Teller tells its operators: Prometheus metrics (`metrics`) and structured logs (`logs`)."""
