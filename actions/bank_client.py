@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
+from actions.alerts_client import AlertCalls
 from actions.budget_client import BudgetCalls
 from bot.bank import (
     Account,
@@ -330,7 +331,7 @@ def _customer_path(customer_id: str, *parts: str) -> str:
     return "/".join(["/customers", *(quote(p, safe="") for p in (customer_id, *parts))])
 
 
-class BankClient(BudgetCalls):
+class BankClient(BudgetCalls, AlertCalls):
     def __init__(
         self,
         base_url: str,

@@ -52,6 +52,10 @@ PASSED = frozenset(
         "delete_budget",
         "new_budget_alerts",
         "acknowledge_budget_alert",
+        # alert subscriptions: read when listed, each change a write
+        "list_alert_subscriptions",
+        "subscribe_alert",
+        "unsubscribe_alert",
         "list_transactions",
         "create_domestic_payment",
         "list_pending_transactions",

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+from bot.bank_alerts import AlertBank
+
 
 class BankError(Exception):
     """The bank could not be used as expected (bad credentials, malformed answer...)."""
@@ -455,7 +457,7 @@ class BudgetBank(Protocol):
         ...
 
 
-class Bank(BudgetBank, Protocol):
+class Bank(BudgetBank, AlertBank, Protocol):
     """Reads may be retried by the adapter; a write is sent once, with the caller's
     idempotency key, and never retried behind the caller's back."""
 

@@ -107,6 +107,9 @@ class ActionContext:
     idempotency_key: str | None = None
     links: LinkedChats | None = None  # None where nothing can be linked (no chat apps)
     files: Files | None = None  # None where no files can be served (no TELLER_FILES_SECRET)
+    # The latest alert told in this conversation (kind, event id, when, what about): what
+    # "why did you message me" is answered from.
+    alert: Mapping[str, Any] | None = None
 
     def text(self, key: str, **variables: Any) -> str:
         """A response rendered as text: a line, a label, a reason a reply is built from."""
