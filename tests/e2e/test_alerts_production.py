@@ -36,7 +36,7 @@ def _event(customer_id: str) -> bytes:
                 "AccountName": "Current account",
                 "AccountEnding": "4821",
                 "Merchant": "Currys",
-                "Amount": {"Amount": "-899.00", "Currency": "GBP"},
+                "Amount": {"Amount": "899.00", "Currency": "GBP"},
                 "Threshold": {"Amount": "500.00", "Currency": "GBP"},
             },
         }
