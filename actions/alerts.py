@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 from actions.formatting import money
 from actions.replies import BANK_UNAVAILABLE, bank_unavailable
 from actions.validators import AMOUNT_REASONS, amount_problem
-from bot.bank import BankError
-from bot.bank_alerts import ALERT_KINDS, WITH_AMOUNT
+from bot.bank import ALERT_KINDS, WITH_AMOUNT, BankError
 from bot.handlers import ActionContext, ActionResult, Reply, action
 
 LONDON = ZoneInfo("Europe/London")

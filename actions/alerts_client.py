@@ -6,8 +6,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from bot.bank import BankRejected
-from bot.bank_alerts import AlertSubscription
+from bot.bank import AlertSubscription, BankRejected
 
 
 def _path(customer_id: str, *parts: str) -> str:

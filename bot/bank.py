@@ -14,7 +14,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+# Alert subscriptions are part of the bank port: actions import them from here.
+from bot.bank_alerts import ALERT_KINDS as ALERT_KINDS
+from bot.bank_alerts import WITH_AMOUNT as WITH_AMOUNT
 from bot.bank_alerts import AlertBank
+from bot.bank_alerts import AlertSubscription as AlertSubscription
 
 
 class BankError(Exception):
