@@ -265,8 +265,11 @@ class AlertDispatcher:
             if data.get("CardId"):
                 about["slots"] = {"card": data["CardId"]}
         else:  # budget
+            category = data.get("Category", "")
+            if f"category_{category}" in self._domain.responses:
+                category = self._domain.text(f"category_{category}", {})
             variables = {
-                "category": data.get("Category", ""),
+                "category": category,
                 "percent": data.get("Percent", ""),
                 "spent": _money(data, "Spent"),
                 "amount": _money(data, "Amount"),

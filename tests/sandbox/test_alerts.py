@@ -138,6 +138,40 @@ async def test_a_card_payment_raises_only_the_events_subscribed_to(api, database
     ) == 1
 
 
+async def test_passing_a_budget_raises_one_budget_event_for_the_highest_mark(
+    api, database_url
+) -> None:
+    await send(api, "PUT", SUBS.format("cust-001") + "/budget", NONE)
+    made = await send(
+        api,
+        "POST",
+        "/customers/cust-001/budgets",
+        {
+            "Data": {
+                "Budget": {
+                    "Category": "eating_out",
+                    "MerchantCategoryCodes": ["5812"],
+                    "Amount": {"Amount": "1.00", "Currency": "GBP"},
+                }
+            }
+        },
+    )
+    assert made.status_code == 201, made.text
+    before = len(await events_of(database_url, "cust-001"))
+    await send(api, "POST", "/sandbox/customers/cust-001/card-payments", card_payment("2.00", "GB"))
+    raised = [
+        e for e in (await events_of(database_url, "cust-001"))[before:] if e["kind"] == "budget"
+    ]
+    assert len(raised) == 1
+    data = json.loads(raised[0]["data"])
+    assert (data["Category"], data["Threshold"], data["Amount"]["Amount"]) == (
+        "eating_out",
+        "100",
+        "1.00",
+    )
+    assert int(data["Percent"]) >= 100
+
+
 async def test_events_are_sent_signed_to_the_configured_webhook(
     api, database_url, receiver
 ) -> None:
