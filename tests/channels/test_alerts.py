@@ -415,3 +415,9 @@ def test_in_quiet_hours_an_alert_is_held_then_told_when_they_end(
         telegram.expect("salary of £2,150.00")
         done = db["bank_events"].find_one({"event_id": event["EventId"]})
         assert done["status"] == "finished" and done["deliveries"][0]["channel"] == "telegram"
+
+
+def test_without_the_secret_the_webhook_is_not_there(http: httpx.Client) -> None:
+    """The shared channels stack has no TELLER_BANK_EVENTS_SECRET: the bank's alerts are off."""
+    raw, headers = signed(an_event("cust-001"))
+    assert http.post("/webhooks/bank", content=raw, headers=headers).status_code == 404

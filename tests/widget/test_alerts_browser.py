@@ -105,5 +105,6 @@ def test_an_alert_appears_live_in_the_open_widget_and_a_reply_continues_it(
     assert stored is not None
 
     say(page, "that wasn't me")
-    wait_for_bot(page, 3)
+    wait_for_bot(page, 4)  # the fraud flow's opening, then the freeze to confirm
     expect(page.locator("li.msg").last).to_contain_text("4417")
+    expect(page.locator("li.msg").last).to_contain_text("freeze")
