@@ -38,6 +38,7 @@ from bot.auth.otp import OtpService
 from bot.auth.secrets import Secrets, load_secrets
 from bot.auth.tokens import TokenVerifier
 from bot.bank import Bank
+from bot.bank_events import AlertStore
 from bot.config import (
     DEV_OUTBOX,
     PROJECT_ROOT,
@@ -80,6 +81,7 @@ from bot.ports import (
     EventStore,
     FileStore,
     LinkStore,
+    LiveChats,
     NoticeChannel,
     Notifier,
     OnceGuard,
@@ -88,12 +90,15 @@ from bot.ports import (
     TurnLock,
 )
 from bot.store import memory, redis
+from bot.store.memory_alerts import MemoryAlertStore, MemoryLiveChats
 from bot.store.mongo import connect_mongo
+from bot.store.mongo.alerts import MongoAlertStore
 from bot.store.mongo.events import MongoEventStore
 from bot.store.mongo.records import MongoAgentStore, MongoChatStore, MongoLinkStore
 from bot.turn import TurnEngine
 from connectors import (
     agent,
+    bank_events,
     deps,
     dev,
     files,
@@ -116,6 +121,7 @@ log = logging.getLogger(__name__)
 STATIC = PROJECT_ROOT / "connectors" / "static"
 SEND_TIMEOUT_SECONDS = 10.0
 WEB_CHANNELS = ("web", "rest")  # their clients follow the bus: nothing to send
+LIVE_TTL_SECONDS = 60.0  # an open widget beats every 20 s (connectors/websocket.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +140,8 @@ class Stores:
     counters: Counters
     presence: Presence
     files: FileStore  # statements and charts until their links expire
+    alerts: AlertStore  # the bank's alert events as received (bank_events)
+    live: LiveChats  # the widgets customers have open now, for alerts
     redis_ping: Callable[[], Awaitable[object]] | None = None  # None: no Redis (dev)
 
 
@@ -154,6 +162,7 @@ class Teller:
     whatsapp: whatsapp.WhatsAppChannel | None
     telegram: telegram.TelegramChannel | None
     files: files.Downloads | None = None  # None: no TELLER_FILES_SECRET, no files served
+    bank_events: bank_events.BankWebhook | None = None  # None: no TELLER_BANK_EVENTS_SECRET
 
 
 @asynccontextmanager
@@ -173,6 +182,8 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
             stack.push_async_callback(events.close)
             await links.open()
             await agents.open()
+            alerts: AlertStore = MongoAlertStore(db)
+            await alerts.open()
             documents: tuple[EventStore, AgentStore, LinkStore, ChatStore] = (
                 events,
                 agents,
@@ -180,6 +191,7 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
                 MongoChatStore(db),
             )
         else:
+            alerts = MemoryAlertStore()
             documents = (
                 memory.MemoryEventStore(),
                 memory.MemoryAgentStore(),
@@ -203,6 +215,8 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
                 ),
                 files=redis.RedisFileStore(client, prefix),
                 redis_ping=client.ping,
+                alerts=alerts,
+                live=redis.RedisLiveChats(client, LIVE_TTL_SECONDS, prefix),
             )
         else:
             yield Stores(
@@ -215,6 +229,8 @@ async def _stores(settings: Settings) -> AsyncIterator[Stores]:
                 counters=memory.MemoryCounters(),
                 presence=memory.MemoryPresence(ttl),
                 files=memory.MemoryFileStore(),
+                alerts=alerts,
+                live=MemoryLiveChats(LIVE_TTL_SECONDS),
             )
 
 
@@ -233,6 +249,7 @@ def declarations() -> dict[str, Mapping[str, frozenset[str]]]:
         "file downloads": files.SAYS,
         "the widget": websocket.SAYS,
         "rich messages in the chat apps": ATTACHMENT_SAYS,
+        "bank alerts": bank_events.SAYS,
     }
 
 
@@ -318,6 +335,9 @@ async def open_teller(
             senders[whatsapp.CHANNEL] = apps[0].sender
         if apps[1] is not None:
             senders[telegram.CHANNEL] = apps[1].sender
+        webhook = _bank_webhook(settings, conversations, links, stores, domain, apps, clock)
+        if webhook is not None:
+            await stack.enter_async_context(bank_events.releasing(webhook.dispatcher))
         desk = Desk(
             conversations=conversations,
             store=stores.events,
@@ -339,6 +359,7 @@ async def open_teller(
             whatsapp=apps[0],
             telegram=apps[1],
             files=files.Downloads(file_links, stores.files) if file_links else None,
+            bank_events=webhook,
         )
 
 
@@ -451,6 +472,40 @@ async def _chat_apps(
             await messaging.close()
 
 
+def _bank_webhook(
+    settings: Settings,
+    conversations: Conversations,
+    links: AccountLinks,
+    stores: Stores,
+    domain: Domain,
+    apps: tuple[whatsapp.WhatsAppChannel | None, telegram.TelegramChannel | None],
+    clock: Callable[[], float],
+) -> bank_events.BankWebhook | None:
+    """The bank's alert webhook, on when TELLER_BANK_EVENTS_SECRET is set."""
+    secret = bank_events.load_secret()
+    if secret is None:
+        log.warning("TELLER_BANK_EVENTS_SECRET is not set: the bank's alerts are off")
+        return None
+    senders: dict[str, ChatSender] = {}
+    if apps[0] is not None:
+        senders[whatsapp.CHANNEL] = apps[0].sender
+    if apps[1] is not None:
+        senders[telegram.CHANNEL] = apps[1].sender
+    dispatcher = bank_events.AlertDispatcher(
+        alerts=stores.alerts,
+        conversations=conversations,
+        links=links,
+        live=stores.live,
+        domain=domain,
+        settings=settings.alerts,
+        lock=stores.lock,
+        chats=ChatConversations(stores.chats),
+        senders=senders,
+        clock=clock,
+    )
+    return bank_events.BankWebhook(secret, settings.alerts.timestamp_window_seconds, dispatcher)
+
+
 def _console(
     settings: Settings, desk: Desk, stores: Stores, hashing: ThreadPoolExecutor
 ) -> agent.Console:
@@ -522,6 +577,8 @@ def _provide(app: FastAPI, teller: Teller) -> None:
     chat_on = teller.whatsapp is not None or teller.telegram is not None
     link_codes.LINKS.fill(app, teller.links if chat_on else None)
     files.DOWNLOADS.fill(app, teller.files)
+    deps.LIVE.fill(app, teller.stores.live)
+    bank_events.BANK_EVENTS.fill(app, teller.bank_events)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -578,6 +635,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(link_codes.router)
     app.include_router(observe.router)  # /metrics, /livez, /readyz
     app.include_router(files.router)
+    app.include_router(bank_events.router)
     agent.install(app)  # the agent console at /agent
 
     @app.get("/healthz")

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
+from actions.alerts_client import AlertCalls
 from actions.budget_client import BudgetCalls
 from actions.case_client import CaseCalls
 from actions.loans_client import LoanCalls
@@ -334,7 +335,7 @@ def _customer_path(customer_id: str, *parts: str) -> str:
     return "/".join(["/customers", *(quote(p, safe="") for p in (customer_id, *parts))])
 
 
-class BankClient(BudgetCalls, LoanCalls, ProfileCalls, CaseCalls, PlacesCalls):
+class BankClient(BudgetCalls, LoanCalls, ProfileCalls, CaseCalls, PlacesCalls, AlertCalls):
     def __init__(
         self,
         base_url: str,

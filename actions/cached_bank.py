@@ -70,6 +70,10 @@ PASSED = frozenset(
         # the branch finder: public and cheap, and "open now" changes by the minute
         "find_location",
         "nearby_places",
+        # alert subscriptions: read when listed, each change a write
+        "list_alert_subscriptions",
+        "subscribe_alert",
+        "unsubscribe_alert",
         "list_transactions",
         "create_domestic_payment",
         "list_pending_transactions",

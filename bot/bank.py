@@ -14,6 +14,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+# Alert subscriptions are part of the bank port: actions import them from here.
+from bot.bank_alerts import ALERT_KINDS as ALERT_KINDS
+from bot.bank_alerts import WITH_AMOUNT as WITH_AMOUNT
+from bot.bank_alerts import AlertBank
+from bot.bank_alerts import AlertSubscription as AlertSubscription
+
 # Lending and saving live in their own module; actions import its values from here, the port.
 from bot.bank_loans import Application as Application
 from bot.bank_loans import ApplicationDetails as ApplicationDetails
@@ -637,7 +643,7 @@ class PlacesBank(Protocol):
         ...
 
 
-class Bank(BudgetBank, LoansBank, ProfileBank, CaseBank, PlacesBank, Protocol):
+class Bank(BudgetBank, LoansBank, ProfileBank, CaseBank, PlacesBank, AlertBank, Protocol):
     """Reads may be retried by the adapter; a write is sent once, with the caller's
     idempotency key, and never retried behind the caller's back."""
 

@@ -202,6 +202,21 @@ class ObservabilitySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """Alerts the bank sends over its signed webhook (`bot/bank_events.py`); the secret is
+    TELLER_BANK_EVENTS_SECRET in the environment, never here."""
+
+    timestamp_window_seconds: int = 300  # an event signed longer ago (or ahead) is refused
+    quiet_start: str = "22:00"  # quiet hours, local time: alerts are held until they end
+    quiet_end: str = "07:00"  # equal to quiet_start: no quiet hours
+    timezone: str = "Europe/London"
+    release_every_seconds: float = 30.0  # how often held alerts are looked at
+    whatsapp_template: str = "account_alert"  # the approved template for a closed window
+    whatsapp_template_language: str = "en_GB"
+    reply_window_seconds: int = 86400  # a reply this soon after an alert continues from it
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     dev_mode: bool = False
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -215,6 +230,7 @@ class Settings:
     linking: LinkingSettings = field(default_factory=LinkingSettings)
     files: FileSettings = field(default_factory=FileSettings)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
 _TRUE = frozenset({"true", "yes", "1"})
@@ -271,6 +287,7 @@ SECTIONS = (
     "linking",
     "files",
     "observability",
+    "alerts",
 )
 
 

@@ -117,6 +117,9 @@ class ActionContext:
     # What delivers one-time codes, for the notices that follow a change of contact details
     # (sent to the old email or number); None where nothing can be sent.
     notifier: Notifier | None = None
+    # The latest alert told in this conversation (kind, event id, when, what about): what
+    # "why did you message me" is answered from.
+    alert: Mapping[str, Any] | None = None
 
     def text(self, key: str, **variables: Any) -> str:
         """A response rendered as text: a line, a label, a reason a reply is built from."""

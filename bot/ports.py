@@ -227,6 +227,19 @@ class Presence(Protocol):
         ...
 
 
+class LiveChats(Protocol):
+    """Which conversations a customer has open in the widget now, on any worker: beats
+    with a time-to-live, so a worker that died forgets its sockets on its own."""
+
+    async def beat(self, customer_id: str, conversation_id: str) -> None: ...
+
+    async def leave(self, customer_id: str, conversation_id: str) -> None: ...
+
+    async def of(self, customer_id: str) -> list[str]:
+        """The customer's conversations with a socket open now."""
+        ...
+
+
 # -- reaching people ----------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from bot.auth.tokens import TokenVerifier
 from bot.bank import Bank
 from bot.config import Settings
 from bot.dialogue.domain import Domain
-from bot.ports import Bus, EventStore, OnceGuard
+from bot.ports import Bus, EventStore, LiveChats, OnceGuard
 from bot.store.memory import DevOutbox
 from bot.turn import TurnEngine
 
@@ -73,6 +73,7 @@ ONCE: Provided[OnceGuard] = Provided("once")
 DOMAIN: Provided[Domain] = Provided("domain")
 BANK: Provided[Bank] = Provided("bank")
 OUTBOX: Provided[DevOutbox] = Provided("outbox")
+LIVE: Provided[LiveChats] = Provided("live_chats")  # open widgets, for alerts (bank_events)
 
 SettingsDep = Annotated[Settings, Depends(SETTINGS.get)]
 Engine = Annotated[TurnEngine, Depends(ENGINE.get)]
@@ -83,3 +84,4 @@ Once = Annotated[OnceGuard, Depends(ONCE.get)]
 DomainDep = Annotated[Domain, Depends(DOMAIN.get)]
 BankDep = Annotated[Bank, Depends(BANK.get)]
 Outbox = Annotated[DevOutbox, Depends(OUTBOX.get)]
+Live = Annotated[LiveChats, Depends(LIVE.get)]

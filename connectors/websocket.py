@@ -56,6 +56,7 @@ from bot.ports import (
     Bus,
     ConversationNotFound,
     EventStore,
+    LiveChats,
     LockTimeout,
     OnceGuard,
     SeqConflict,
@@ -63,7 +64,7 @@ from bot.ports import (
 )
 from bot.turn import TurnEngine, TurnOutcome
 from connectors.chat import check_text, identify, is_unicode, outcome_json
-from connectors.deps import DOMAIN, BusDep, Engine, Once, SettingsDep, Store, Tokens
+from connectors.deps import DOMAIN, BusDep, Engine, Live, Once, SettingsDep, Store, Tokens
 from connectors.errors import REFUSED_INPUT, ApiError, refused_input, wording
 from connectors.files import customer_frames
 from connectors.frames import customer_frame, pushed_events
@@ -75,6 +76,7 @@ CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 CLIENT_ID_TTL_SECONDS = 86_400
 SERVER_ERROR = 1011  # close code: the client reconnects and resumes
 MAX_QUEUED_TURNS = 20
+LIVE_BEAT_SECONDS = 20.0  # an open widget says so this often (it is forgotten after 60 s)
 # The widget's opening, in the ready frame of a socket with no conversation yet.
 SAYS = declared(
     {
@@ -104,6 +106,7 @@ class Socket:
     store: EventStore
     bus: Bus
     once: OnceGuard
+    live: LiveChats | None = None  # where an alert finds the customer's open widget
 
     def error(self, code: str, key: str | None = None, **extra: Any) -> dict[str, Any]:
         """An error frame; its message is the domain's wording of `key` (`error_<code>`)."""
@@ -265,10 +268,12 @@ class ChatSession:
             async with self._wired.bus.subscribe(customer_topic(conversation_id)) as feed:
                 await self.outlet.catch_up(conversation_id)
                 caught_up.set_result(None)
+                await self._beat(conversation_id)
                 while True:
-                    message = await feed.get(within=30)
+                    message = await feed.get(within=LIVE_BEAT_SECONDS)
                     if message is not None:
                         await self.outlet.pushed(conversation_id, pushed_events(message[1]))
+                    await self._beat(conversation_id)
         except StoreUnavailable:
             log.warning("lost the push feed of %s; closing so the client resumes", conversation_id)
             with suppress(Exception):
@@ -278,6 +283,19 @@ class ChatSession:
         finally:
             if not caught_up.done():
                 caught_up.set_result(None)
+            customer_id = self._identity.customer_id
+            if self._wired.live is not None and customer_id:
+                with suppress(Exception):
+                    await self._wired.live.leave(customer_id, conversation_id)
+
+    async def _beat(self, conversation_id: str) -> None:
+        """A signed-in customer's open widget can be reached by an alert while it is open."""
+        customer_id = self._identity.customer_id
+        if self._wired.live is not None and customer_id:
+            try:
+                await self._wired.live.beat(customer_id, conversation_id)
+            except StoreUnavailable:
+                log.warning("could not record the open widget of %s", conversation_id)
 
     async def message(self, frame: dict[str, Any]) -> None:
         wired = self._wired
@@ -471,8 +489,9 @@ async def chat_socket(
     store: Store,
     bus: BusDep,
     once: Once,
+    live: Live,
 ) -> None:
-    wired = Socket(socket, engine, tokens, settings, store, bus, once)
+    wired = Socket(socket, engine, tokens, settings, store, bus, once, live)
     await socket.accept()
     try:
         hello = await _hello(wired)

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sandbox.alert_routes import router as alert_router
+from sandbox.alerts import EventSender
 from sandbox.bill_routes import router as bill_router
 from sandbox.budget_routes import router as budget_router
 from sandbox.card_manage import seed_card_management
@@ -131,13 +133,16 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await _create_and_seed(engine)
+        events.start()  # alert events go out to the configured webhook (sandbox/alerts.py)
         try:
             yield
         finally:
+            await events.stop()
             await engine.dispose()
 
     app = FastAPI(title="Teller sandbox bank", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.engine = engine
+    events = app.state.events = EventSender(engine)
     app.include_router(router)
     app.include_router(service_router)
     for extra in (
@@ -157,6 +162,7 @@ def create_app(database_url: str, api_key: str) -> FastAPI:
     app.include_router(profile_router)
     app.include_router(dispute_router)
     app.include_router(place_router)
+    app.include_router(alert_router)
     app.add_middleware(ApiKeyAuth, api_key=api_key)
     app.add_exception_handler(BankApiError, _bank_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -42,6 +42,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from sandbox import alerts
 from sandbox.db import accounts, metadata, postings, transactions
 from sandbox.errors import BankApiError
 from sandbox.operations import Row, Step, write_audit
@@ -149,6 +150,10 @@ async def spent(
         )
     )
     return -int(total or 0)
+
+
+def shapes_money(minor: int, currency: str) -> dict[str, str]:
+    return {"Amount": f"{minor / 100:.2f}", "Currency": currency}
 
 
 def codes_of(row: Row) -> list[str]:
@@ -304,6 +309,7 @@ async def after_posting(
             if not _covers(codes, merchant_category):
                 continue
             total = await spent(conn, customer_id, codes, start, before)
+            passed: list[int] = []
             for threshold in THRESHOLDS:
                 if total * 100 < threshold * budget["amount_minor"]:
                     continue
@@ -334,3 +340,18 @@ async def after_posting(
                         at=booked_at,
                         customer_id=customer_id,
                     )
+                    passed.append(threshold)
+            if passed:  # an alert subscriber hears the highest mark passed, once
+                await alerts.raise_event(
+                    conn,
+                    customer_id,
+                    "budget",
+                    {
+                        "Category": budget["category"],
+                        "Percent": str(total * 100 // budget["amount_minor"]),
+                        "Threshold": str(max(passed)),
+                        "Spent": shapes_money(total, budget["currency"]),
+                        "Amount": shapes_money(budget["amount_minor"], budget["currency"]),
+                    },
+                    booked_at,
+                )

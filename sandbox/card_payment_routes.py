@@ -37,6 +37,7 @@ class CardPaymentIn(Strict):
     InstructedAmount: Amount
     MerchantName: str = Field(min_length=1, max_length=80)
     MerchantCategoryCode: str = Field(pattern=r"^\d{4}$")
+    MerchantCountry: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")  # ISO 3166, GB
 
 
 class CardPaymentData(Strict):
@@ -81,6 +82,8 @@ async def _pay(step: Step, given: CardPaymentIn, amount: int) -> dict[str, Any]:
         legs=[(account["id"], -amount), (CARD_SETTLEMENT, amount)],
         merchant=given.MerchantName,
         merchant_category=given.MerchantCategoryCode,
+        merchant_country=given.MerchantCountry,
+        card_id=card["id"],
     )
     payment = {
         "CardPaymentId": transaction_id,

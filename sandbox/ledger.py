@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sandbox import budgets
+from sandbox import alerts, budgets
 from sandbox.db import accounts, postings, transactions
 
 Leg = tuple[str, int]  # (account id, signed amount in minor units)
@@ -34,6 +34,8 @@ async def post(
     legs: Sequence[Leg],
     merchant: str | None = None,
     merchant_category: str | None = None,
+    merchant_country: str | None = None,
+    card_id: str | None = None,
 ) -> None:
     """Write the transaction, its postings and the balance changes in the caller's DB txn."""
     rows = posting_rows(transaction_id, legs)
@@ -61,6 +63,16 @@ async def post(
             legs=legs,
             merchant_category=merchant_category,
         )
+    await alerts.after_posting(  # the customers' alert subscriptions it matches
+        conn,
+        transaction_id=transaction_id,
+        booked_at=booked_at,
+        description=description,
+        legs=legs,
+        merchant=merchant,
+        merchant_country=merchant_country,
+        card_id=card_id,
+    )
 
 
 # The bank's books added after the first release; money_seed.py opens them in any bank that

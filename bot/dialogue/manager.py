@@ -116,6 +116,7 @@ class DialogueManager:
         self._files = files
         self._notifier = notifier
         self._handoff_settings = settings.handoff
+        self._alert_reply_window = settings.alerts.reply_window_seconds
         # Help lists areas, not flows, so it stays short as jobs grow.
         self._capabilities = domain.text(HELP_TOPICS, {})
 
@@ -288,11 +289,25 @@ class DialogueManager:
         given = flow.slot_values(t.input.parse) if slots is None else slots
         for name, value in given.items():
             t.emit(ev.SLOT_SET, name=name, value=value)
+        for name, value in self._from_alert(t, flow).items():
+            if name not in given:  # what the message said wins over what the alert was about
+                t.emit(ev.SLOT_SET, name=name, value=value)
         if offer:
             t.emit(ev.STEP_ADVANCED, flow=flow.name, step=0, awaiting=OFFER)
             t.say("utter_offer_job", {"job": flow.job})
             return
         await self._run(t)
+
+    def _from_alert(self, t: Turn, flow: Flow) -> Mapping[str, Any]:
+        """A reply to an alert continues from it: "that wasn't me" soon after a card-abroad
+        alert starts the fraud flow about that card (the alert names the flow it leads to
+        and the slots it fills: connectors/bank_events.py)."""
+        alert = t.state.last_alert
+        if not alert or alert.get("continues") != flow.name:
+            return {}
+        if t.input.now - float(alert.get("at", 0)) > self._alert_reply_window:
+            return {}
+        return dict(alert.get("slots") or {})
 
     async def _on_offer(self, t: Turn, frame: Frame, flow: Flow) -> None:
         """Yes starts the job; no, or anything else, leaves it unbegun."""
@@ -548,6 +563,7 @@ class DialogueManager:
             links=self._links,
             files=self._files,
             notifier=self._notifier,
+            alert=t.state.last_alert,
         )
         try:
             result = await action(context)

@@ -56,6 +56,10 @@ class ConversationState:
     # The platform ids of the latest messages from a chat app: a redelivery of one of them
     # is a repeat, whatever the delivery dedup says.
     channel_messages: tuple[str, ...] = ()
+    # When the customer last wrote (a chat app's reply window is counted from it), and
+    # the latest alert told in this conversation (what a reply to it continues from).
+    last_user_at: float = 0.0
+    last_alert: dict[str, Any] | None = None
 
     @property
     def top(self) -> Frame | None:
@@ -72,6 +76,8 @@ class ConversationState:
         except KeyError:
             raise ValueError(f"unknown event type {event.type!r}") from None
         self.last_seq = max(self.last_seq, event.seq)
+        if event.type == ev.USER_MESSAGE:
+            self.last_user_at = max(self.last_user_at, event.ts)
         reduce(self, event.data)
         if event.type == ev.HANDOFF:
             self.status_since = event.ts
@@ -133,6 +139,12 @@ def _user_message(state: ConversationState, data: dict[str, Any]) -> None:
         state.channel_messages = (*state.channel_messages, message_id)[-KEPT_MESSAGE_IDS:]
 
 
+def _bot_message(state: ConversationState, data: dict[str, Any]) -> None:
+    alert = data.get("alert")
+    if isinstance(alert, dict):
+        state.last_alert = dict(alert)
+
+
 def _slot_set(state: ConversationState, data: dict[str, Any]) -> None:
     top = state.top
     if top is None:
@@ -190,7 +202,7 @@ def _nothing(state: ConversationState, data: dict[str, Any]) -> None:
 _REDUCERS: dict[str, Callable[[ConversationState, dict[str, Any]], None]] = {
     ev.CONVERSATION_STARTED: _started,
     ev.USER_MESSAGE: _user_message,
-    ev.BOT_MESSAGE: _nothing,
+    ev.BOT_MESSAGE: _bot_message,
     ev.SLOT_SET: _slot_set,
     ev.FLOW_STARTED: _flow_started,
     ev.FLOW_RESUMED: _nothing,  # the STEP_ADVANCED that follows says what is asked again

@@ -372,3 +372,34 @@ class RedisFileStore:
             content=found[b"content"],
             expires_at=float(found[b"expires_at"]),
         )
+
+
+class RedisLiveChats:
+    """`LiveChats`: per customer, a sorted set of conversation ids scored by when their
+    socket's last beat expires (`{prefix}live:{customer}`)."""
+
+    def __init__(self, redis: Redis, ttl_seconds: float, prefix: str = "teller:") -> None:
+        self._redis = redis
+        self._ttl = ttl_seconds
+        self._prefix = prefix + "live:"
+
+    async def beat(self, customer_id: str, conversation_id: str) -> None:
+        key = self._prefix + customer_id
+        pipe = self._redis.pipeline()
+        pipe.zadd(key, {conversation_id: time.time() + self._ttl})
+        pipe.zremrangebyscore(key, "-inf", time.time())
+        pipe.expire(key, math.ceil(self._ttl) + 1)
+        await _call(pipe.execute(), "cannot record an open widget")
+
+    async def leave(self, customer_id: str, conversation_id: str) -> None:
+        await _call(
+            self._redis.zrem(self._prefix + customer_id, conversation_id),
+            "cannot record a closed widget",
+        )
+
+    async def of(self, customer_id: str) -> list[str]:
+        found = await _call(
+            self._redis.zrangebyscore(self._prefix + customer_id, time.time(), "+inf"),
+            "cannot read open widgets",
+        )
+        return [f.decode() if isinstance(f, bytes) else str(f) for f in found]

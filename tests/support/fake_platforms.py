@@ -101,6 +101,20 @@ def _check_interactive(interactive: dict[str, Any]) -> str | None:
     return "unknown interactive type"
 
 
+def _check_template(template: dict[str, Any]) -> str | None:
+    """What the Cloud API checks of a template message before it looks the template up."""
+    if not template.get("name") or not template.get("language", {}).get("code"):
+        return "template name and language.code are required"
+    for component in template.get("components", []):
+        for parameter in component.get("parameters", []):
+            text = parameter.get("text", "")
+            if parameter.get("type") != "text" or not text or len(text) > 1024:
+                return "template text parameters must be 1-1024 characters"
+            if "\n" in text or "\t" in text or "     " in text:
+                return "(#132018) template parameters cannot have new lines, tabs or 4+ spaces"
+    return None
+
+
 def _check_media(kind: str, media: dict[str, Any]) -> str | None:
     """What the Graph API would object to in an image or document sent by link."""
     link = media.get("link", "")
@@ -173,6 +187,10 @@ def create_app(platforms: FakePlatforms) -> FastAPI:
                 return _graph_error("text body must be 1-4096 characters")
         elif body.get("type") == "interactive":
             problem = _check_interactive(body.get("interactive", {}))
+            if problem:
+                return _graph_error(problem)
+        elif body.get("type") == "template":
+            problem = _check_template(body.get("template", {}))
             if problem:
                 return _graph_error(problem)
         elif body.get("type") in ("image", "document"):

@@ -18,6 +18,7 @@ from bot.nlu.entities.ahead import (
     find_periods_ahead,
     find_plan_ends,
 )
+from bot.nlu.entities.alert_kinds import find_alert_kinds
 from bot.nlu.entities.card_terms import find_card_terms
 from bot.nlu.entities.cards import find_cards
 from bot.nlu.entities.dates import find_dates, find_ranges, join_ranges
@@ -192,6 +193,7 @@ class EntityExtractor:
         # The branch finder's words sit beside everything else ("ATM" is also a card's
         # control): only its own flow reads them, and they take nothing from the others.
         taken += find_place_terms(text)
+        taken += find_alert_kinds(text)  # beside the others: only alert flows read it
         return tuple(
             self._entity(text, f) for f in sorted(taken, key=lambda f: (f.start, f.entity))
         )
