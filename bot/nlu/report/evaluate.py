@@ -4,7 +4,10 @@ An entity counts as found when a predicted entity of the same type overlaps the
 annotated span and, where the annotation gives a value ("[fifty quid]{"entity":
 "amount", "value": "50.00"}"), carries that normalised value too. The forward readings of
 dates (`date_ahead`, `period_ahead`: the same words as the `date` / `date_range` beside them,
-read for money that leaves later) are scored once an example of the set annotates them.
+read for money that leaves later) are scored once an example of the set annotates them, as
+are the readings that sit beside the others for one job's flows only (`alert_kind`,
+`marketing_switch`, `contact_channel`, `place_kind`, `place_near`): a set written before
+those jobs does not annotate them.
 """
 
 from __future__ import annotations
@@ -99,7 +102,17 @@ def _matrix(gold: list[str], predicted: list[str]) -> dict[str, dict[str, int]]:
     return matrix
 
 
-SECOND_READINGS = frozenset({"date_ahead", "period_ahead"})
+SECOND_READINGS = frozenset(
+    {
+        "date_ahead",
+        "period_ahead",
+        "alert_kind",
+        "marketing_switch",
+        "contact_channel",
+        "place_kind",
+        "place_near",
+    }
+)
 
 
 def _count_entities(
