@@ -5,7 +5,7 @@ repayment, an exchange rate, a new card's delivery) must keep theirs."""
 from __future__ import annotations
 
 from bot.nlu.model import NluModel
-from tests.nlu.conftest import TODAY
+from tests.nlu.phrasings import assert_mostly_reach_their_jobs, assert_neighbours_keep_theirs
 
 HELD_OUT = {
     "loan_balance": [
@@ -62,16 +62,8 @@ NEIGHBOURS = {
 
 
 def test_loan_and_deposit_phrasings_reach_their_jobs(model: NluModel) -> None:
-    cases = [(text, intent) for intent, texts in HELD_OUT.items() for text in texts]
-    wrong = [
-        (text, intent, got)
-        for text, intent in cases
-        if (got := model.parse(text, TODAY).intent.name) != intent
-    ]
-    assert len(wrong) <= len(cases) // 10, wrong  # at least 90% right
+    assert_mostly_reach_their_jobs(model, HELD_OUT)
 
 
 def test_neighbouring_intents_keep_their_phrasings(model: NluModel) -> None:
-    for intent, texts in NEIGHBOURS.items():
-        for text in texts:
-            assert model.parse(text, TODAY).intent.name == intent, text
+    assert_neighbours_keep_theirs(model, NEIGHBOURS)
